@@ -1,0 +1,536 @@
+/* Per-node answer cache. Everything is done relative to the directory descriptor, without
+ * following symlinks, and checked on the opened descriptor, because root reads these files
+ * at every login and a wrong answer can refuse one.
+ *
+ * Entry file "<stem>.cache":
+ *     scnet-cache 1 <fetched_at> <body_len> <key as lowercase hex>\n<body_len bytes>
+ * and nothing after. Numbers are plain decimal (no sign, no leading zeros). */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deadline.h"
+
+#define CACHE_MAGIC "scnet-cache 1 "
+#define CACHE_BODY_MAX 65536
+#define CACHE_FILE_MAX 81920
+/* Bounds the header line; user names and "token:<cluster>" are far shorter. */
+#define CACHE_KEY_MAX 1024
+/* A clock stepped back on this node, or a file from a node whose clock runs ahead. */
+#define CACHE_FUTURE_SLACK 300
+/* Longer encodings are hashed; the stem stays well under the 100 bytes promised. */
+#define CACHE_DIRECT_MAX 90
+#define CACHE_HASH_PREFIX 20
+#define CACHE_STEM_BUF (CACHE_DIRECT_MAX + 1)
+/* Room for "cache file ", a stem and ".tmp-<pid>-<16 hex>" or ".cache". */
+#define CACHE_NAME_BUF 160
+
+static const char hex_upper[] = "0123456789ABCDEF";
+static const char hex_lower[] = "0123456789abcdef";
+
+static bool name_byte_is_plain(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+static uint64_t fnv1a64(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Appends the encoding of c at out (room for 3 bytes); returns how many bytes it took. */
+static size_t encode_byte(unsigned char c, char *out)
+{
+    if (name_byte_is_plain(c)) {
+        out[0] = (char)c;
+        return 1;
+    }
+    out[0] = '%';
+    out[1] = hex_upper[c >> 4];
+    out[2] = hex_upper[c & 0xf];
+    return 3;
+}
+
+/* Writes the stem into out (CACHE_STEM_BUF bytes). Plain bytes stay, others become %XX, so
+ * neither '/' nor '.' can appear and a stem never starts with '.'. Empty or over-long
+ * encodings become "%h<16 hex>_<start of the encoding>": "%h" cannot come out of the
+ * encoding ('h' is not an uppercase hex digit), so those never collide with direct names. */
+static void make_stem(const char *key, char *out)
+{
+    const unsigned char *p;
+    size_t enc_len = 0, n = 0, head;
+    char triple[3];
+
+    for (p = (const unsigned char *)key; *p && enc_len <= CACHE_DIRECT_MAX; p++)
+        enc_len += name_byte_is_plain(*p) ? 1 : 3;
+    if (enc_len > 0 && enc_len <= CACHE_DIRECT_MAX) {
+        for (p = (const unsigned char *)key; *p; p++)
+            n += encode_byte(*p, out + n);
+        out[n] = '\0';
+        return;
+    }
+    head = (size_t)snprintf(out, CACHE_STEM_BUF, "%%h%016" PRIx64 "_", fnv1a64(key));
+    /* A readable start for the administrator, cut only between whole %XX triples. */
+    for (p = (const unsigned char *)key; *p; p++) {
+        size_t w = encode_byte(*p, triple);
+        if (n + w > CACHE_HASH_PREFIX)
+            break;
+        memcpy(out + head + n, triple, w);
+        n += w;
+    }
+    out[head + n] = '\0';
+}
+
+void cache_file_name(const char *key, char *name, size_t namelen)
+{
+    char stem[CACHE_STEM_BUF];
+    size_t len;
+
+    make_stem(key, stem);
+    len = strlen(stem);
+    if (namelen == 0)
+        return;
+    /* A cut name could be "" (then ".cache") or clash with another key: give nothing. */
+    if (len >= namelen) {
+        name[0] = '\0';
+        return;
+    }
+    memcpy(name, stem, len + 1);
+}
+
+/* Like safe_file.c's check, but on a descriptor opened relative to the cache directory, and
+ * stricter: the files hold users' data, so group and others get nothing. */
+static bool check_descriptor(int fd, const char *what, mode_t type, uid_t owner, struct stat *st,
+                             char *err, size_t errlen)
+{
+    if (fstat(fd, st) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", what, strerror(errno));
+        return false;
+    }
+    if ((st->st_mode & S_IFMT) != type) {
+        snprintf(err, errlen, "%s: not a %s", what, type == S_IFDIR ? "directory" : "regular file");
+        return false;
+    }
+    if (st->st_uid != owner) {
+        snprintf(err, errlen, "%s: owned by uid %lu, must be owned by uid %lu", what,
+                 (unsigned long)st->st_uid, (unsigned long)owner);
+        return false;
+    }
+    if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(err, errlen, "%s: mode %04o, must be %s", what, (unsigned)(st->st_mode & 07777),
+                 type == S_IFDIR ? "0700" : "0600");
+        return false;
+    }
+    return true;
+}
+
+int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
+{
+    struct stat st;
+    bool created = false;
+    int fd = -1, rc = -1;
+
+    if (!path || !*path) {
+        snprintf(err, errlen, "cache directory: empty path");
+        goto out;
+    }
+    /* Only the last component: the parents are the administrator's to create and secure. */
+    if (mkdir(path, 0700) == 0) {
+        created = true;
+    } else if (errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        goto out;
+    }
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            snprintf(err, errlen, "%s: is a symlink", path);
+        else if (errno == ENOTDIR)
+            snprintf(err, errlen, "%s: not a directory", path);
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    /* A umask such as 0277 would leave our own fresh directory unusable; fix only ours, and
+     * only after checking the descriptor is a directory we own. */
+    if (created && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == owner &&
+        (st.st_mode & 07777) != 0700 && fchmod(fd, 0700) != 0) {
+        snprintf(err, errlen, "%s: cannot set mode 0700: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!check_descriptor(fd, path, S_IFDIR, owner, &st, err, errlen))
+        goto out;
+    rc = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Strict decimal: 1 to 19 digits, no sign, no leading zero, at most max, then sep. */
+static bool parse_decimal(const char **pp, const char *end, char sep, uint64_t max, uint64_t *out)
+{
+    const char *p = *pp;
+    uint64_t v = 0;
+    size_t digits = 0;
+
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (digits == 19 || (digits == 1 && v == 0))
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+        digits++;
+        p++;
+    }
+    if (digits == 0 || v > max || p >= end || *p != sep)
+        return false;
+    *out = v;
+    *pp = p + 1;
+    return true;
+}
+
+/* Whether [p, end) is exactly key in lowercase hex. */
+static bool hex_is_key(const char *p, const char *end, const char *key)
+{
+    const unsigned char *k = (const unsigned char *)key;
+
+    for (; *k; k++, p += 2) {
+        if (end - p < 2 || p[0] != hex_lower[*k >> 4] || p[1] != hex_lower[*k & 0xf])
+            return false;
+    }
+    return p == end;
+}
+
+static bool hex_is_valid(const char *p, const char *end)
+{
+    if ((end - p) % 2 != 0)
+        return false;
+    for (; p < end; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+/* Reads the whole descriptor into buf (cap bytes); false if it holds more than cap - 1. */
+static bool read_all(int fd, char *buf, size_t cap, size_t *used)
+{
+    *used = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + *used, cap - *used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            return true;
+        *used += (size_t)n;
+        if (*used == cap) {
+            errno = EFBIG;
+            return false;
+        }
+    }
+}
+
+bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *entry, char *err,
+                size_t errlen)
+{
+    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], *name, *buf = NULL;
+    const char *p, *nl, *end;
+    uint64_t fetched_at, body_len;
+    size_t used = 0, buflen = 0, magic_len = strlen(CACHE_MAGIC);
+    struct stat st;
+    bool ok = false, header_ok = false;
+    int fd = -1;
+
+    memset(entry, 0, sizeof(*entry));
+    if (errlen > 0)
+        err[0] = '\0';
+    make_stem(key, stem);
+    snprintf(what, sizeof(what), "cache file %s.cache", stem);
+    name = what + strlen("cache file ");
+    if (strlen(key) > CACHE_KEY_MAX) {
+        snprintf(err, errlen, "%s: key longer than %d bytes", what, CACHE_KEY_MAX);
+        goto out;
+    }
+    /* O_NONBLOCK: a FIFO planted at the name must not hang the login. */
+    fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT) /* simply missing: err stays empty */
+            goto out;
+        if (errno == ELOOP)
+            snprintf(err, errlen, "%s: is a symlink", what);
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
+        goto out;
+    }
+    if (!check_descriptor(fd, what, S_IFREG, owner, &st, err, errlen))
+        goto out;
+    if (st.st_size > CACHE_FILE_MAX) {
+        snprintf(err, errlen, "%s: larger than %d bytes", what, CACHE_FILE_MAX);
+        goto out;
+    }
+    /* One byte more than fstat said: a file that grows meanwhile is caught, not cut. */
+    buflen = (size_t)st.st_size + 1;
+    buf = malloc(buflen);
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory", what);
+        goto out;
+    }
+    if (!read_all(fd, buf, buflen, &used)) {
+        snprintf(err, errlen, "%s: cannot read: %s", what,
+                 errno == EFBIG ? "it grew while being read" : strerror(errno));
+        goto out;
+    }
+    end = buf + used;
+    nl = memchr(buf, '\n', used);
+    p = buf;
+    if (nl && (size_t)(nl - buf) >= magic_len && memcmp(buf, CACHE_MAGIC, magic_len) == 0) {
+        p = buf + magic_len;
+        header_ok = parse_decimal(&p, nl, ' ', INT64_MAX, &fetched_at) &&
+                    parse_decimal(&p, nl, ' ', CACHE_BODY_MAX, &body_len) && hex_is_valid(p, nl);
+    }
+    if (!header_ok) {
+        snprintf(err, errlen, "%s: corrupt header", what);
+        goto out;
+    }
+    if (!hex_is_key(p, nl, key)) {
+        snprintf(err, errlen, "%s: stored for another key", what);
+        goto out;
+    }
+    if ((size_t)(end - (nl + 1)) != body_len) {
+        snprintf(err, errlen, "%s: body is %zu bytes, header says %" PRIu64, what,
+                 (size_t)(end - (nl + 1)), body_len);
+        goto out;
+    }
+    if ((int64_t)fetched_at > (int64_t)time(NULL) + CACHE_FUTURE_SLACK) {
+        snprintf(err, errlen, "%s: fetched_at %" PRIu64 " is in the future", what, fetched_at);
+        goto out;
+    }
+    entry->body = malloc(body_len + 1);
+    if (!entry->body) {
+        snprintf(err, errlen, "%s: out of memory", what);
+        goto out;
+    }
+    memcpy(entry->body, nl + 1, body_len);
+    entry->body[body_len] = '\0';
+    entry->len = body_len;
+    entry->fetched_at = (int64_t)fetched_at;
+    ok = true;
+out:
+    if (buf) {
+        explicit_bzero(buf, buflen);
+        free(buf);
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* 64 bits for the temporary name; O_EXCL makes a repeat an error, never a shared file. */
+static uint64_t temp_nonce(void)
+{
+    uint64_t v;
+    struct timespec ts;
+
+    /* GRND_NONBLOCK: early at boot the pool may not be ready, and a login must not wait. */
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+        return v;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec) ^
+           ((uint64_t)getpid() << 40);
+}
+
+bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64_t fetched_at,
+                 char *err, size_t errlen)
+{
+    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], tmp[CACHE_NAME_BUF], *name;
+    char *header = NULL;
+    size_t key_len = strlen(key), header_len = 0;
+    bool ok = false, tmp_exists = false;
+    int fd = -1;
+
+    make_stem(key, stem);
+    snprintf(what, sizeof(what), "cache file %s.cache", stem);
+    name = what + strlen("cache file ");
+    if (key_len > CACHE_KEY_MAX) {
+        snprintf(err, errlen, "%s: key longer than %d bytes", what, CACHE_KEY_MAX);
+        goto out;
+    }
+    if (len > CACHE_BODY_MAX) {
+        snprintf(err, errlen, "%s: body of %zu bytes is over %d", what, len, CACHE_BODY_MAX);
+        goto out;
+    }
+    if (fetched_at < 0) {
+        snprintf(err, errlen, "%s: negative fetched_at", what);
+        goto out;
+    }
+    header = malloc(sizeof(CACHE_MAGIC) + 48 + 2 * key_len);
+    if (!header) {
+        snprintf(err, errlen, "%s: out of memory", what);
+        goto out;
+    }
+    header_len = (size_t)sprintf(header, CACHE_MAGIC "%" PRId64 " %zu ", fetched_at, len);
+    for (const unsigned char *k = (const unsigned char *)key; *k; k++) {
+        header[header_len++] = hex_lower[*k >> 4];
+        header[header_len++] = hex_lower[*k & 0xf];
+    }
+    header[header_len++] = '\n';
+
+    for (int attempt = 0; fd < 0; attempt++) {
+        /* The stem has no '.', so "<stem>.tmp-..." never equals another key's entry or lock. */
+        snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%016" PRIx64, stem, (long)getpid(), temp_nonce());
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+        if (fd < 0 && (errno != EEXIST || attempt == 3)) {
+            snprintf(err, errlen, "%s: cannot create %s: %s", what, tmp, strerror(errno));
+            goto out;
+        }
+    }
+    tmp_exists = true;
+    /* The umask may have taken the owner's bits; it can never have added others'. */
+    if (fchmod(fd, 0600) != 0) {
+        snprintf(err, errlen, "%s: cannot set mode 0600: %s", what, strerror(errno));
+        goto out;
+    }
+    if (!write_all(fd, header, header_len) || !write_all(fd, body, len)) {
+        snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    /* rename replaces a symlink at the name itself, never its target; a directory there
+     * makes it fail. */
+    if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        snprintf(err, errlen, "%s: cannot rename into place: %s", what, strerror(errno));
+        goto out;
+    }
+    tmp_exists = false;
+    ok = true;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp_exists)
+        unlinkat(dirfd, tmp, 0);
+    free(header);
+    return ok;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    /* EINTR cuts it short; the caller looks at the clock again, so that is harmless. */
+    nanosleep(&ts, NULL);
+}
+
+int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
+               size_t errlen)
+{
+    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], *name;
+    struct stat st;
+    long step_ms = 1;
+    int fd, rc = -1;
+
+    make_stem(key, stem);
+    snprintf(what, sizeof(what), "lock file %s.lock", stem);
+    name = what + strlen("lock file ");
+    /* O_NONBLOCK: opening a FIFO planted here must not wait for a writer. */
+    fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                0600);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            snprintf(err, errlen, "%s: is a symlink", what);
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
+        goto out;
+    }
+    if (!check_descriptor(fd, what, S_IFREG, owner, &st, err, errlen))
+        goto out;
+    /* flock has no timeout and alarm() would touch the host's signal handling: poll, starting
+     * fine-grained since the holder usually needs only one API round trip. */
+    for (;;) {
+        long left;
+
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            snprintf(err, errlen, "%s: cannot lock: %s", what, strerror(errno));
+            goto out;
+        }
+        left = deadline_left_ms(deadline_ms);
+        if (left <= 0) {
+            snprintf(err, errlen, "timed out waiting for the lock");
+            goto out;
+        }
+        sleep_ms(step_ms < left ? step_ms : left);
+        if (step_ms < 10)
+            step_ms = step_ms * 2 < 10 ? step_ms * 2 : 10;
+    }
+    rc = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+void cache_unlock(int lockfd)
+{
+    if (lockfd < 0)
+        return;
+    /* Explicit: a copy of the descriptor inherited by a child would otherwise keep it. */
+    flock(lockfd, LOCK_UN);
+    close(lockfd);
+}
+
+void cache_entry_free(struct cache_entry *entry)
+{
+    if (!entry)
+        return;
+    if (entry->body) {
+        explicit_bzero(entry->body, entry->len);
+        free(entry->body);
+    }
+    memset(entry, 0, sizeof(*entry));
+}

@@ -1,0 +1,48 @@
+/* Per-node cache of API replies: one root-only file per user, and a lock per user so that a
+ * burst of logins makes one request. */
+#ifndef SCNET_CACHE_H
+#define SCNET_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cache_entry {
+    char *body;         /* the API reply exactly as received, NUL-terminated */
+    size_t len;
+    int64_t fetched_at; /* wall-clock Unix seconds when it was fetched */
+};
+
+/* Open (creating 0700 if missing) the cache directory; it must be a real directory (no
+ * symlink), owned by owner, not group/other-writable. Returns an O_DIRECTORY|O_CLOEXEC
+ * descriptor, or -1 with the reason in err. */
+int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen);
+
+/* The file name (no '/') used for key (a user name or "token:<cluster>"), never "." or
+ * "..", never starting with '.', at most 100 bytes; different keys map to different names
+ * except for hashed long keys, whose collisions the stored key catches. */
+void cache_file_name(const char *key, char *name, size_t namelen);
+
+/* Read the entry for key. False (entry zeroed) when there is none or it is unusable:
+ * symlink, not regular, wrong owner or mode, corrupt, truncated, or stored for another key;
+ * then err says which (empty when simply missing). Caller frees with cache_entry_free. */
+bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *entry, char *err,
+                size_t errlen);
+
+/* Replace the entry for key atomically (temporary 0600 file, fsync-free rename). */
+bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64_t fetched_at,
+                 char *err, size_t errlen);
+
+/* Take the exclusive lock for key, waiting until deadline_ms (CLOCK_MONOTONIC ms) at most.
+ * Returns the lock descriptor (release with cache_unlock) or -1: err says timeout or why. */
+int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
+               size_t errlen);
+
+/* Release a lock from cache_lock (-1 is fine). */
+void cache_unlock(int lockfd);
+
+/* Free an entry (wipes the body: it may be a token). */
+void cache_entry_free(struct cache_entry *entry);
+
+#endif

@@ -1,0 +1,48 @@
+/* Module configuration: one option table serves the config file and the pam.d arguments. */
+#ifndef SCNET_CONFIG_H
+#define SCNET_CONFIG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define SCNET_DEFAULT_CONF "/etc/security/pam_scnet_quota.conf"
+#define SCNET_DEFAULT_TOKEN_FILE "/etc/security/pam_scnet_quota.token"
+
+enum scnet_fail_mode { SCNET_FAIL_OPEN, SCNET_FAIL_CLOSED };
+enum scnet_lang { SCNET_LANG_AUTO, SCNET_LANG_EN, SCNET_LANG_ZH };
+
+struct scnet_config {
+    char *conf_path;  /* the file read (default SCNET_DEFAULT_CONF) */
+    char *url;        /* base URL of the HPC API; required */
+    char *token_file; /* first line is the token */
+    long timeout_ms;  /* bound for the whole check */
+    double warn;      /* percent; 0 = always show the usage */
+    double deny;      /* percent; < 0 = never refuse */
+    enum scnet_fail_mode fail;
+    char *cafile;     /* NULL = system store */
+    char *proxy;      /* NULL = no proxy, whatever the environment says */
+    long min_uid;
+    char *skip_users;  /* comma-separated, NULL = none */
+    char *skip_groups; /* comma-separated, NULL = none */
+    enum scnet_lang lang;
+    char *contact;    /* NULL = none */
+    bool debug;
+    uid_t owner;      /* files must be owned by this uid (the process's euid) */
+};
+
+/* Fill cfg from the pam.d arguments and the config file they name (arguments win).
+ * Always leaves cfg usable with defaults for whatever was not set (so `fail` is known even
+ * on error). Returns false and writes one line naming the file, line and problem into err
+ * on the first error. */
+bool config_load(struct scnet_config *cfg, int argc, const char **argv, char *err, size_t errlen);
+
+/* Set every field to its default (owner = geteuid()). */
+void config_defaults(struct scnet_config *cfg);
+
+/* Free what config_load allocated. */
+void config_free(struct scnet_config *cfg);
+
+/* True when `name` appears in the comma-separated list (spaces around items ignored). */
+bool config_list_contains(const char *list, const char *name);
+
+#endif

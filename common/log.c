@@ -1,0 +1,17 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void scnet_log(const struct scnet_log *log, int priority, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    if (!log || !log->write || (priority == LOG_DEBUG && !log->debug))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    log->write(log->ctx, priority, line);
+}

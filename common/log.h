@@ -1,0 +1,20 @@
+/* The pipeline's only way to log: the module points it at pam_syslog, the tool at stderr. */
+#ifndef SCNET_LOG_H
+#define SCNET_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+struct scnet_log {
+    void (*write)(void *ctx, int priority, const char *line); /* may be NULL: drop */
+    void *ctx;
+    bool debug; /* LOG_DEBUG lines are written only when set */
+};
+
+/* Format and write one line at priority (LOG_DEBUG lines only when log->debug). */
+void scnet_log(const struct scnet_log *log, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define scnet_debug(log, ...) scnet_log((log), LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,52 @@
+/* One check of one user, from configuration to decision: shared by the module and the tool. */
+#ifndef SCNET_PIPELINE_H
+#define SCNET_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "log.h"
+#include "policy.h"
+#include "quota_reply.h"
+
+enum scnet_decision {
+    DECISION_SKIP,       /* user not checked */
+    DECISION_ALLOW,      /* below warn */
+    DECISION_WARN,       /* allowed, with a banner */
+    DECISION_DENY,       /* over deny on a fresh answer */
+    DECISION_ERROR_OPEN, /* quota unknown, fail = open: allowed */
+    DECISION_ERROR_DENY, /* quota unknown, fail = closed: refused */
+};
+
+enum scnet_source { SOURCE_NONE, SOURCE_API, SOURCE_CACHE, SOURCE_STALE };
+
+struct scnet_request {
+    const char *user;
+    const char *locale; /* for lang = auto; NULL = "C" */
+    bool config_ok;     /* false: cfg failed to load, config_error says why */
+    const char *config_error;
+};
+
+struct scnet_outcome {
+    enum scnet_decision decision;
+    enum scnet_source source;
+    char *message;        /* text for the user, NULL = nothing to show */
+    bool message_is_error; /* show with pam_error rather than pam_info */
+    struct quota_reply reply;
+    struct policy_result policy;
+    char error[512];      /* why the quota is unknown (ERROR_*) or why skipped */
+    long elapsed_ms;
+};
+
+/* Check req->user under cfg: skip rules, fetch, parse, decide, render; writes exactly one
+ * decision line to log. Never takes longer than cfg->timeout_ms (plus local file work). */
+void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req,
+                 const struct scnet_log *log, struct scnet_outcome *out);
+
+/* Free what scnet_check put in out. */
+void scnet_outcome_free(struct scnet_outcome *out);
+
+/* "skip", "ok", "warn", "deny", "error". */
+const char *decision_name(enum scnet_decision decision);
+
+#endif

@@ -1,0 +1,22 @@
+/* Opening files that decide what root does: no symlinks, right owner, right mode. */
+#ifndef SCNET_SAFE_FILE_H
+#define SCNET_SAFE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum safe_file_kind {
+    SAFE_FILE_CONFIG, /* may be world-readable, must not be group/other-writable */
+    SAFE_FILE_SECRET, /* no access at all for group or others */
+};
+
+/* Read the whole file at path (at most max_size bytes) after checking, on the opened
+ * descriptor, that it is a regular file (not a symlink), owned by owner, with the mode kind
+ * demands. On success *content is NUL-terminated (caller frees; wipe it if secret).
+ * On failure writes "<path>: <problem>" into err, sets *missing when the file does not
+ * exist, and returns false. */
+bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, size_t max_size,
+                    char **content, size_t *len, bool *missing, char *err, size_t errlen);
+
+#endif

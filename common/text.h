@@ -1,0 +1,40 @@
+/* What a user reads: server text made safe for a terminal, and the banners, in en or zh. */
+#ifndef SCNET_TEXT_H
+#define SCNET_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "policy.h"
+
+#define TEXT_MAX_SERVER_STRING 200 /* bytes of one server string shown to a user */
+
+/* A copy of in that is safe to print: valid UTF-8 only (invalid bytes become '?'), no C0
+ * or C1 controls, no DEL, escape sequences removed whole, at most max_bytes bytes (cut on a
+ * character boundary, "..." appended when cut). Never NULL unless out of memory. */
+char *text_sanitize(const char *in, size_t max_bytes);
+
+/* en or zh for lang: auto picks zh when locale (e.g. "zh_CN.UTF-8") starts with "zh". */
+enum scnet_lang text_pick_lang(enum scnet_lang lang, const char *locale);
+
+enum banner_kind {
+    BANNER_USAGE,     /* policy level OK/WARN: one line per listed item */
+    BANNER_REFUSED,   /* policy level DENY */
+    BANNER_UNCHECKED, /* quota unknown and fail = closed */
+};
+
+struct banner_input {
+    enum banner_kind kind;
+    enum scnet_lang lang;           /* EN or ZH (already picked) */
+    const struct policy_result *policy; /* for USAGE and REFUSED */
+    double warn;                    /* the configured warn percent */
+    double deny;                    /* the configured deny percent (< 0 = off) */
+    const char *contact;            /* NULL = none */
+    long stale_age_s;               /* >= 0: the numbers are this old (API unreachable) */
+};
+
+/* The text to show (lines separated by '\n', no trailing newline), caller frees. */
+char *banner_render(const struct banner_input *in);
+
+#endif

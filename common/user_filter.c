@@ -1,0 +1,147 @@
+#include "user_filter.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NSS_BUF_SIZE 16384
+#define NSS_BUF_MAX (4 * 1024 * 1024)
+#define MAX_GROUPS 65536
+
+/* NSS entries have no size bound (a group of a few thousand members is over 16 KiB): on
+ * ERANGE, retry with a buffer twice the size, up to NSS_BUF_MAX. glibc returns ERANGE;
+ * some NSS shims (nss_wrapper) return -1 and set errno instead: accept both. */
+static bool grow_nss_buffer(int rc, char **buf, size_t *size)
+{
+    char *grown;
+
+    if (rc != ERANGE && !(rc < 0 && errno == ERANGE))
+        return false;
+    if (*size >= NSS_BUF_MAX)
+        return false;
+    grown = realloc(*buf, *size * 2);
+    if (!grown)
+        return false;
+    *buf = grown;
+    *size *= 2;
+    return true;
+}
+
+static bool lookup_user(const char *user, struct passwd *pw, char **buf, size_t *size)
+{
+    struct passwd *res = NULL;
+    int rc;
+
+    do {
+        errno = 0;
+        rc = getpwnam_r(user, pw, *buf, *size, &res);
+    } while (grow_nss_buffer(rc, buf, size));
+    return rc == 0 && res != NULL;
+}
+
+static bool lookup_group(const char *name, struct group *grp, char **buf, size_t *size)
+{
+    struct group *res = NULL;
+    int rc;
+
+    do {
+        errno = 0;
+        rc = getgrnam_r(name, grp, *buf, *size, &res);
+    } while (grow_nss_buffer(rc, buf, size));
+    return rc == 0 && res != NULL;
+}
+
+/* Whether the user (primary gid `gid`) belongs to one of the comma-separated groups. */
+static bool in_skip_groups(const char *list, const char *user, gid_t gid)
+{
+    bool found = false;
+    int count = 64;
+    gid_t *gids = NULL;
+    char *names = NULL, *save = NULL, *buf = NULL;
+    size_t buf_size = NSS_BUF_SIZE;
+
+    for (;;) {
+        gid_t *grown = realloc(gids, (size_t)count * sizeof(*gids));
+        int want = count;
+        if (!grown)
+            goto out;
+        gids = grown;
+        if (getgrouplist(user, gid, gids, &want) >= 0) {
+            count = want;
+            break;
+        }
+        if (want <= count || want > MAX_GROUPS)
+            goto out;
+        count = want;
+    }
+    names = strdup(list);
+    buf = malloc(NSS_BUF_SIZE);
+    if (!names || !buf)
+        goto out;
+    for (char *name = strtok_r(names, ",", &save); name && !found;
+         name = strtok_r(NULL, ",", &save)) {
+        struct group grp;
+        char *end;
+        while (*name == ' ' || *name == '\t')
+            name++;
+        end = name + strlen(name);
+        while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*name == '\0' || !lookup_group(name, &grp, &buf, &buf_size))
+            continue;
+        for (int i = 0; i < count; i++)
+            if (gids[i] == grp.gr_gid)
+                found = true;
+    }
+out:
+    free(gids);
+    free(names);
+    free(buf);
+    return found;
+}
+
+enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user)
+{
+    enum skip_reason reason = SKIP_NONE;
+    struct passwd pw;
+    size_t buf_size = NSS_BUF_SIZE;
+    char *buf = malloc(buf_size);
+
+    if (!buf || !lookup_user(user, &pw, &buf, &buf_size)) {
+        reason = SKIP_UNKNOWN_USER;
+        goto out;
+    }
+    if (pw.pw_uid == 0)
+        reason = SKIP_ROOT;
+    else if ((long)pw.pw_uid < cfg->min_uid)
+        reason = SKIP_LOW_UID;
+    else if (config_list_contains(cfg->skip_users, user))
+        reason = SKIP_USER_LIST;
+    else if (cfg->skip_groups && in_skip_groups(cfg->skip_groups, user, pw.pw_gid))
+        reason = SKIP_GROUP_LIST;
+out:
+    free(buf);
+    return reason;
+}
+
+const char *skip_reason_name(enum skip_reason reason)
+{
+    switch (reason) {
+    case SKIP_NONE:
+        return "none";
+    case SKIP_ROOT:
+        return "root";
+    case SKIP_LOW_UID:
+        return "min_uid";
+    case SKIP_USER_LIST:
+        return "skip_users";
+    case SKIP_GROUP_LIST:
+        return "skip_groups";
+    case SKIP_UNKNOWN_USER:
+        return "unknown_user";
+    }
+    return "?";
+}

@@ -1,0 +1,129 @@
+/* PAM entry points: read PAM items, run the shared pipeline, talk through the conversation. */
+#define PAM_SM_SESSION
+#define PAM_SM_ACCOUNT
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "config.h"
+#include "pipeline.h"
+
+static void syslog_sink(void *ctx, int priority, const char *line)
+{
+    pam_syslog((pam_handle_t *)ctx, priority, "%s", line);
+}
+
+static bool is_set_locale(const char *value)
+{
+    return value && *value && strcmp(value, "C") != 0 && strcmp(value, "POSIX") != 0;
+}
+
+/* Only the message language may follow the caller's locale: PAM environment first (pam_env
+ * sets the node's locale there), then the process's own. */
+static const char *message_locale(pam_handle_t *pamh)
+{
+    static const char *const names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    const char *value;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        value = pam_getenv(pamh, names[i]);
+        if (is_set_locale(value))
+            return value;
+    }
+    value = setlocale(LC_MESSAGES, NULL);
+    if (is_set_locale(value))
+        return value;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        value = secure_getenv(names[i]);
+        if (is_set_locale(value))
+            return value;
+    }
+    return NULL;
+}
+
+/* Conversation messages are bounded (PAM_MAX_MSG_SIZE); send long text in line-aligned parts. */
+static void show(pam_handle_t *pamh, const char *text, bool is_error)
+{
+    const char *p = text;
+
+    while (*p) {
+        size_t len = strlen(p), cut = len;
+        if (len >= PAM_MAX_MSG_SIZE) {
+            cut = 0;
+            for (size_t i = 0; i < PAM_MAX_MSG_SIZE - 1; i++)
+                if (p[i] == '\n')
+                    cut = i;
+            if (cut == 0)
+                cut = PAM_MAX_MSG_SIZE - 1;
+        }
+        if (is_error)
+            pam_error(pamh, "%.*s", (int)cut, p);
+        else
+            pam_info(pamh, "%.*s", (int)cut, p);
+        p += cut;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+static int pam_code(enum scnet_decision decision)
+{
+    switch (decision) {
+    case DECISION_SKIP:
+        return PAM_IGNORE;
+    case DECISION_DENY:
+    case DECISION_ERROR_DENY:
+        return PAM_PERM_DENIED;
+    case DECISION_ALLOW:
+    case DECISION_WARN:
+    case DECISION_ERROR_OPEN:
+        break;
+    }
+    return PAM_SUCCESS;
+}
+
+static int check_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct scnet_config cfg;
+    struct scnet_outcome out;
+    char config_error[1024] = "";
+    const char *user = NULL;
+    struct scnet_request req = {0};
+    struct scnet_log log = {.write = syslog_sink, .ctx = pamh};
+    int rc;
+
+    req.config_ok = config_load(&cfg, argc, argv, config_error, sizeof(config_error));
+    req.config_error = config_error;
+    log.debug = cfg.debug;
+    if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS)
+        user = NULL;
+    req.user = user;
+    req.locale = message_locale(pamh);
+
+    scnet_check(&cfg, &req, &log, &out);
+    if (out.message && !(flags & PAM_SILENT))
+        show(pamh, out.message, out.message_is_error);
+    rc = pam_code(out.decision);
+    scnet_outcome_free(&out);
+    config_free(&cfg);
+    return rc;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return check_session(pamh, flags, argc, argv);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    return check_session(pamh, flags, argc, argv);
+}

@@ -1,0 +1,441 @@
+#!/bin/bash
+# End-to-end test of pam_scnet_quota.so with a real OpenSSH server and the real ssh client,
+# on loopback only. Needs root (it adds users and a file in /etc/pam.d); exits 77 otherwise.
+#
+#   usage: tests/e2e/run-e2e.sh BUILD_DIR      (BUILD_DIR/pam_module/pam_scnet_quota.so)
+#
+# Everything lives in a fresh mktemp -d and is removed by the EXIT trap, whatever fails:
+# the sshd and helper processes (killed by pid), the simulator, /etc/pam.d/sshd-scnet-test,
+# the users near/over/low. E2E_KEEP_TMP=1 keeps the temporary folder (logs) for debugging.
+# See README.md beside this file for what each case asserts and why.
+set -u
+set -o pipefail
+
+SERVICE=sshd-scnet-test
+PAM_FILE=/etc/pam.d/$SERVICE
+TEST_USERS=(near over low)
+TIMEOUT_S=2 # the module's timeout in the "API dead" configurations
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+support=$here/../support
+
+say() { printf '%s\n' "$*"; }
+die() {
+    say "run-e2e: $*" >&2
+    exit 1
+}
+
+if [ "$#" -ne 1 ]; then
+    say "usage: $0 BUILD_DIR   (the build folder holding pam_module/pam_scnet_quota.so)" >&2
+    exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    say "SKIP: the end-to-end test needs root (it runs sshd and adds test users); skipped." >&2
+    exit 77
+fi
+
+module=$(cd "$1" 2>/dev/null && pwd)/pam_module/pam_scnet_quota.so
+[ -f "$module" ] || die "module not found: $1/pam_module/pam_scnet_quota.so (build first)"
+for tool in /usr/sbin/sshd ssh ssh-keygen useradd userdel python3 timeout getent; do
+    command -v "$tool" >/dev/null ||
+        die "missing $tool (Debian: apt-get install openssh-server openssh-client passwd python3)"
+done
+[ -e "$PAM_FILE" ] && die "$PAM_FILE already exists; is another run active? Not touching it."
+for u in "${TEST_USERS[@]}"; do
+    if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
+        die "user or group '$u' already exists on this machine; refusing to touch it"
+    fi
+done
+
+# ---------------------------------------------------------------------------------------
+# cleanup: registered before anything is created, undoes only what this run created
+
+tmp=
+ssh_pid=
+sshd_pid=
+hang_pid=
+created_users=()
+pam_file_written=0
+
+stop_pid() { # pid: TERM, wait up to 3 s, then KILL
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 30); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+descendants() { # pid: the pids of its children, grandchildren, ...
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        say "$child"
+        descendants "$child"
+    done
+}
+
+cleanup() {
+    local rc=$? u pid
+    trap - EXIT INT TERM HUP
+    stop_pid "$ssh_pid" # the `timeout 30` of a client still running; it passes TERM on
+    if [ -n "$sshd_pid" ]; then
+        # Per-connection sshd processes (one could be stuck in a session module) and the
+        # test users' shells: collected before the listener goes, then ended by pid.
+        local session_pids
+        session_pids=$(descendants "$sshd_pid")
+        stop_pid "$sshd_pid"
+        for pid in $session_pids; do kill -9 "$pid" 2>/dev/null; done
+    fi
+    stop_pid "$hang_pid"
+    [ -n "$tmp" ] && [ -d "$tmp/sim" ] && "$support/sim-stop.sh" "$tmp/sim" >/dev/null 2>&1
+    [ "$pam_file_written" = 1 ] && rm -f "$PAM_FILE"
+    for u in "${created_users[@]}"; do
+        # Session processes end with their connection; give a late one a moment.
+        for _ in $(seq 20); do
+            userdel -r "$u" >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        getent passwd "$u" >/dev/null && userdel -r -f "$u" >/dev/null 2>&1
+        getent group "$u" >/dev/null && groupdel "$u" >/dev/null 2>&1
+        if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
+            say "run-e2e: cleanup could not remove user/group '$u'" >&2
+            rc=1
+        fi
+    done
+    if [ -e "$PAM_FILE" ] && [ "$pam_file_written" = 1 ]; then
+        say "run-e2e: cleanup could not remove $PAM_FILE" >&2
+        rc=1
+    fi
+    if [ -n "$tmp" ]; then
+        if [ "${E2E_KEEP_TMP:-0}" = 1 ]; then
+            say "run-e2e: kept $tmp"
+        else
+            rm -rf "$tmp"
+        fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# ---------------------------------------------------------------------------------------
+# assertions
+
+passed=0
+failed=0
+pass() {
+    passed=$((passed + 1))
+    say "PASS: $*"
+}
+fail() {
+    failed=$((failed + 1))
+    say "FAIL: $*"
+    return 1
+}
+check() { # description, then a command that succeeds when the assertion holds; 1 if failed
+    local what=$1
+    shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+show_file() { # label, file: print it indented, for diagnosing a failure
+    say "    --- $1:"
+    sed 's/^/    | /' "$2"
+}
+contains() { grep -qF -- "$2" "$1"; }
+not_contains() { ! grep -qF -- "$2" "$1"; }
+lt() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
+add() { python3 -c 'import sys; print("%.3f" % sum(float(a) for a in sys.argv[1:]))' "$@"; }
+
+free_port() {
+    python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
+    local uid=1000
+    while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do
+        uid=$((uid + 1))
+    done
+    say "$uid"
+}
+
+# ---------------------------------------------------------------------------------------
+# setup
+
+t_start=$EPOCHREALTIME
+tmp=$(mktemp -d /tmp/scnet-e2e.XXXXXXXX) || die "mktemp failed"
+# sshd reads AuthorizedKeysFile as the user being logged in: they must be able to traverse.
+chmod 0711 "$tmp"
+mkdir -p "$tmp/keys" "$tmp/out" /run/sshd
+chmod 0755 "$tmp/keys"
+
+say "# module: $module"
+say "# work folder: $tmp"
+
+# The SCNet API simulator (HTTPS with a throwaway CA, and HTTP) on loopback.
+"$support/sim-start.sh" "$tmp/sim" >"$tmp/sim-start.out" 2>&1 ||
+    { cat "$tmp/sim-start.out" >&2; die "the simulator did not start"; }
+https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' \
+    "$tmp/sim/ready.json") || die "no https_port in $tmp/sim/ready.json"
+
+# A listener that accepts connections and never answers: the hard "API dead" case. It ends
+# by itself after 120 s in case everything else fails to stop it.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+s.settimeout(1.0)
+held, end = [], time.time() + 120
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+' "$tmp/hang.port" </dev/null >"$tmp/hang.log" 2>&1 &
+hang_pid=$!
+closed_port=$(free_port) # nothing listens there: connections are refused at once
+
+write_conf() { # file url
+    cat >"$1" <<EOF
+# pam_scnet_quota configuration written by tests/e2e/run-e2e.sh
+url = $2
+token_file = $tmp/sim/token
+cafile = $tmp/sim/certs/ca.pem
+timeout = $TIMEOUT_S
+warn = 90
+deny = 100
+lang = en
+EOF
+    chmod 0644 "$1"
+}
+for _ in $(seq 50); do
+    [ -s "$tmp/hang.port" ] && break
+    sleep 0.1
+done
+[ -s "$tmp/hang.port" ] || die "the never-answering listener did not start"
+hang_port=$(cat "$tmp/hang.port")
+write_conf "$tmp/scnet.conf" "https://127.0.0.1:$https_port"
+write_conf "$tmp/scnet-hang.conf" "https://127.0.0.1:$hang_port"
+write_conf "$tmp/scnet-closed.conf" "https://127.0.0.1:$closed_port"
+
+# The PAM service sshd-scnet-test reads. Password and keyboard-interactive logins are off in
+# sshd_config, so the auth stack is never asked to authenticate (sshd only calls setcred).
+write_pam() { # "with CONF" | "without"
+    {
+        say "#%PAM-1.0"
+        say "# Written by pam_scnet_quota tests/e2e/run-e2e.sh; removed when the test ends."
+        say "auth     required  pam_deny.so"
+        say "account  required  pam_unix.so"
+        say "password required  pam_deny.so"
+        say "session  required  pam_unix.so"
+        if [ "$1" = with ]; then
+            say "session  required  $module conf=$2"
+        fi
+    } >"$PAM_FILE.tmp.$$" && chmod 0644 "$PAM_FILE.tmp.$$" &&
+        mv -f "$PAM_FILE.tmp.$$" "$PAM_FILE" || die "cannot write $PAM_FILE"
+    pam_file_written=1
+}
+write_pam without
+
+# Users, one client key for all of them.
+ssh-keygen -q -t ed25519 -N '' -C scnet-e2e-client -f "$tmp/client_key" || die "ssh-keygen failed"
+ssh-keygen -q -t ed25519 -N '' -C scnet-e2e-host -f "$tmp/host_key" || die "ssh-keygen failed"
+for u in "${TEST_USERS[@]}"; do
+    uid=$(free_uid)
+    useradd -m -u "$uid" -s /bin/bash "$u" >"$tmp/useradd.log" 2>&1 ||
+        { cat "$tmp/useradd.log" >&2; die "useradd $u failed"; }
+    created_users+=("$u")
+    home=$(getent passwd "$u" | cut -d: -f6)
+    rm -f "$home/.hushlogin" # the banner must be shown to an interactive login
+    install -o root -g root -m 0644 "$tmp/client_key.pub" "$tmp/keys/$u"
+done
+
+# sshd under the name sshd-scnet-test, so that PAM uses /etc/pam.d/sshd-scnet-test.
+sshd_port=$(free_port)
+ln -s /usr/sbin/sshd "$tmp/$SERVICE"
+cat >"$tmp/sshd_config" <<EOF
+# Written by pam_scnet_quota tests/e2e/run-e2e.sh
+ListenAddress 127.0.0.1
+Port $sshd_port
+HostKey $tmp/host_key
+PidFile $tmp/sshd.pid
+UsePAM yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $tmp/keys/%u
+AuthorizedKeysCommand none
+PermitRootLogin no
+AllowUsers ${TEST_USERS[*]}
+StrictModes no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+X11Forwarding no
+AllowTcpForwarding no
+LoginGraceTime 20
+LogLevel VERBOSE
+EOF
+"$tmp/$SERVICE" -t -f "$tmp/sshd_config" >"$tmp/sshd-t.log" 2>&1 ||
+    { cat "$tmp/sshd-t.log" >&2; die "sshd -t rejected the test configuration"; }
+"$tmp/$SERVICE" -D -f "$tmp/sshd_config" -E "$tmp/sshd.log" </dev/null >/dev/null 2>&1 &
+sshd_pid=$!
+up=0
+for _ in $(seq 100); do
+    kill -0 "$sshd_pid" 2>/dev/null || break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$sshd_port") 2>/dev/null; then
+        up=1
+        break
+    fi
+    sleep 0.1
+done
+[ "$up" = 1 ] || { cat "$tmp/sshd.log" >&2; die "sshd did not start listening on $sshd_port"; }
+say "# sshd pid $sshd_pid on 127.0.0.1:$sshd_port, simulator https port $https_port"
+say "# API dead: never-answering listener on $hang_port, closed port $closed_port"
+say "# setup took $(add "$EPOCHREALTIME" "-$t_start") s"
+
+# run_ssh NAME USER [remote command...]: extra ssh options from the array SSH_OPTS, stdin
+# from $SSH_STDIN (default /dev/null); leaves $tmp/out/NAME.{out,err} and sets ssh_rc and
+# ssh_time (seconds of wall time of the whole ssh command).
+SSH_STDIN=/dev/null
+SSH_OPTS=()
+run_ssh() {
+    local name=$1 user=$2 t0
+    shift 2
+    t0=$EPOCHREALTIME
+    # In the background and waited for, so that Ctrl-C or TERM reaches the trap at once
+    # instead of after the ssh command (up to 30 s when a module blocks).
+    timeout -k 5 30 ssh -F /dev/null -i "$tmp/client_key" -p "$sshd_port" \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+        -o LogLevel=ERROR -o ConnectTimeout=5 ${SSH_OPTS[@]+"${SSH_OPTS[@]}"} \
+        "$user@127.0.0.1" "$@" <"$SSH_STDIN" >"$tmp/out/$name.out" 2>"$tmp/out/$name.err" &
+    ssh_pid=$!
+    wait "$ssh_pid"
+    ssh_rc=$?
+    ssh_pid=
+    ssh_time=$(add "$EPOCHREALTIME" "-$t0")
+    say "# ssh $name: exit $ssh_rc in $ssh_time s"
+}
+run_interactive() { # NAME USER: an interactive login shell (pty, no command) that types "exit"
+    printf 'exit\n' >"$tmp/exit.in"
+    SSH_STDIN=$tmp/exit.in
+    SSH_OPTS=(-tt)
+    run_ssh "$1" "$2"
+    SSH_STDIN=/dev/null
+    SSH_OPTS=()
+    tr -d '\r' <"$tmp/out/$1.out" >"$tmp/out/$1.txt"
+}
+show_run() {
+    show_file "$1 stdout" "$tmp/out/$1.out"
+    show_file "$1 stderr" "$tmp/out/$1.err"
+}
+
+# ---------------------------------------------------------------------------------------
+# 4. API dead. First, so that nothing about `low` can have been learnt (and cached) from the
+# live simulator before. Baseline: the same command with the module not in the stack.
+
+say "== API dead (timeout = $TIMEOUT_S s)"
+write_pam without
+run_ssh baseline low true
+baseline_rc=$ssh_rc baseline_time=$ssh_time
+check "baseline 'ssh low true' without the module exits 0 (got $baseline_rc)" [ "$baseline_rc" = 0 ]
+
+write_pam with "$tmp/scnet-hang.conf"
+run_ssh dead-hang low true
+limit=$(add "$baseline_time" "$TIMEOUT_S" 1)
+say "# API never answers: ${ssh_time} s; baseline ${baseline_time} s; limit ${limit} s"
+check "API never answers: 'ssh low true' still succeeds (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
+    show_run dead-hang
+check "API never answers: took $ssh_time s < baseline $baseline_time + timeout $TIMEOUT_S + 1 s" \
+    lt "$ssh_time" "$limit"
+check "API never answers: nothing shown on stderr" [ ! -s "$tmp/out/dead-hang.err" ]
+
+write_pam with "$tmp/scnet-closed.conf"
+run_ssh dead-closed low true
+limit=$(add "$baseline_time" 1)
+say "# API port closed: ${ssh_time} s; baseline ${baseline_time} s; limit ${limit} s"
+check "API port closed: 'ssh low true' still succeeds (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
+    show_run dead-closed
+check "API port closed: took $ssh_time s < baseline $baseline_time + 1 s" lt "$ssh_time" "$limit"
+
+# ---------------------------------------------------------------------------------------
+# 1. Interactive login near quota shows the banner.
+
+say "== interactive login, 93% full"
+write_pam with "$tmp/scnet.conf"
+run_interactive interactive-near near
+near_rc=$ssh_rc
+say "# what the terminal showed (CR removed):"
+cat -v "$tmp/out/interactive-near.txt" | sed 's/^/    | /' # ESC shown as ^[
+check "interactive near: exit status 0 (got $near_rc)" [ "$near_rc" = 0 ]
+for fragment in "WARNING" "/public/home/near" "651.0" "700.0" "93.0%"; do
+    check "interactive near: banner contains '$fragment'" \
+        contains "$tmp/out/interactive-near.txt" "$fragment"
+done
+
+run_interactive interactive-low low
+check "interactive low (14%): exit status 0 (got $ssh_rc)" [ "$ssh_rc" = 0 ]
+check "interactive low (14%): no banner" not_contains "$tmp/out/interactive-low.txt" "quota" ||
+    show_file "interactive-low" "$tmp/out/interactive-low.txt"
+
+# ---------------------------------------------------------------------------------------
+# 2. `ssh host cmd`: sshd does not show session-stage text to commands, so the bytes must be
+# the same with and without the module.
+
+say "== ssh near 'echo hello; id -un', with and without the module"
+write_pam with "$tmp/scnet.conf"
+run_ssh cmd-with near 'echo hello; id -un'
+with_rc=$ssh_rc
+write_pam without
+run_ssh cmd-without near 'echo hello; id -un'
+without_rc=$ssh_rc
+check "command with the module exits 0 (got $with_rc)" [ "$with_rc" = 0 ]
+check "command without the module exits 0 (got $without_rc)" [ "$without_rc" = 0 ]
+check "stdout byte-identical with and without the module" \
+    cmp "$tmp/out/cmd-with.out" "$tmp/out/cmd-without.out" || {
+    show_run cmd-with
+    show_run cmd-without
+}
+check "stderr byte-identical with and without the module" \
+    cmp "$tmp/out/cmd-with.err" "$tmp/out/cmd-without.err"
+check "stdout is exactly 'hello\\nnear\\n'" cmp -s "$tmp/out/cmd-with.out" <(printf 'hello\nnear\n')
+
+# ---------------------------------------------------------------------------------------
+# 3. Over quota with deny = 100: refused with the reason, status 254, command not run.
+# Where the reason goes is sshd's choice, not the module's: when pam_open_session fails, the
+# session child prints the collected PAM messages to its stdout and exits 254 (do_child in
+# OpenSSH's session.c), so for `ssh host cmd` the text arrives on the client's STDOUT, and
+# stderr stays empty. Measured here with pam_echo + pam_deny as well (OpenSSH 9.2p1 Debian).
+
+say "== ssh over (105%), deny = 100"
+write_pam with "$tmp/scnet.conf"
+over_home=$(getent passwd over | cut -d: -f6)
+rm -f "$over_home/e2e-command-ran"
+run_ssh refused over 'touch ~/e2e-command-ran; echo command-ran'
+show_run refused
+check "over: client exit status 254 (got $ssh_rc)" [ "$ssh_rc" = 254 ]
+for fragment in "Login refused" "105.0%" "/public/home/over" "735.0" "700.0"; do
+    check "over: the refusal on the client's stdout contains '$fragment'" \
+        contains "$tmp/out/refused.out" "$fragment"
+done
+check "over: the command did not run (no file it would create)" \
+    [ ! -e "$over_home/e2e-command-ran" ]
+check "over: the command did not run (no output of it)" \
+    not_contains "$tmp/out/refused.out" "command-ran"
+
+# ---------------------------------------------------------------------------------------
+# 5. sshd itself stayed healthy.
+
+say "== sshd log"
+check "sshd log has no 'fatal'" not_contains "$tmp/sshd.log" "fatal" ||
+    grep -F fatal "$tmp/sshd.log" | sed 's/^/    | /'
+check "sshd (pid $sshd_pid) is still running" kill -0 "$sshd_pid"
+
+say "# total $(add "$EPOCHREALTIME" "-$t_start") s"
+say "$passed passed, $failed failed"
+[ "$failed" = 0 ]

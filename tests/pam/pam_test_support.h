@@ -1,0 +1,60 @@
+/* Shared by the pam tests: the simulator's address, config files, running a PAM stack. */
+#ifndef SCNET_PAM_TEST_SUPPORT_H
+#define SCNET_PAM_TEST_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#define PAM_RUN_MAX_MSGS 16
+
+struct sim_info {
+    int http_port;
+    int https_port;
+    char run_dir[512];
+    char ca[600];
+    char token_file[600];
+};
+
+struct pam_run {
+    int rc;                                          /* what the PAM call returned */
+    char info[PAM_RUN_MAX_MSGS][PAM_MAX_MSG_SIZE + 1]; /* PAM_TEXT_INFO messages */
+    char err[PAM_RUN_MAX_MSGS][PAM_MAX_MSG_SIZE + 1];  /* PAM_ERROR_MSG messages */
+    double ms;                                       /* wall time of the call */
+};
+
+/* Read $SCNET_PAM_RUN/ready.json; fails the test when pam_wrapper is not active. */
+void sim_info_load(struct sim_info *sim);
+
+/* Write $SCNET_PAM_RUN/scnet.conf (mode 0600) from a printf format. */
+void write_conf(const struct sim_info *sim, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Write the usual config for the HTTPS listener plus extra lines (may be ""). */
+void write_https_conf(const struct sim_info *sim, const char *extra);
+
+/* Run one PAM operation (PAMTEST_OPEN_SESSION, PAMTEST_ACCOUNT, ...) for user on service. */
+void run_pam(const char *service, const char *user, enum pamtest_ops op, int flags,
+             struct pam_run *run);
+
+/* All info (or error) messages joined with '\n'. */
+const char *joined_info(struct pam_run *run);
+const char *joined_err(struct pam_run *run);
+
+/* GET or POST (body non-NULL) a simulator control path over plain HTTP; returns the body
+ * (static buffer). */
+const char *sim_http(const struct sim_info *sim, const char *method, const char *path,
+                     const char *body);
+
+/* Quota requests the simulator has seen for user so far. */
+long sim_quota_count(const struct sim_info *sim, const char *user);
+
+double now_ms(void);
+
+#endif

@@ -1,0 +1,992 @@
+/* Unit tests for common/cache.c: real files in a fresh directory, real locks between real
+ * processes, and a count of open descriptors around every test. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cache.h"
+#include "deadline.h"
+
+#define OTHER_UID 12345
+#define NAME_MAX_LEN 100
+
+struct fixture {
+    char base[1024];     /* fresh mkdtemp directory, removed at the end */
+    char dir[PATH_MAX];  /* base/cache */
+    int dirfd;           /* from cache_dir_open, or -1 */
+    int fds_before;
+    char err[512];
+};
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.')
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int setup_base(void **state)
+{
+    const char *tmp = getenv("SCNET_TEST_TMP");
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    f->dirfd = -1;
+    f->fds_before = count_fds();
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    (void)mkdir(tmp, 0700);
+    snprintf(f->base, sizeof(f->base), "%s/scnet-cache-XXXXXX", tmp);
+    if (!mkdtemp(f->base)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->dir, sizeof(f->dir), "%s/cache", f->base);
+    *state = f;
+    return 0;
+}
+
+/* setup_base, then the cache directory opened the way the module opens it. */
+static int setup_cache(void **state)
+{
+    struct fixture *f;
+
+    if (setup_base(state) != 0)
+        return -1;
+    f = *state;
+    f->dirfd = cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err));
+    return f->dirfd >= 0 ? 0 : -1;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    if (f->dirfd >= 0)
+        close(f->dirfd);
+    /* FTW_PHYS: a symlink planted by a test is removed, never followed. */
+    assert_int_equal(nftw(f->base, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+    assert_int_equal(count_fds(), f->fds_before);
+    free(f);
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void entry_name(const char *key, const char *suffix, char *out, size_t outlen)
+{
+    char stem[NAME_MAX_LEN + 1];
+
+    cache_file_name(key, stem, sizeof(stem));
+    assert_true(stem[0] != '\0');
+    snprintf(out, outlen, "%s%s", stem, suffix);
+}
+
+/* Creates dirfd/name with exactly data and mode (whatever the umask), replacing any file. */
+static void put_raw(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    assert_int_equal(fchmod(fd, mode), 0);
+    assert_int_equal(close(fd), 0);
+}
+
+/* The whole file at dirfd/name; caller frees. */
+static char *get_raw(int dirfd, const char *name, size_t *len)
+{
+    char *buf = malloc(100000);
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n;
+
+    assert_non_null(buf);
+    assert_true(fd >= 0);
+    n = read(fd, buf, 100000);
+    assert_true(n >= 0);
+    close(fd);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in the directory at path, joined by '\n'. */
+static void list_dir(const char *path, char *out, size_t outlen)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char *names[64];
+    size_t n = 0, used = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        assert_true(n < 64);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? "\n" : "", names[i]);
+        assert_true(used < outlen);
+        free(names[i]);
+    }
+}
+
+static mode_t mode_at(int dirfd, const char *name)
+{
+    struct stat st;
+
+    assert_int_equal(fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW), 0);
+    return st.st_mode;
+}
+
+/* ---- the directory ---- */
+
+static void test_dir_created_0700_whatever_the_umask(void **state)
+{
+    struct fixture *f = *state;
+    const mode_t masks[] = {0, 022, 0277};
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        mode_t old = umask(masks[i]);
+        int fd = cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err));
+        umask(old);
+        assert_true(fd >= 0);
+        assert_int_equal(stat(f->dir, &st), 0);
+        assert_int_equal(st.st_mode, S_IFDIR | 0700);
+        assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+        close(fd);
+        assert_int_equal(rmdir(f->dir), 0);
+    }
+}
+
+static void test_dir_existing_0700_reused(void **state)
+{
+    struct fixture *f = *state;
+    int fd;
+
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    assert_int_equal(chmod(f->dir, 0700), 0);
+    fd = cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err));
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void test_dir_existing_0755_rejected(void **state)
+{
+    struct fixture *f = *state;
+    char want[PATH_MAX + 64];
+
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    assert_int_equal(chmod(f->dir, 0755), 0);
+    assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
+    snprintf(want, sizeof(want), "%s: mode 0755, must be 0700", f->dir);
+    assert_string_equal(f->err, want);
+    /* Not "fixed" behind the administrator's back. */
+    assert_int_equal(mode_at(AT_FDCWD, f->dir), S_IFDIR | 0755);
+
+    assert_int_equal(chmod(f->dir, 0750), 0);
+    assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "mode 0750, must be 0700"));
+}
+
+static void test_dir_symlink_rejected(void **state)
+{
+    struct fixture *f = *state;
+    char real[PATH_MAX];
+
+    snprintf(real, sizeof(real), "%s/real", f->base);
+    assert_int_equal(mkdir(real, 0700), 0);
+    assert_int_equal(symlink(real, f->dir), 0);
+    assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "is a symlink"));
+}
+
+static void test_dir_missing_parent_rejected(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX], parent[PATH_MAX];
+
+    snprintf(parent, sizeof(parent), "%s/missing", f->base);
+    snprintf(path, sizeof(path), "%s/cache", parent);
+    assert_int_equal(cache_dir_open(path, geteuid(), f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "cannot create"));
+    assert_int_equal(access(parent, F_OK), -1); /* parents are the administrator's */
+}
+
+static void test_dir_regular_file_rejected(void **state)
+{
+    struct fixture *f = *state;
+    int fd = open(f->dir, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "not a directory"));
+}
+
+static void test_dir_wrong_owner_rejected(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    /* The owner the caller expects is not the one on disk. */
+    assert_int_equal(cache_dir_open(f->dir, geteuid() + 1, f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "must be owned by uid"));
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(chown(f->dir, OTHER_UID, OTHER_UID), 0);
+    assert_int_equal(cache_dir_open(f->dir, 0, f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "owned by uid 12345, must be owned by uid 0"));
+}
+
+/* ---- file names ---- */
+
+static void assert_name_safe(const char *key)
+{
+    char name[NAME_MAX_LEN + 1];
+
+    cache_file_name(key, name, sizeof(name));
+    assert_true(name[0] != '\0');
+    assert_true(strlen(name) <= NAME_MAX_LEN);
+    assert_true(name[0] != '.');
+    assert_null(strchr(name, '/'));
+    assert_null(strchr(name, '.'));
+    assert_int_equal(strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789_-%"),
+                     strlen(name));
+}
+
+static void test_name_encodes_everything_but_plain_bytes(void **state)
+{
+    static const struct {
+        const char *key, *name;
+    } cases[] = {
+        {"alice", "alice"},
+        {"Ab_-9", "Ab_-9"},
+        {"a.b", "a%2Eb"},
+        {"token:c1", "token%3Ac1"},
+        {"../../etc/passwd", "%2E%2E%2F%2E%2E%2Fetc%2Fpasswd"},
+        {"/", "%2F"},
+        {".", "%2E"},
+        {"..", "%2E%2E"},
+        {"\xc3\xa9t\xc3\xa9", "%C3%A9t%C3%A9"},
+        {"a\x01\n\x1b[1m", "a%01%0A%1B%5B1m"},
+        {"a%20b", "a%2520b"}, /* '%' itself is encoded: no two keys share a name */
+        {"a b", "a%20b"},
+    };
+    char name[NAME_MAX_LEN + 1];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cache_file_name(cases[i].key, name, sizeof(name));
+        assert_string_equal(name, cases[i].name);
+        assert_name_safe(cases[i].key);
+    }
+}
+
+static void test_name_long_and_empty_keys_are_hashed_and_bounded(void **state)
+{
+    char key[301], other[301], name[NAME_MAX_LEN + 1], name2[NAME_MAX_LEN + 1];
+
+    /* 30 bytes encoding to 3 each: 90, the longest direct name. */
+    memset(key, '/', 30);
+    key[30] = '\0';
+    cache_file_name(key, name, sizeof(name));
+    assert_int_equal(strlen(name), 90);
+    assert_memory_equal(name, "%2F%2F%2F", 9);
+
+    key[30] = '/';
+    key[31] = '\0';
+    cache_file_name(key, name, sizeof(name));
+    assert_memory_equal(name, "%h", 2);
+    assert_name_safe(key);
+    /* The readable start is cut between whole %XX triples: 6 of them fit in 20 bytes. */
+    assert_string_equal(name + 19, "%2F%2F%2F%2F%2F%2F");
+
+    memset(key, 'a', 300);
+    key[300] = '\0';
+    memcpy(other, key, sizeof(other));
+    other[299] = 'b';
+    cache_file_name(key, name, sizeof(name));
+    cache_file_name(other, name2, sizeof(name2));
+    assert_int_equal(strlen(name), 2 + 16 + 1 + 20);
+    assert_string_equal(name + 19, "aaaaaaaaaaaaaaaaaaaa");
+    assert_string_not_equal(name, name2);
+    assert_name_safe(key);
+
+    /* Empty: the FNV-1a offset basis, never "" (which would make ".cache"). */
+    cache_file_name("", name, sizeof(name));
+    assert_string_equal(name, "%hcbf29ce484222325_");
+    /* A key spelling a hashed name is encoded, so it cannot take that name. */
+    cache_file_name("%hcbf29ce484222325_", name2, sizeof(name2));
+    assert_string_equal(name2, "%25hcbf29ce484222325_");
+}
+
+static void test_name_short_buffer_gives_nothing(void **state)
+{
+    char name[6];
+
+    cache_file_name("alice", name, sizeof(name));
+    assert_string_equal(name, "alice");
+    memset(name, 'x', sizeof(name));
+    cache_file_name("alice", name, 5);
+    assert_string_equal(name, "");
+    cache_file_name("alice", name, 0); /* must not write at all */
+}
+
+static void test_hostile_keys_stay_inside_the_directory(void **state)
+{
+    struct fixture *f = *state;
+    char long_key[301], *expect[64], listing[8192], want[8192], name[160];
+    const char *keys[] = {"../../etc/passwd",
+                          "/",
+                          ".",
+                          "..",
+                          "",
+                          long_key,
+                          "\xce\xb4\xce\xbf\xce\xba\xce\xb9\xce\xbc\xce\xae",
+                          "ctl\x01\x1b[31m\n\r\x7f",
+                          "a/b",
+                          ".hidden",
+                          "token:cluster-1",
+                          "\xff\xfe"};
+    size_t nkeys = sizeof(keys) / sizeof(keys[0]), n = 0, used = 0;
+    struct cache_entry e;
+
+    memset(long_key, 'x', 300);
+    long_key[300] = '\0';
+    for (size_t i = 0; i < nkeys; i++) {
+        int lockfd;
+
+        assert_true(cache_write(f->dirfd, keys[i], keys[i], strlen(keys[i]), 1700000000 + (int)i,
+                                f->err, sizeof(f->err)));
+        lockfd = cache_lock(f->dirfd, keys[i], geteuid(), monotonic_ms() + 100, f->err,
+                            sizeof(f->err));
+        assert_true(lockfd >= 0);
+        cache_unlock(lockfd);
+        entry_name(keys[i], ".cache", name, sizeof(name));
+        expect[n++] = strdup(name);
+        entry_name(keys[i], ".lock", name, sizeof(name));
+        expect[n++] = strdup(name);
+    }
+    for (size_t i = 0; i < nkeys; i++) {
+        assert_true(cache_read(f->dirfd, keys[i], geteuid(), &e, f->err, sizeof(f->err)));
+        assert_int_equal(e.len, strlen(keys[i]));
+        assert_string_equal(e.body, keys[i]);
+        assert_int_equal(e.fetched_at, 1700000000 + (int64_t)i);
+        cache_entry_free(&e);
+    }
+    /* Exactly one entry and one lock per key, all distinct, nothing else anywhere. */
+    qsort(expect, n, sizeof(expect[0]), cmp_str);
+    want[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        assert_true(i == 0 || strcmp(expect[i - 1], expect[i]) != 0);
+        assert_true(expect[i][0] != '.');
+        used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%s", i ? "\n" : "",
+                                 expect[i]);
+        free(expect[i]);
+    }
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, want);
+    list_dir(f->base, listing, sizeof(listing));
+    assert_string_equal(listing, "cache");
+}
+
+/* ---- entries ---- */
+
+static void test_round_trip_keeps_body_and_time(void **state)
+{
+    struct fixture *f = *state;
+    const char *body = "{\n  \"user\": \"alice\",\n  \"used\": 93,\n  \"limit\": 100\n}\n";
+    char want[512], listing[256];
+    struct cache_entry e;
+    size_t raw_len;
+    char *raw;
+
+    assert_true(cache_write(f->dirfd, "alice", body, strlen(body), 1700000000, f->err,
+                            sizeof(f->err)));
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_string_equal(f->err, "");
+    assert_int_equal(e.len, strlen(body));
+    assert_string_equal(e.body, body);
+    assert_int_equal(e.fetched_at, 1700000000);
+    cache_entry_free(&e);
+    assert_null(e.body);
+    assert_int_equal(e.len, 0);
+
+    /* The format on disk, byte for byte: header line, body, nothing after. */
+    raw = get_raw(f->dirfd, "alice.cache", &raw_len);
+    snprintf(want, sizeof(want), "scnet-cache 1 1700000000 %zu 616c696365\n%s", strlen(body),
+             body);
+    assert_int_equal(raw_len, strlen(want));
+    assert_memory_equal(raw, want, raw_len);
+    free(raw);
+
+    /* Replaced, not appended; no temporary file left behind. */
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, 1700000100, f->err, sizeof(f->err)));
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_string_equal(e.body, "{}");
+    assert_int_equal(e.fetched_at, 1700000100);
+    cache_entry_free(&e);
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, "alice.cache");
+}
+
+static void test_round_trip_any_bytes_up_to_64k(void **state)
+{
+    struct fixture *f = *state;
+    char *body = malloc(65537);
+    struct cache_entry e;
+    char listing[256];
+
+    assert_non_null(body);
+    for (size_t i = 0; i < 65537; i++)
+        body[i] = (char)(i * 7 + i / 256);
+    assert_true(cache_write(f->dirfd, "bob", body, 65536, 0, f->err, sizeof(f->err)));
+    assert_true(cache_read(f->dirfd, "bob", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_int_equal(e.len, 65536);
+    assert_memory_equal(e.body, body, 65536);
+    assert_int_equal(e.body[65536], '\0');
+    assert_int_equal(e.fetched_at, 0);
+    cache_entry_free(&e);
+
+    assert_false(cache_write(f->dirfd, "carol", body, 65537, 1, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "65537"));
+    assert_false(cache_write(f->dirfd, "carol", body, 1, -5, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "negative"));
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, "bob.cache");
+
+    assert_true(cache_write(f->dirfd, "dave", "", 0, 5, f->err, sizeof(f->err)));
+    assert_true(cache_read(f->dirfd, "dave", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_int_equal(e.len, 0);
+    assert_string_equal(e.body, "");
+    cache_entry_free(&e);
+    free(body);
+}
+
+static void test_written_file_is_0600_whatever_the_umask(void **state)
+{
+    struct fixture *f = *state;
+    const mode_t masks[] = {0, 0777};
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        mode_t old = umask(masks[i]);
+        bool ok = cache_write(f->dirfd, "alice", "{}", 2, 1, f->err, sizeof(f->err));
+        umask(old);
+        assert_true(ok);
+        assert_int_equal(fstatat(f->dirfd, "alice.cache", &st, AT_SYMLINK_NOFOLLOW), 0);
+        assert_int_equal(st.st_mode, S_IFREG | 0600);
+        assert_int_equal(st.st_uid, geteuid());
+    }
+}
+
+static void test_missing_entry_is_quiet(void **state)
+{
+    struct fixture *f = *state;
+    struct cache_entry e = {(char *)"junk", 4, 99};
+
+    strcpy(f->err, "stale text");
+    assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_string_equal(f->err, "");
+    assert_null(e.body);
+    assert_int_equal(e.len, 0);
+    assert_int_equal(e.fetched_at, 0);
+    cache_entry_free(&e); /* fine on a zeroed entry */
+}
+
+static void expect_rejected(struct fixture *f, const char *key, const char *why)
+{
+    struct cache_entry e = {(char *)"junk", 4, 99};
+
+    assert_false(cache_read(f->dirfd, key, geteuid(), &e, f->err, sizeof(f->err)));
+    if (!strstr(f->err, why))
+        fail_msg("err \"%s\" does not say \"%s\"", f->err, why);
+    assert_null(e.body);
+    assert_int_equal(e.len, 0);
+}
+
+static void test_corrupt_headers_rejected(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bad[] = {
+        "",
+        "\n",
+        "garbage\n{}",
+        "scnet-cache 1 1 2 616c696365", /* no end of line */
+        "scnet-cache 2 1 2 616c696365\n{}",
+        "scnet-cache 1 -1 2 616c696365\n{}",
+        "scnet-cache 1 +1 2 616c696365\n{}",
+        "scnet-cache 1 01 2 616c696365\n{}",
+        "scnet-cache 1 1 02 616c696365\n{}",
+        "scnet-cache 1 1  2 616c696365\n{}",
+        "scnet-cache 1 1 2 616C696365\n{}",
+        "scnet-cache 1 1 2 616c69636\n{}",
+        "scnet-cache 1 1 2 616c6963zz\n{}",
+        "scnet-cache 1 1 2 616c696365 \n{}",
+        "scnet-cache 1 1 2 616c696365\r\n{}",
+        "scnet-cache 1 1 2\n{}",
+        "scnet-cache 1 1 65537 616c696365\n{}",
+        "scnet-cache 1 99999999999999999999 2 616c696365\n{}",
+        "scnet-cache 1 9223372036854775808 2 616c696365\n{}",
+        "SCNET-CACHE 1 1 2 616c696365\n{}",
+        "scnet-cache 1 1 x 616c696365\n{}",
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        put_raw(f->dirfd, "alice.cache", bad[i], strlen(bad[i]), 0600);
+        expect_rejected(f, "alice", "corrupt header");
+    }
+    /* A NUL inside the header line. */
+    put_raw(f->dirfd, "alice.cache", "scnet-cache 1 1\0 2 616c696365\n{}", 33, 0600);
+    expect_rejected(f, "alice", "corrupt header");
+    /* And the edge that is fine: the largest fetched_at there is. */
+    put_raw(f->dirfd, "alice.cache", "scnet-cache 1 0 2 616c696365\n{}", 31, 0600);
+    expect_rejected(f, "bob", "");
+}
+
+static void test_truncated_body_rejected(void **state)
+{
+    struct fixture *f = *state;
+    const char *raw = "scnet-cache 1 1700000000 10 616c696365\n{\"a\":";
+
+    put_raw(f->dirfd, "alice.cache", raw, strlen(raw), 0600);
+    expect_rejected(f, "alice", "body is 5 bytes, header says 10");
+}
+
+static void test_extra_trailing_bytes_rejected(void **state)
+{
+    struct fixture *f = *state;
+    const char *body = "{\"used\":1}\n";
+    size_t len;
+    char *raw;
+
+    assert_true(cache_write(f->dirfd, "alice", body, strlen(body), 1700000000, f->err,
+                            sizeof(f->err)));
+    raw = get_raw(f->dirfd, "alice.cache", &len);
+    raw[len] = 'x';
+    put_raw(f->dirfd, "alice.cache", raw, len + 1, 0600);
+    free(raw);
+    expect_rejected(f, "alice", "body is 12 bytes, header says 11");
+}
+
+static void test_foreign_key_rejected(void **state)
+{
+    struct fixture *f = *state;
+    struct cache_entry e;
+    size_t len;
+    char *raw;
+
+    assert_true(cache_write(f->dirfd, "alice", "{\"used\":99}", 11, 1, f->err, sizeof(f->err)));
+    assert_true(cache_write(f->dirfd, "bob", "{\"used\":1}", 10, 1, f->err, sizeof(f->err)));
+    /* alice's answer copied over bob's name: well formed, but not bob's. */
+    raw = get_raw(f->dirfd, "alice.cache", &len);
+    put_raw(f->dirfd, "bob.cache", raw, len, 0600);
+    free(raw);
+    expect_rejected(f, "bob", "stored for another key");
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    cache_entry_free(&e);
+    /* A prefix of the key is not the key either. */
+    put_raw(f->dirfd, "al.cache", "scnet-cache 1 1 2 616c696365\n{}", 31, 0600);
+    put_raw(f->dirfd, "alice.cache", "scnet-cache 1 1 2 616c6963\n{}", 29, 0600);
+    expect_rejected(f, "alice", "stored for another key");
+}
+
+static void test_future_fetched_at_rejected(void **state)
+{
+    struct fixture *f = *state;
+    int64_t now = (int64_t)time(NULL);
+    struct cache_entry e;
+
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, now + 1000, f->err, sizeof(f->err)));
+    expect_rejected(f, "alice", "in the future");
+    /* Small clock differences are tolerated. */
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, now + 200, f->err, sizeof(f->err)));
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    cache_entry_free(&e);
+}
+
+static void test_oversized_file_rejected(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 81921;
+    char *raw = malloc(len);
+
+    assert_non_null(raw);
+    memset(raw, 'x', len);
+    put_raw(f->dirfd, "alice.cache", raw, len, 0600);
+    free(raw);
+    expect_rejected(f, "alice", "larger than 81920 bytes");
+}
+
+static void test_symlink_at_entry_not_followed(void **state)
+{
+    struct fixture *f = *state;
+    char other[PATH_MAX], target[PATH_MAX];
+    struct cache_entry e;
+    int otherfd;
+    size_t len;
+    char *raw;
+
+    /* The link points at a perfectly valid entry for the same key: still refused. */
+    snprintf(other, sizeof(other), "%s/other", f->base);
+    otherfd = cache_dir_open(other, geteuid(), f->err, sizeof(f->err));
+    assert_true(otherfd >= 0);
+    assert_true(cache_write(otherfd, "alice", "{\"used\":1}", 10, 1, f->err, sizeof(f->err)));
+    snprintf(target, sizeof(target), "%s/alice.cache", other);
+    assert_int_equal(symlinkat(target, f->dirfd, "alice.cache"), 0);
+    expect_rejected(f, "alice", "is a symlink");
+
+    /* Writing replaces the link itself; the file it pointed at is untouched. */
+    assert_true(cache_write(f->dirfd, "alice", "{\"used\":2}", 10, 2, f->err, sizeof(f->err)));
+    assert_int_equal(mode_at(f->dirfd, "alice.cache"), S_IFREG | 0600);
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_string_equal(e.body, "{\"used\":2}");
+    cache_entry_free(&e);
+    raw = get_raw(otherfd, "alice.cache", &len);
+    assert_int_equal(len, 41);
+    assert_memory_equal(raw, "scnet-cache 1 1 10 616c696365\n{\"used\":1}", 41);
+    free(raw);
+    close(otherfd);
+}
+
+static void test_directory_at_entry_makes_write_fail_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    char listing[256];
+
+    assert_int_equal(mkdirat(f->dirfd, "alice.cache", 0700), 0);
+    assert_false(cache_write(f->dirfd, "alice", "{}", 2, 1, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "cannot rename into place"));
+    expect_rejected(f, "alice", "not a regular file");
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, "alice.cache"); /* the temporary file is gone */
+}
+
+static void test_fifo_at_entry_fails_fast(void **state)
+{
+    struct fixture *f = *state;
+    int64_t start;
+
+    assert_int_equal(mkfifoat(f->dirfd, "alice.cache", 0600), 0);
+    start = now_ms();
+    expect_rejected(f, "alice", "not a regular file");
+    assert_true(now_ms() - start < 1000);
+
+    assert_int_equal(mkfifoat(f->dirfd, "alice.lock", 0600), 0);
+    start = now_ms();
+    assert_int_equal(
+        cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 200, f->err, sizeof(f->err)),
+        -1);
+    assert_non_null(strstr(f->err, "not a regular file"));
+    assert_true(now_ms() - start < 1000);
+}
+
+static void test_open_mode_rejected(void **state)
+{
+    struct fixture *f = *state;
+    struct cache_entry e;
+
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, 1, f->err, sizeof(f->err)));
+    assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0644, 0), 0);
+    expect_rejected(f, "alice", "mode 0644, must be 0600");
+    assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0604, 0), 0);
+    expect_rejected(f, "alice", "mode 0604, must be 0600");
+    assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0400, 0), 0);
+    assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    cache_entry_free(&e);
+}
+
+static void test_wrong_owner_rejected(void **state)
+{
+    struct fixture *f = *state;
+    struct cache_entry e;
+
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, 1, f->err, sizeof(f->err)));
+    assert_false(cache_read(f->dirfd, "alice", geteuid() + 1, &e, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "must be owned by uid"));
+    assert_null(e.body);
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(fchownat(f->dirfd, "alice.cache", OTHER_UID, OTHER_UID, 0), 0);
+    expect_rejected(f, "alice", "owned by uid 12345, must be owned by uid 0");
+    assert_int_equal(fchownat(f->dirfd, "alice.cache", 0, 0, 0), 0);
+    assert_true(cache_read(f->dirfd, "alice", 0, &e, f->err, sizeof(f->err)));
+    cache_entry_free(&e);
+
+    /* A lock file someone else owns is not used either. */
+    put_raw(f->dirfd, "bob.lock", "", 0, 0600);
+    assert_int_equal(fchownat(f->dirfd, "bob.lock", OTHER_UID, OTHER_UID, 0), 0);
+    assert_int_equal(cache_lock(f->dirfd, "bob", 0, monotonic_ms() + 100, f->err, sizeof(f->err)),
+                     -1);
+    assert_non_null(strstr(f->err, "owned by uid 12345"));
+}
+
+/* ---- locks ---- */
+
+struct holder {
+    pid_t pid;
+    int ready; /* the child writes one byte once it holds the lock */
+    int release; /* the parent writes one byte to make it let go */
+};
+
+/* A child process that takes the lock for key and holds it until told, then waits hold_ms more
+ * before releasing, so the parent can already be waiting when it does. */
+static void start_holder(struct fixture *f, const char *key, long hold_ms, struct holder *h)
+{
+    int ready[2], release[2];
+    char c;
+
+    assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(release, O_CLOEXEC), 0);
+    h->pid = fork();
+    assert_true(h->pid >= 0);
+    if (h->pid == 0) {
+        char err[256];
+        struct timespec ts = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
+        int fd = cache_lock(f->dirfd, key, geteuid(), monotonic_ms() + 5000, err, sizeof(err));
+
+        if (fd < 0 || write(ready[1], "L", 1) != 1)
+            _exit(2);
+        /* EOF (the parent died) releases as well. */
+        if (read(release[0], &c, 1) < 0)
+            _exit(3);
+        nanosleep(&ts, NULL);
+        cache_unlock(fd);
+        _exit(0);
+    }
+    close(ready[1]);
+    close(release[0]);
+    h->ready = ready[0];
+    h->release = release[1];
+    assert_int_equal(read(h->ready, &c, 1), 1);
+}
+
+static void release_holder(struct holder *h)
+{
+    assert_int_equal(write(h->release, "R", 1), 1);
+}
+
+static void reap_holder(struct holder *h)
+{
+    int status;
+
+    close(h->ready);
+    close(h->release);
+    assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_lock_file_is_private_and_cloexec(void **state)
+{
+    struct fixture *f = *state;
+    int fd = cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err,
+                        sizeof(f->err));
+
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    assert_int_equal(mode_at(f->dirfd, "alice.lock"), S_IFREG | 0600);
+    cache_unlock(fd);
+    /* Left in place: deleting it would race with a waiter that already opened it. */
+    assert_int_equal(mode_at(f->dirfd, "alice.lock"), S_IFREG | 0600);
+    cache_unlock(-1);
+}
+
+static void test_lock_held_by_other_process_times_out_then_is_granted(void **state)
+{
+    struct fixture *f = *state;
+    struct holder h;
+    int64_t start, elapsed;
+    int fd;
+
+    start_holder(f, "alice", 50, &h);
+    start = monotonic_ms();
+    fd = cache_lock(f->dirfd, "alice", geteuid(), start + 200, f->err, sizeof(f->err));
+    elapsed = monotonic_ms() - start;
+    assert_int_equal(fd, -1);
+    assert_string_equal(f->err, "timed out waiting for the lock");
+    if (elapsed < 160 || elapsed > 400)
+        fail_msg("waited %" PRId64 " ms for a 200 ms deadline", elapsed);
+
+    /* The holder lets go 50 ms after being told; the waiter gets it right after. */
+    release_holder(&h);
+    start = monotonic_ms();
+    fd = cache_lock(f->dirfd, "alice", geteuid(), start + 2000, f->err, sizeof(f->err));
+    elapsed = monotonic_ms() - start;
+    assert_true(fd >= 0);
+    if (elapsed < 40 || elapsed > 300)
+        fail_msg("got the lock after %" PRId64 " ms, holder released at ~50 ms", elapsed);
+    cache_unlock(fd);
+    reap_holder(&h);
+}
+
+static void test_lock_other_key_not_blocked(void **state)
+{
+    struct fixture *f = *state;
+    struct holder h;
+    int64_t start;
+    int fd;
+
+    start_holder(f, "alice", 0, &h);
+    start = monotonic_ms();
+    fd = cache_lock(f->dirfd, "bob", geteuid(), start + 200, f->err, sizeof(f->err));
+    assert_true(fd >= 0);
+    assert_true(monotonic_ms() - start < 100);
+    cache_unlock(fd);
+    release_holder(&h);
+    reap_holder(&h);
+}
+
+static void test_lock_deadline_already_passed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t start;
+    int fd, fd2;
+
+    /* Free: taken at once even with no time left. */
+    fd = cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() - 1, f->err, sizeof(f->err));
+    assert_true(fd >= 0);
+    /* Held (a second open file in this very process counts): refused without waiting. */
+    start = monotonic_ms();
+    fd2 = cache_lock(f->dirfd, "alice", geteuid(), start - 1, f->err, sizeof(f->err));
+    assert_int_equal(fd2, -1);
+    assert_string_equal(f->err, "timed out waiting for the lock");
+    assert_true(monotonic_ms() - start < 50);
+    cache_unlock(fd);
+}
+
+static void test_unlock_releases_copies_inherited_by_children(void **state)
+{
+    struct fixture *f = *state;
+    int fd, fd2, status;
+    pid_t pid;
+
+    fd = cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err, sizeof(f->err));
+    assert_true(fd >= 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct timespec ts = {0, 400 * 1000000L};
+        nanosleep(&ts, NULL); /* keeps its copy of fd open meanwhile */
+        _exit(0);
+    }
+    cache_unlock(fd);
+    fd2 = cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err, sizeof(f->err));
+    assert_true(fd2 >= 0);
+    cache_unlock(fd2);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void test_lock_symlink_refused(void **state)
+{
+    struct fixture *f = *state;
+    char target[PATH_MAX];
+
+    snprintf(target, sizeof(target), "%s/created-through-link", f->base);
+    assert_int_equal(symlinkat(target, f->dirfd, "alice.lock"), 0);
+    assert_int_equal(
+        cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err, sizeof(f->err)),
+        -1);
+    assert_non_null(strstr(f->err, "is a symlink"));
+    assert_int_equal(access(target, F_OK), -1);
+}
+
+static void test_lock_open_mode_rejected(void **state)
+{
+    struct fixture *f = *state;
+
+    put_raw(f->dirfd, "alice.lock", "", 0, 0644);
+    assert_int_equal(
+        cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err, sizeof(f->err)),
+        -1);
+    assert_non_null(strstr(f->err, "mode 0644, must be 0600"));
+}
+
+#define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_dir_created_0700_whatever_the_umask, setup_base),
+        T(test_dir_existing_0700_reused, setup_base),
+        T(test_dir_existing_0755_rejected, setup_base),
+        T(test_dir_symlink_rejected, setup_base),
+        T(test_dir_missing_parent_rejected, setup_base),
+        T(test_dir_regular_file_rejected, setup_base),
+        T(test_dir_wrong_owner_rejected, setup_base),
+        cmocka_unit_test(test_name_encodes_everything_but_plain_bytes),
+        cmocka_unit_test(test_name_long_and_empty_keys_are_hashed_and_bounded),
+        cmocka_unit_test(test_name_short_buffer_gives_nothing),
+        T(test_hostile_keys_stay_inside_the_directory, setup_cache),
+        T(test_round_trip_keeps_body_and_time, setup_cache),
+        T(test_round_trip_any_bytes_up_to_64k, setup_cache),
+        T(test_written_file_is_0600_whatever_the_umask, setup_cache),
+        T(test_missing_entry_is_quiet, setup_cache),
+        T(test_corrupt_headers_rejected, setup_cache),
+        T(test_truncated_body_rejected, setup_cache),
+        T(test_extra_trailing_bytes_rejected, setup_cache),
+        T(test_foreign_key_rejected, setup_cache),
+        T(test_future_fetched_at_rejected, setup_cache),
+        T(test_oversized_file_rejected, setup_cache),
+        T(test_symlink_at_entry_not_followed, setup_cache),
+        T(test_directory_at_entry_makes_write_fail_cleanly, setup_cache),
+        T(test_fifo_at_entry_fails_fast, setup_cache),
+        T(test_open_mode_rejected, setup_cache),
+        T(test_wrong_owner_rejected, setup_cache),
+        T(test_lock_file_is_private_and_cloexec, setup_cache),
+        T(test_lock_held_by_other_process_times_out_then_is_granted, setup_cache),
+        T(test_lock_other_key_not_blocked, setup_cache),
+        T(test_lock_deadline_already_passed, setup_cache),
+        T(test_unlock_releases_copies_inherited_by_children, setup_cache),
+        T(test_lock_symlink_refused, setup_cache),
+        T(test_lock_open_mode_rejected, setup_cache),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

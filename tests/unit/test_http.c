@@ -1,0 +1,918 @@
+/* Unit tests for common/http.c, against small HTTP servers on 127.0.0.1 run in threads. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4, pipe2, strcasestr */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "http.h"
+
+#define TOKEN_HEADER "token: s3cr3t-t0ken-value"
+#define JSON_BODY "{\"code\":\"0\",\"msg\":\"success\",\"data\":[]}"
+#define BIG_BODY_LEN (100 * 1024)
+#define SLACK_MS 700
+/* How long a test server waits for a client before giving up on it. */
+#define SERVER_IO_MS 3000
+
+enum reply_mode {
+    REPLY_SILENT,      /* accept, read, never answer */
+    REPLY_TRICKLE,     /* headers, then one body byte every 100 ms */
+    REPLY_BODY,        /* 200 with `body` and a Content-Length */
+    REPLY_BODY_CLOSE,  /* 200 with `body`, no Content-Length: ends when the server closes */
+    REPLY_BIG_LENGTH,  /* 200 with a 100 KiB body and its Content-Length */
+    REPLY_BIG_CLOSE,   /* 200 with a 100 KiB body, no Content-Length */
+    REPLY_BIG_PROMISE, /* headers announcing 100 KiB, then nothing */
+    REPLY_REDIRECT,    /* 302 to `location` */
+};
+
+struct test_server {
+    int listen_fd;
+    int wake[2]; /* a byte on wake[1] stops the thread */
+    int port;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    /* under lock */
+    enum reply_mode mode;
+    char body[256];
+    char location[128];
+    char request[16384]; /* the first bytes received */
+    size_t request_len;  /* all bytes received */
+    int accepted;
+    int finished;
+};
+
+struct fixture {
+    struct test_server api;
+    struct test_server other; /* a proxy or redirect target that must never be contacted */
+};
+
+static bool stop_requested(struct test_server *srv)
+{
+    struct pollfd pfd = {.fd = srv->wake[0], .events = POLLIN};
+
+    return poll(&pfd, 1, 0) > 0;
+}
+
+/* Wait up to ms for fd to become readable; false when stopping or on timeout. */
+static bool wait_readable(struct test_server *srv, int fd, int ms)
+{
+    struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = srv->wake[0], .events = POLLIN}};
+
+    if (poll(pfd, 2, ms) <= 0 || (pfd[1].revents & POLLIN))
+        return false;
+    return true;
+}
+
+static bool send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static size_t content_length(const char *head)
+{
+    const char *p = strcasestr(head, "\r\nContent-Length:");
+
+    return p != NULL ? strtoul(p + 17, NULL, 10) : 0;
+}
+
+/* Read a request (head and Content-Length body); the first bytes are kept in srv->request.
+ * Stops early on bytes that are not HTTP (a TLS ClientHello) so the client gets a reply at
+ * once. */
+static void read_request(struct test_server *srv, int conn)
+{
+    char buf[sizeof(srv->request)];
+    char scratch[65536];
+    size_t len = 0, total = 0, want = SIZE_MAX;
+    const char *end;
+
+    while (total < want && wait_readable(srv, conn, SERVER_IO_MS)) {
+        bool keep = len < sizeof(buf) - 1;
+        ssize_t n = keep ? recv(conn, buf + len, sizeof(buf) - 1 - len, 0)
+                         : recv(conn, scratch, sizeof(scratch), 0);
+
+        if (n <= 0)
+            break;
+        total += (size_t)n;
+        if (!keep)
+            continue;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (buf[0] < 'A' || buf[0] > 'Z')
+            break;
+        end = strstr(buf, "\r\n\r\n");
+        if (end != NULL && want == SIZE_MAX)
+            want = (size_t)(end + 4 - buf) + content_length(buf);
+    }
+    buf[len] = '\0';
+    pthread_mutex_lock(&srv->lock);
+    memcpy(srv->request, buf, len + 1);
+    srv->request_len = total;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void reply_big(int conn, bool with_length)
+{
+    char head[256];
+    char *body = malloc(BIG_BODY_LEN);
+
+    if (body == NULL)
+        return;
+    memset(body, 'x', BIG_BODY_LEN);
+    if (with_length)
+        snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BIG_BODY_LEN);
+    else
+        snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+    if (send_all(conn, head, strlen(head)))
+        send_all(conn, body, BIG_BODY_LEN);
+    free(body);
+}
+
+static void serve(struct test_server *srv, int conn)
+{
+    char out[1024];
+    enum reply_mode mode;
+
+    read_request(srv, conn);
+    pthread_mutex_lock(&srv->lock);
+    mode = srv->mode;
+    switch (mode) {
+    case REPLY_BODY:
+        snprintf(
+            out, sizeof(out),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+            strlen(srv->body), srv->body);
+        break;
+    case REPLY_BODY_CLOSE:
+        snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n%s", srv->body);
+        break;
+    case REPLY_REDIRECT:
+        snprintf(out, sizeof(out),
+                 "HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", srv->location);
+        break;
+    case REPLY_TRICKLE:
+        snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        break;
+    case REPLY_BIG_PROMISE:
+        snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BIG_BODY_LEN);
+        break;
+    default:
+        out[0] = '\0';
+        break;
+    }
+    pthread_mutex_unlock(&srv->lock);
+
+    switch (mode) {
+    case REPLY_SILENT:
+    case REPLY_BIG_PROMISE:
+        if (!send_all(conn, out, strlen(out)))
+            break;
+        /* Hold the connection until the client gives up and closes it. */
+        while (wait_readable(srv, conn, SERVER_IO_MS)) {
+            char sink[512];
+
+            if (recv(conn, sink, sizeof(sink), 0) <= 0)
+                break;
+        }
+        break;
+    case REPLY_TRICKLE:
+        if (!send_all(conn, out, strlen(out)))
+            break;
+        for (int i = 0; i < 1000 && !stop_requested(srv); i++) {
+            struct pollfd pfd = {.fd = srv->wake[0], .events = POLLIN};
+
+            if (poll(&pfd, 1, 100) != 0 || !send_all(conn, "x", 1))
+                break;
+        }
+        break;
+    case REPLY_BIG_LENGTH:
+    case REPLY_BIG_CLOSE:
+        reply_big(conn, mode == REPLY_BIG_LENGTH);
+        break;
+    default:
+        send_all(conn, out, strlen(out));
+        break;
+    }
+}
+
+static void *server_main(void *arg)
+{
+    struct test_server *srv = arg;
+
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = srv->listen_fd, .events = POLLIN},
+                                {.fd = srv->wake[0], .events = POLLIN}};
+        int conn;
+
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (pfd[1].revents & POLLIN)
+            break;
+        if (!(pfd[0].revents & POLLIN))
+            continue;
+        conn = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0)
+            continue;
+        pthread_mutex_lock(&srv->lock);
+        srv->accepted++;
+        pthread_mutex_unlock(&srv->lock);
+        serve(srv, conn);
+        close(conn);
+        pthread_mutex_lock(&srv->lock);
+        srv->finished++;
+        pthread_mutex_unlock(&srv->lock);
+    }
+    return NULL;
+}
+
+/* A socket bound to 127.0.0.1 on a free port; listening when listen_too. */
+static int loopback_socket(bool listen_too, int *port)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    socklen_t addrlen = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    if (listen_too)
+        assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addrlen), 0);
+    *port = ntohs(addr.sin_port);
+    return fd;
+}
+
+static void server_start(struct test_server *srv)
+{
+    memset(srv, 0, sizeof(*srv));
+    pthread_mutex_init(&srv->lock, NULL);
+    srv->listen_fd = loopback_socket(true, &srv->port);
+    assert_int_equal(pipe2(srv->wake, O_CLOEXEC), 0);
+    srv->mode = REPLY_SILENT;
+    assert_int_equal(pthread_create(&srv->thread, NULL, server_main, srv), 0);
+}
+
+static void server_stop(struct test_server *srv)
+{
+    assert_int_equal(write(srv->wake[1], "x", 1), 1);
+    pthread_join(srv->thread, NULL);
+    close(srv->listen_fd);
+    close(srv->wake[0]);
+    close(srv->wake[1]);
+    pthread_mutex_destroy(&srv->lock);
+}
+
+static void server_set(struct test_server *srv, enum reply_mode mode, const char *body)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->mode = mode;
+    snprintf(srv->body, sizeof(srv->body), "%s", body != NULL ? body : "");
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static int server_accepted(struct test_server *srv)
+{
+    int n;
+
+    pthread_mutex_lock(&srv->lock);
+    n = srv->accepted;
+    pthread_mutex_unlock(&srv->lock);
+    return n;
+}
+
+/* Wait (bounded) until the server has closed every connection it accepted. */
+static void server_wait_idle(struct test_server *srv)
+{
+    int64_t until = monotonic_ms() + 2000;
+
+    for (;;) {
+        bool idle;
+
+        pthread_mutex_lock(&srv->lock);
+        idle = srv->finished == srv->accepted;
+        pthread_mutex_unlock(&srv->lock);
+        if (idle || monotonic_ms() > until)
+            break;
+        usleep(2000);
+    }
+}
+
+/* Copy of what the server received, for assertions. */
+static char *server_request(struct test_server *srv)
+{
+    char *copy;
+
+    pthread_mutex_lock(&srv->lock);
+    copy = strdup(srv->request);
+    pthread_mutex_unlock(&srv->lock);
+    assert_non_null(copy);
+    return copy;
+}
+
+static char *url_for(const struct test_server *srv, const char *scheme, const char *path)
+{
+    static char url[256];
+
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", scheme, srv->port, path);
+    return url;
+}
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+
+    if (fx == NULL)
+        return -1;
+    server_start(&fx->api);
+    server_start(&fx->other);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+
+    server_stop(&fx->api);
+    server_stop(&fx->other);
+    free(fx);
+    return 0;
+}
+
+static const char *const default_headers[] = {TOKEN_HEADER, "Content-Type: application/json",
+                                              "X-Scnet-Test: yes", NULL};
+
+static struct http_request get_request(const char *url, long timeout_ms)
+{
+    struct http_request req = {
+        .method = "GET",
+        .url = url,
+        .headers = default_headers,
+        .timeout_ms = timeout_ms,
+    };
+    return req;
+}
+
+static int count_open_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    int n = 0;
+
+    assert_non_null(dir);
+    while (readdir(dir) != NULL)
+        n++;
+    closedir(dir);
+    return n;
+}
+
+static const char *test_tmp_dir(void)
+{
+    static char dir[512];
+    const char *base = getenv("SCNET_TEST_TMP");
+
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    mkdir(base, 0700);
+    snprintf(dir, sizeof(dir), "%s/test_http.XXXXXX", base);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+/* Lets one test see what a host without libcurl sees: the module's dlopen call binds to this
+ * definition, which passes everything else on to the real one. */
+static bool hide_libcurl;
+
+void *dlopen(const char *file, int mode)
+{
+    static void *(*real_dlopen)(const char *, int);
+
+    if (real_dlopen == NULL)
+        *(void **)&real_dlopen = dlsym(RTLD_NEXT, "dlopen");
+    if (hide_libcurl && file != NULL && strcmp(file, "libcurl.so.4") == 0)
+        file = "/nonexistent/libcurl.so.4";
+    return real_dlopen(file, mode);
+}
+
+/* In a child process, so that the real load is still to come in this one. */
+static void test_unavailable_without_libcurl(void **state)
+{
+    int status = -1;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct http_response resp = {0};
+        char err[256] = "";
+        struct http_request req = {
+            .method = "GET", .url = "https://127.0.0.1:9/", .timeout_ms = 1000};
+        int failures = 0;
+
+        hide_libcurl = true;
+        failures += http_perform(&req, &resp, err, sizeof(err)) != HTTP_UNAVAILABLE;
+        failures += strstr(err, "/nonexistent/libcurl.so.4") == NULL;
+        failures += http_library_loaded();
+        /* the failure is remembered, not retried on every login */
+        hide_libcurl = false;
+        failures += http_perform(&req, &resp, err, sizeof(err)) != HTTP_UNAVAILABLE;
+        if (failures != 0)
+            fprintf(stderr, "child: %d failures, err=%s\n", failures, err);
+        _exit(failures == 0 ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_false(http_library_loaded());
+}
+
+/* Must run first in this process: the library is loaded by the first request, and with an
+ * empty environment, so SSLKEYLOGFILE (read when libcurl initialises OpenSSL) is not seen. */
+static void test_library_loaded_on_first_request_without_environment(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    char keylog[600];
+    struct stat st;
+    const char *dir = test_tmp_dir();
+    void *probe;
+    int fds_before;
+
+    assert_false(http_library_loaded());
+    probe = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
+    assert_null(probe); /* not linked in: nothing to pay before a request */
+
+    snprintf(keylog, sizeof(keylog), "%s/keylog", dir);
+    assert_int_equal(setenv("SSLKEYLOGFILE", keylog, 1), 0);
+    fds_before = count_open_fds();
+
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
+    /* https to a plain listener: the TLS attempt initialises OpenSSL and fails. */
+    enum http_result rc = http_perform(&req, &resp, err, sizeof(err));
+    assert_int_not_equal(rc, HTTP_OK);
+    assert_int_not_equal(rc, HTTP_UNAVAILABLE);
+    http_response_free(&resp);
+
+    assert_true(http_library_loaded());
+    probe = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
+    assert_non_null(probe);
+    dlclose(probe);
+
+    /* libcurl opens SSLKEYLOGFILE for appending at global init: it must not have seen it. */
+    assert_int_equal(stat(keylog, &st), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_string_equal(getenv("SSLKEYLOGFILE"), keylog);
+    server_wait_idle(&fx->api);
+    /* Loading keeps nothing open either. */
+    assert_int_equal(count_open_fds(), fds_before);
+
+    unsetenv("SSLKEYLOGFILE");
+    rmdir(dir);
+}
+
+static void test_ok_json_body_and_request_headers(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256] = "junk";
+    char proxy[64];
+    char *seen;
+
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", fx->other.port);
+    setenv("http_proxy", proxy, 1);
+    setenv("https_proxy", proxy, 1);
+    setenv("HTTPS_PROXY", proxy, 1);
+    setenv("ALL_PROXY", proxy, 1);
+    setenv("all_proxy", proxy, 1);
+
+    struct http_request req = get_request(url_for(&fx->api, "http", "/hpc/q/alice"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_string_equal(err, "");
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.body_len, strlen(JSON_BODY));
+    assert_memory_equal(resp.body, JSON_BODY, resp.body_len + 1);
+
+    /* The environment is the caller's again. */
+    assert_string_equal(getenv("http_proxy"), proxy);
+    assert_string_equal(getenv("ALL_PROXY"), proxy);
+
+    seen = server_request(&fx->api);
+    /* origin-form request line: it came directly, not through a proxy */
+    assert_true(strncmp(seen, "GET /hpc/q/alice HTTP/1.1\r\n", 27) == 0);
+    assert_non_null(strstr(seen, "\r\n" TOKEN_HEADER "\r\n"));
+    assert_non_null(strstr(seen, "\r\nContent-Type: application/json\r\n"));
+    assert_non_null(strstr(seen, "\r\nX-Scnet-Test: yes\r\n"));
+    assert_non_null(strstr(seen, "\r\nUser-Agent: pam_scnet_quota/"));
+    assert_null(strcasestr(seen, "Proxy"));
+    assert_null(strcasestr(seen, "Expect:"));
+    free(seen);
+    assert_int_equal(server_accepted(&fx->other), 0);
+
+    unsetenv("http_proxy");
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+    unsetenv("ALL_PROXY");
+    unsetenv("all_proxy");
+    http_response_free(&resp);
+    assert_null(resp.body);
+}
+
+static void test_post_sends_body_without_expect(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    char *seen;
+    const char *body = "{\"accessKey\":\"ak\"}";
+
+    server_set(&fx->api, REPLY_BODY, "{}");
+    struct http_request req = get_request(url_for(&fx->api, "http", "/tokens"), 2000);
+    req.method = "POST";
+    req.body = body;
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_string_equal(resp.body, "{}");
+    seen = server_request(&fx->api);
+    assert_true(strncmp(seen, "POST /tokens HTTP/1.1\r\n", 23) == 0);
+    assert_non_null(strstr(seen, "\r\nContent-Length: 18\r\n"));
+    assert_null(strcasestr(seen, "Expect:"));
+    assert_non_null(strstr(seen, "\r\n\r\n{\"accessKey\":\"ak\"}"));
+    free(seen);
+    http_response_free(&resp);
+}
+
+/* libcurl asks for "100-continue" on large bodies (1 MiB in 7.88, 1 KiB in older releases),
+ * which costs a round trip or a one-second wait. */
+static void test_large_post_without_expect(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    char *seen;
+    size_t body_len = 1100 * 1024, total;
+    char *body = malloc(body_len + 1);
+    int64_t start;
+
+    assert_non_null(body);
+    memset(body, 'b', body_len);
+    body[body_len] = '\0';
+    server_set(&fx->api, REPLY_BODY, "{}");
+    struct http_request req = get_request(url_for(&fx->api, "http", "/big"), 3000);
+    req.method = "POST";
+    req.body = body;
+    start = monotonic_ms();
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_true(monotonic_ms() - start < 900);
+    seen = server_request(&fx->api);
+    assert_null(strcasestr(seen, "Expect:"));
+    assert_non_null(strstr(seen, "\r\nContent-Length: 1126400\r\n"));
+    free(seen);
+    pthread_mutex_lock(&fx->api.lock);
+    total = fx->api.request_len;
+    pthread_mutex_unlock(&fx->api.lock);
+    assert_true(total > body_len);
+    http_response_free(&resp);
+    free(body);
+}
+
+static void test_body_until_close_and_empty_body(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    server_set(&fx->api, REPLY_BODY_CLOSE, "streamed");
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_string_equal(resp.body, "streamed");
+    http_response_free(&resp);
+
+    server_set(&fx->api, REPLY_BODY, "");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(resp.body);
+    assert_string_equal(resp.body, "");
+    assert_int_equal(resp.body_len, 0);
+    http_response_free(&resp);
+}
+
+static void expect_timeout(struct fixture *fx, enum reply_mode mode)
+{
+    struct http_response resp = {0};
+    char err[256];
+    int64_t start, elapsed;
+
+    server_set(&fx->api, mode, NULL);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 300);
+    start = monotonic_ms();
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TIMEOUT);
+    elapsed = monotonic_ms() - start;
+    assert_true(elapsed >= 250);
+    assert_true(elapsed < 300 + SLACK_MS);
+    assert_string_equal(err, "timeout after 300 ms");
+    assert_null(resp.body);
+    assert_int_equal(server_accepted(&fx->api), 1);
+    http_response_free(&resp);
+}
+
+static void test_timeout_when_server_never_answers(void **state)
+{
+    expect_timeout(*state, REPLY_SILENT);
+}
+
+static void test_timeout_when_server_trickles(void **state)
+{
+    expect_timeout(*state, REPLY_TRICKLE);
+}
+
+static void test_zero_or_negative_timeout_sends_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    /* libcurl would read 0 as "no timeout at all" */
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 0);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TIMEOUT);
+    req.timeout_ms = -5;
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TIMEOUT);
+    assert_int_equal(server_accepted(&fx->api), 0);
+}
+
+static void test_too_large_with_content_length(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    server_set(&fx->api, REPLY_BIG_LENGTH, NULL);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    assert_null(resp.body);
+    assert_non_null(strstr(err, "65536"));
+}
+
+/* The announced length alone is refused: no waiting for a body that would be discarded. */
+static void test_too_large_announced_fails_at_once(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    int64_t start;
+
+    server_set(&fx->api, REPLY_BIG_PROMISE, NULL);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    start = monotonic_ms();
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    assert_true(monotonic_ms() - start < 1000);
+    assert_null(resp.body);
+}
+
+static void test_too_large_without_content_length(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    server_set(&fx->api, REPLY_BIG_CLOSE, NULL);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    assert_null(resp.body);
+}
+
+static void test_max_body_is_exact(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    req.max_body = 10;
+    server_set(&fx->api, REPLY_BODY_CLOSE, "0123456789");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_string_equal(resp.body, "0123456789");
+    http_response_free(&resp);
+
+    server_set(&fx->api, REPLY_BODY_CLOSE, "0123456789A");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    server_set(&fx->api, REPLY_BODY, "0123456789A");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    assert_null(resp.body);
+}
+
+static void test_redirect_is_returned_not_followed(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    pthread_mutex_lock(&fx->api.lock);
+    snprintf(fx->api.location, sizeof(fx->api.location), "http://127.0.0.1:%d/elsewhere",
+             fx->other.port);
+    pthread_mutex_unlock(&fx->api.lock);
+    server_set(&fx->api, REPLY_REDIRECT, NULL);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    assert_int_equal(resp.status, 302);
+    assert_string_equal(resp.body, "");
+    assert_int_equal(server_accepted(&fx->other), 0);
+    http_response_free(&resp);
+}
+
+static void test_closed_port_is_connect_error(void **state)
+{
+    struct http_response resp = {0};
+    char err[256];
+    char url[64];
+    int port;
+    int fd = loopback_socket(false, &port);
+
+    close(fd); /* bound, never listening, now closed: connections are refused */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+    struct http_request req = get_request(url, 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_CONNECT);
+    assert_true(err[0] != '\0');
+    assert_null(strstr(err, "s3cr3t"));
+    assert_int_equal(resp.status, 0);
+}
+
+static void test_https_to_plain_listener_fails(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    enum http_result rc;
+
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
+    rc = http_perform(&req, &resp, err, sizeof(err));
+    assert_true(rc == HTTP_TLS || rc == HTTP_FAILED);
+    assert_null(resp.body);
+    assert_null(strstr(err, "s3cr3t"));
+    for (const char *p = err; *p != '\0'; p++)
+        assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+    assert_int_equal(server_accepted(&fx->api), 1);
+}
+
+static void test_https_with_missing_cafile_is_tls_error(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
+    req.cafile = "/nonexistent/ca.pem";
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TLS);
+}
+
+static void test_other_protocols_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    struct http_request req = get_request(url_for(&fx->api, "ftp", "/"), 2000);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_FAILED);
+    req.url = url_for(&fx->api, "dict", "/");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_FAILED);
+    req.url = url_for(&fx->api, "gopher", "/");
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_FAILED);
+    assert_int_equal(server_accepted(&fx->api), 0);
+}
+
+static void test_unsupported_method_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    req.method = "DELETE";
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_FAILED);
+    assert_int_equal(server_accepted(&fx->api), 0);
+}
+
+static void test_no_descriptor_leaked(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    int before, after;
+
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    before = count_open_fds();
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+        http_response_free(&resp);
+    }
+    server_set(&fx->api, REPLY_BIG_CLOSE, NULL);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
+    req.url = url_for(&fx->api, "https", "/");
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    assert_int_not_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    server_wait_idle(&fx->api);
+    after = count_open_fds();
+    assert_int_equal(after, before);
+}
+
+/* SIGPIPE is held back during the transfer only: the caller's mask comes back as it was. */
+static void test_signal_mask_restored(void **state)
+{
+    struct fixture *fx = *state;
+    struct http_response resp = {0};
+    char err[256];
+    sigset_t pipe_set, mask;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    server_set(&fx->api, REPLY_BODY, JSON_BODY);
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+
+    pthread_sigmask(SIG_UNBLOCK, &pipe_set, NULL);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    http_response_free(&resp);
+    pthread_sigmask(SIG_BLOCK, NULL, &mask);
+    assert_int_equal(sigismember(&mask, SIGPIPE), 0);
+
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
+    http_response_free(&resp);
+    pthread_sigmask(SIG_BLOCK, NULL, &mask);
+    assert_int_equal(sigismember(&mask, SIGPIPE), 1);
+    pthread_sigmask(SIG_UNBLOCK, &pipe_set, NULL);
+}
+
+static void test_response_free_on_zeroed(void **state)
+{
+    struct http_response resp = {0};
+
+    http_response_free(&resp);
+    http_response_free(NULL);
+    assert_null(resp.body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        /* first: they observe the one-time load */
+        cmocka_unit_test(test_unavailable_without_libcurl),
+        cmocka_unit_test_setup_teardown(test_library_loaded_on_first_request_without_environment,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ok_json_body_and_request_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post_sends_body_without_expect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_post_without_expect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_until_close_and_empty_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_when_server_never_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_when_server_trickles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_or_negative_timeout_sends_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_with_content_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_announced_fails_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_without_content_length, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_body_is_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redirect_is_returned_not_followed, setup, teardown),
+        cmocka_unit_test(test_closed_port_is_connect_error),
+        cmocka_unit_test_setup_teardown(test_https_to_plain_listener_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_missing_cafile_is_tls_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_other_protocols_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsupported_method_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_descriptor_leaked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signal_mask_restored, setup, teardown),
+        cmocka_unit_test(test_response_free_on_zeroed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

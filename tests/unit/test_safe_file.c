@@ -1,0 +1,374 @@
+/* Unit tests for common/safe_file.c: every check runs on a real file in a fresh directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "safe_file.h"
+
+#define OTHER_UID 12345
+
+struct fixture {
+    char dir[1024];
+    char path[PATH_MAX]; /* dir/file: the path most tests read */
+    char err[512];
+    char *content;
+    size_t len;
+    bool missing;
+};
+
+static int setup(void **state)
+{
+    const char *base = getenv("SCNET_TEST_TMP");
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    if (!base || !*base)
+        base = "/tmp";
+    (void)mkdir(base, 0700);
+    snprintf(f->dir, sizeof(f->dir), "%s/scnet-safe-file-XXXXXX", base);
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/file", f->dir);
+    *state = f;
+    return 0;
+}
+
+/* The directory is flat: remove every entry (files, FIFOs, links, empty dirs), then it. */
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+                (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+        }
+        closedir(d);
+    }
+    assert_int_equal(rmdir(f->dir), 0);
+    free(f->content);
+    free(f);
+    return 0;
+}
+
+static void write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    assert_int_equal(fchmod(fd, mode), 0); /* exact mode whatever the umask */
+    assert_int_equal(close(fd), 0);
+}
+
+static bool read_as(struct fixture *f, const char *path, enum safe_file_kind kind, uid_t owner,
+                    size_t max_size)
+{
+    free(f->content);
+    f->content = NULL;
+    f->len = 99;
+    f->missing = true; /* must be reset by the call */
+    f->err[0] = '\0';
+    return safe_file_read(path, kind, owner, max_size, &f->content, &f->len, &f->missing, f->err,
+                          sizeof(f->err));
+}
+
+static void assert_failed_with(struct fixture *f, const char *path, const char *problem)
+{
+    char want[1024];
+    snprintf(want, sizeof(want), "%s: %s", path, problem);
+    assert_string_equal(f->err, want);
+    assert_null(f->content);
+    assert_int_equal(f->len, 0);
+}
+
+static int count_open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void test_regular_config_file_is_read(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "url = x\n", 8, 0644);
+    assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_false(f->missing);
+    assert_int_equal(f->len, 8);
+    assert_string_equal(f->content, "url = x\n");
+    assert_string_equal(f->err, "");
+}
+
+static void test_empty_file_gives_empty_string(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "", 0, 0600);
+    assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_int_equal(f->len, 0);
+    assert_non_null(f->content);
+    assert_string_equal(f->content, "");
+}
+
+static void test_embedded_nul_is_counted_in_len(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "a\0b", 3, 0600);
+    assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_int_equal(f->len, 3);
+    assert_memory_equal(f->content, "a\0b\0", 4);
+}
+
+static void test_symlink_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    char target[PATH_MAX];
+    snprintf(target, sizeof(target), "%s/target", f->dir);
+    write_file(target, "x\n", 2, 0644);
+    assert_int_equal(symlink(target, f->path), 0);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_failed_with(f, f->path, "is a symlink");
+    assert_false(f->missing);
+}
+
+static void test_dangling_symlink_is_refused_not_missing(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(symlink("/nonexistent/scnet-target", f->path), 0);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_failed_with(f, f->path, "is a symlink");
+    assert_false(f->missing);
+}
+
+static void test_directory_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(mkdir(f->path, 0700), 0);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_failed_with(f, f->path, "not a regular file");
+    assert_false(f->missing);
+}
+
+static void test_fifo_is_refused_without_hanging(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(mkfifo(f->path, 0600), 0);
+    alarm(10); /* a hang kills the program: a failure, not a stuck CI job */
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    alarm(0);
+    assert_failed_with(f, f->path, "not a regular file");
+}
+
+static void test_missing_file_sets_missing(void **state)
+{
+    struct fixture *f = *state;
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_true(f->missing);
+    assert_failed_with(f, f->path, "cannot open: No such file or directory");
+}
+
+static void test_missing_pointer_may_be_null(void **state)
+{
+    struct fixture *f = *state;
+    char *content = (char *)"untouched";
+    size_t len = 7;
+    assert_false(safe_file_read(f->path, SAFE_FILE_SECRET, geteuid(), 1024, &content, &len, NULL,
+                                f->err, sizeof(f->err)));
+    assert_null(content);
+    assert_int_equal(len, 0);
+    assert_non_null(strstr(f->err, "cannot open"));
+}
+
+static void test_missing_parent_is_missing_too(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/nodir/file", f->dir);
+    assert_false(read_as(f, path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_true(f->missing);
+}
+
+static void test_config_0644_ok_but_secret_0644_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "x", 1, 0644);
+    assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_failed_with(f, f->path, "mode 0644 is too open (group and others must have no access)");
+}
+
+static void test_config_group_writable_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "x", 1, 0620);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_failed_with(f, f->path, "mode 0620 is too open (group and others must not write)");
+}
+
+static void test_config_world_writable_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "x", 1, 0602);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_failed_with(f, f->path, "mode 0602 is too open (group and others must not write)");
+}
+
+static void test_secret_0600_and_0400_ok(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "tok\n", 4, 0600);
+    assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_string_equal(f->content, "tok\n");
+    assert_int_equal(chmod(f->path, 0400), 0);
+    assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_string_equal(f->content, "tok\n");
+}
+
+static void test_secret_group_readable_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "tok\n", 4, 0640);
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_failed_with(f, f->path, "mode 0640 is too open (group and others must have no access)");
+}
+
+static void test_secret_other_executable_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "tok\n", 4, 0601);
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
+    assert_failed_with(f, f->path, "mode 0601 is too open (group and others must have no access)");
+}
+
+/* The expected owner is a parameter: a mismatch is testable without root. */
+static void test_owner_mismatch_refused(void **state)
+{
+    struct fixture *f = *state;
+    char want[128];
+    write_file(f->path, "x", 1, 0600);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid() + 1, 1024));
+    snprintf(want, sizeof(want), "owned by uid %lu, must be owned by uid %lu",
+             (unsigned long)geteuid(), (unsigned long)geteuid() + 1);
+    assert_failed_with(f, f->path, want);
+}
+
+static void test_file_of_another_user_refused(void **state)
+{
+    struct fixture *f = *state;
+    char want[128];
+    if (geteuid() != 0) {
+        skip();
+        return;
+    }
+    write_file(f->path, "x", 1, 0600);
+    assert_int_equal(chown(f->path, OTHER_UID, OTHER_UID), 0);
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, 0, 1024));
+    snprintf(want, sizeof(want), "owned by uid %d, must be owned by uid 0", OTHER_UID);
+    assert_failed_with(f, f->path, want);
+}
+
+static void test_size_limit_is_inclusive(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "0123456789", 10, 0600);
+    assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 10));
+    assert_int_equal(f->len, 10);
+    assert_string_equal(f->content, "0123456789");
+}
+
+static void test_too_large_refused(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->path, "0123456789A", 11, 0600);
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 10));
+    assert_failed_with(f, f->path, "larger than 10 bytes");
+    assert_false(f->missing);
+}
+
+static void test_large_file_read_whole(void **state)
+{
+    struct fixture *f = *state;
+    size_t size = 200000;
+    char *data = malloc(size);
+    assert_non_null(data);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)('a' + i % 26);
+    write_file(f->path, data, size, 0600);
+    assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), size));
+    assert_int_equal(f->len, size);
+    assert_memory_equal(f->content, data, size);
+    assert_int_equal(f->content[size], '\0');
+    free(data);
+}
+
+static void test_no_descriptor_leaks(void **state)
+{
+    struct fixture *f = *state;
+    char big[PATH_MAX];
+    int before = count_open_fds();
+
+    write_file(f->path, "tok\n", 4, 0644);
+    assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
+    assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));     /* bad mode */
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 2));        /* too large */
+    assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid() + 1, 1024)); /* owner */
+    snprintf(big, sizeof(big), "%s/dir", f->dir);
+    assert_int_equal(mkdir(big, 0700), 0);
+    assert_false(read_as(f, big, SAFE_FILE_CONFIG, geteuid(), 1024)); /* not regular */
+    assert_int_equal(count_open_fds(), before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_regular_config_file_is_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file_gives_empty_string, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_embedded_nul_is_counted_in_len, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dangling_symlink_is_refused_not_missing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_directory_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_is_refused_without_hanging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file_sets_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_pointer_may_be_null, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_parent_is_missing_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_0644_ok_but_secret_0644_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_config_group_writable_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_world_writable_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secret_0600_and_0400_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secret_group_readable_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secret_other_executable_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_mismatch_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_of_another_user_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_size_limit_is_inclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_file_read_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_descriptor_leaks, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("safe_file", tests, NULL, NULL);
+}
