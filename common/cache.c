@@ -160,12 +160,15 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
     }
     fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ELOOP)
+        int e = errno;
+
+        /* With O_DIRECTORY a symlink gives ENOTDIR; lstat only picks the message. */
+        if (e == ELOOP || (e == ENOTDIR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
             snprintf(err, errlen, "%s: is a symlink", path);
-        else if (errno == ENOTDIR)
+        else if (e == ENOTDIR)
             snprintf(err, errlen, "%s: not a directory", path);
         else
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
         goto out;
     }
     /* A umask such as 0277 would leave our own fresh directory unusable; fix only ours, and

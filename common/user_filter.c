@@ -78,7 +78,7 @@ static bool in_skip_groups(const char *list, const char *user, gid_t gid)
         count = want;
     }
     names = strdup(list);
-    buf = malloc(NSS_BUF_SIZE);
+    buf = malloc(buf_size);
     if (!names || !buf)
         goto out;
     for (char *name = strtok_r(names, ",", &save); name && !found;

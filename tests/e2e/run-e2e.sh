@@ -236,9 +236,10 @@ write_pam() { # "with CONF" | "without"
         if [ "$1" = with ]; then
             say "session  required  $module conf=$2"
         fi
-    } >"$PAM_FILE.tmp.$$" && chmod 0644 "$PAM_FILE.tmp.$$" &&
-        mv -f "$PAM_FILE.tmp.$$" "$PAM_FILE" || die "cannot write $PAM_FILE"
+    } >"$tmp/pam-service" || die "cannot write $tmp/pam-service"
+    # Only between connections: sshd reads the PAM service again for every connection.
     pam_file_written=1
+    install -o root -g root -m 0644 "$tmp/pam-service" "$PAM_FILE" || die "cannot write $PAM_FILE"
 }
 write_pam without
 

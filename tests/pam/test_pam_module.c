@@ -4,8 +4,24 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static struct sim_info sim;
+
+#define NEAR_BANNER                                                                            \
+    "WARNING: your storage quota is nearly full.\n"                                            \
+    "  /public/home/near  651.0 GB of 700.0 GB  93.0%  [##################--]\n"               \
+    "Delete or move files you no longer need: jobs fail with \"Disk quota exceeded\" once a "  \
+    "quota is full."
+
+#define OVER_REFUSAL                                                                           \
+    "Login refused: your storage quota is exceeded.\n"                                         \
+    "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"              \
+    "Logins are refused at 100.0% of the quota. Ask your support team to help you free space."
+
+#define UNCHECKED_REFUSAL                                                                      \
+    "Login refused: your storage quota could not be checked. Please try again later."
 
 static int setup(void **state)
 {
@@ -18,23 +34,438 @@ static void open_session(const char *service, const char *user, int flags, struc
     run_pam(service, user, PAMTEST_OPEN_SESSION, flags, run);
 }
 
-static void test_low_user_sees_nothing(void **state)
+/* Open a session for user on the "scnet" service with the given extra config lines. */
+static void session_with(const char *extra, const char *user, struct pam_run *run)
+{
+    write_https_conf(&sim, extra);
+    open_session("scnet", user, 0, run);
+}
+
+static void assert_silent(struct pam_run *run)
+{
+    assert_string_equal(joined_info(run), "");
+    assert_string_equal(joined_err(run), "");
+}
+
+static void test_below_warn_sees_nothing(void **state)
 {
     struct pam_run run;
     long before = sim_quota_count(&sim, "low");
 
-    write_https_conf(&sim, "");
-    open_session("scnet", "low", 0, &run);
+    session_with("", "low", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), "");
-    assert_string_equal(joined_err(&run), "");
+    assert_silent(&run);
     assert_int_equal(sim_quota_count(&sim, "low"), before + 1);
+}
+
+static void test_near_full_sees_warning(void **state)
+{
+    struct pam_run run;
+
+    session_with("", "near", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_err(&run), "");
+}
+
+static void test_warning_names_deny_line_and_contact(void **state)
+{
+    struct pam_run run;
+
+    session_with("deny = 100\ncontact = Ask hpc-help@example.org", "near", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.\n"
+                                                       "Contact: Ask hpc-help@example.org");
+}
+
+static void test_over_deny_is_refused(void **state)
+{
+    struct pam_run run;
+
+    session_with("deny = 100", "over", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL);
+    assert_string_equal(joined_info(&run), "");
+}
+
+static void test_exactly_at_deny_is_refused(void **state)
+{
+    struct pam_run run;
+
+    session_with("deny = 100", "full", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_non_null(strstr(joined_err(&run), "/public/home/full  700.0 GB of 700.0 GB  100.0%"));
+}
+
+static void test_over_without_deny_only_warns(void **state)
+{
+    struct pam_run run;
+
+    session_with("", "over", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run),
+                        "WARNING: your storage quota is full.\n"
+                        "  /public/home/over  735.0 GB of 700.0 GB  105.0%  "
+                        "[####################]\n"
+                        "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                        "exceeded\" once a quota is full.");
+}
+
+static void test_several_paths_list_only_flagged_entries_of_this_user(void **state)
+{
+    struct pam_run run;
+
+    session_with("", "multi", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run),
+                        "WARNING: your storage quota is nearly full.\n"
+                        "  /work/multi  950.0 GB of 1000.0 GB  95.0%  [###################-]\n"
+                        "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                        "exceeded\" once a quota is full.");
+}
+
+static void test_numbers_as_strings_and_code_as_number(void **state)
+{
+    struct pam_run run;
+
+    session_with("", "strings", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "665.0 GB of 700.0 GB  95.0%"));
+}
+
+static void test_no_limit_never_warns_or_refuses(void **state)
+{
+    struct pam_run run;
+
+    session_with("deny = 100\nwarn = 0", "nolimit", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
+}
+
+static void test_warn_zero_shows_usage_line(void **state)
+{
+    struct pam_run run;
+
+    session_with("warn = 0", "low", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), "Storage quota:\n"
+                                           "  /public/home/low  100.0 GB of 700.0 GB  14.3%  "
+                                           "[##------------------]");
+}
+
+static void test_skipped_users_make_no_request(void **state)
+{
+    const char *users[] = {"root", "daemon", "lowuid", "skipme", "grouped"};
+    struct pam_run run;
+
+    write_https_conf(&sim, "fail = closed\nskip_users = other, skipme\nskip_groups = noquota");
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+        long before = sim_quota_count(&sim, users[i]);
+        /* Alone in its stack, a module returning PAM_IGNORE makes libpam fail the stack:
+         * that is how PAM_IGNORE is observed; the second service adds pam_permit. */
+        run_pam("scnet_alone", users[i], PAMTEST_OPEN_SESSION, 0, &run);
+        assert_int_not_equal(run.rc, PAM_SUCCESS);
+        assert_silent(&run);
+        open_session("scnet", users[i], 0, &run);
+        assert_int_equal(run.rc, PAM_SUCCESS);
+        assert_silent(&run);
+        assert_int_equal(sim_quota_count(&sim, users[i]), before);
+    }
+    /* The same stack lets a checked user through: the failures above were the skips. */
+    run_pam("scnet_alone", "low", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+}
+
+/* Every way the quota can be unknown: fail = open lets the user in silently, fail = closed
+ * refuses with the short message. */
+static void check_unknown(const char *user, const char *extra)
+{
+    char conf[512];
+    struct pam_run run;
+
+    snprintf(conf, sizeof(conf), "deny = 100\n%s\nfail = open", extra);
+    session_with(conf, user, &run);
+    if (run.rc != PAM_SUCCESS)
+        fail_msg("%s (%s): fail=open gave %d", user, extra, run.rc);
+    assert_silent(&run);
+    snprintf(conf, sizeof(conf), "deny = 100\n%s\nfail = closed", extra);
+    session_with(conf, user, &run);
+    if (run.rc != PAM_PERM_DENIED)
+        fail_msg("%s (%s): fail=closed gave %d", user, extra, run.rc);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+    assert_string_equal(joined_info(&run), "");
+}
+
+static void test_api_errors_and_bad_replies(void **state)
+{
+    const char *users[] = {"apierr-10008", "apierr-10001", "apierr-10007", "apierr-10009",
+                           "http500",      "http404",      "malformed",    "trailing",
+                           "notjson",      "negative",     "nan",          "huge",
+                           "toomany",      "longstring",   "redirect",     "endless"};
+
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+        check_unknown(users[i], "");
+}
+
+static void test_bad_token_is_an_error(void **state)
+{
+    char path[700], extra[800];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/wrong-token", sim.run_dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not-the-token\n", f);
+    fclose(f);
+    chmod(path, 0600);
+    snprintf(extra, sizeof(extra), "token_file = %s", path);
+    check_unknown("over", extra);
+
+    chmod(path, 0644); /* readable by others: refused before any request */
+    check_unknown("over", extra);
+    snprintf(extra, sizeof(extra), "token_file = %s/no-such-token", sim.run_dir);
+    check_unknown("over", extra);
+    unlink(path);
+}
+
+static void test_config_errors_let_fail_decide(void **state)
+{
+    check_unknown("over", "colour = blue");
+    check_unknown("over", "timeout = soon");
+    check_unknown("over", "url = http://api.example.com");
+    check_unknown("over", "cafile = /etc/hostname");
+}
+
+static void test_dead_api(void **state)
+{
+    struct pam_run run;
+    char conf[512];
+
+    /* A closed port: refused at once. */
+    write_conf(&sim, "url = https://127.0.0.1:1\ntoken_file = %s\ntimeout = 2\ndeny = 100\n",
+               sim.token_file);
+    open_session("scnet", "over", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
+    assert_true(run.ms < 2000);
+    snprintf(conf, sizeof(conf), "fail = closed");
+    write_conf(&sim, "url = https://127.0.0.1:1\ntoken_file = %s\ntimeout = 2\nfail = closed\n",
+               sim.token_file);
+    open_session("scnet", "over", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+}
+
+/* The server accepts and never answers, or trickles: the login waits timeout, not more. */
+static void check_bounded(const char *user, const char *timeout, double limit_ms)
+{
+    char conf[256];
+    struct pam_run run;
+
+    snprintf(conf, sizeof(conf), "timeout = %s\nfail = open", timeout);
+    session_with(conf, user, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
+    if (run.ms > limit_ms + 500)
+        fail_msg("%s: took %.0f ms with timeout %s s", user, run.ms, timeout);
+    if (run.ms < limit_ms * 0.9)
+        fail_msg("%s: returned after %.0f ms, before the %s s timeout", user, run.ms, timeout);
+    snprintf(conf, sizeof(conf), "timeout = %s\nfail = closed", timeout);
+    session_with(conf, user, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+    if (run.ms > limit_ms + 500)
+        fail_msg("%s: took %.0f ms with timeout %s s (fail = closed)", user, run.ms, timeout);
+}
+
+static void test_timeouts_bound_the_login(void **state)
+{
+    check_bounded("slow", "1", 1000);
+    check_bounded("trickle", "0.5", 500);
+}
+
+static void test_answer_within_timeout_is_used(void **state)
+{
+    struct pam_run run;
+
+    session_with("timeout = 3", "slow1", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "93.0%"));
+    assert_true(run.ms >= 900);
+}
+
+static void test_silent_shows_nothing_but_still_refuses(void **state)
+{
+    struct pam_run run;
+
+    write_https_conf(&sim, "deny = 100");
+    open_session("scnet", "near", PAM_SILENT, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
+    open_session("scnet", "over", PAM_SILENT, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_silent(&run);
+}
+
+static void assert_terminal_safe(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+            fail_msg("control byte 0x%02x in %s", *p, text);
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            fail_msg("C1 control in %s", text);
+    }
+}
+
+static void test_hostile_server_text_is_cleaned(void **state)
+{
+    struct pam_run run;
+
+    session_with("", "hostile", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_terminal_safe(joined_info(&run));
+    assert_non_null(strstr(joined_info(&run), "/public/home/hostile"));
+    assert_null(strstr(joined_info(&run), "\nFAKE"));
+
+    session_with("", "badutf8", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_terminal_safe(joined_info(&run));
+}
+
+static void test_module_arguments_override_the_file(void **state)
+{
+    struct pam_run run;
+
+    write_https_conf(&sim, "warn = 90\nlang = en");
+    open_session("scnet_args", "low", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    /* warn=10 lang=zh contact=room-101 on the pam.d line */
+    assert_string_equal(joined_info(&run),
+                        "警告：您的存储配额即将用满。\n"
+                        "  /public/home/low  已用 100.0 GB，配额 700.0 GB  14.3%  "
+                        "[##------------------]\n"
+                        "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
+                        "exceeded”而失败。\n"
+                        "联系方式：room-101");
+}
+
+static void test_secret_on_pam_line_is_refused(void **state)
+{
+    struct pam_run run;
+    long before = sim_quota_count(&sim, "over");
+
+    write_https_conf(&sim, "deny = 100\nfail = closed");
+    open_session("scnet_secret", "over", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+    assert_int_equal(sim_quota_count(&sim, "over"), before);
+}
+
+static void test_account_stage_makes_the_same_decision(void **state)
+{
+    struct pam_run run;
+
+    write_https_conf(&sim, "deny = 100");
+    run_pam("scnet", "over", PAMTEST_ACCOUNT, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL);
+    run_pam("scnet", "near", PAMTEST_ACCOUNT, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.");
+    run_pam("scnet", "over", PAMTEST_CLOSE_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+}
+
+static void test_strange_user_names(void **state)
+{
+    struct pam_run run;
+
+    /* '/' can never be sent: refused before any request, then fail decides. */
+    write_https_conf(&sim, "fail = closed");
+    open_session("scnet", "../escape", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_int_equal(sim_quota_count(&sim, "../escape"), 0);
+    assert_int_equal(sim_quota_count(&sim, "escape"), 0);
+    /* Anything else is percent-encoded and reaches the API as the same name. */
+    write_https_conf(&sim, "");
+    open_session("scnet", "odd name%2f?#@", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "odd name%2f?#@"), 1);
+    assert_non_null(strstr(sim_http(&sim, "GET", "/_sim/stats", NULL),
+                           "\"last_quota_path\":\"/hpc/openapi/v2/parastor/quota/usernames/"
+                           "odd%20name%252f%3F%23%40\""));
+}
+
+static void test_plain_http_on_loopback(void **state)
+{
+    struct pam_run run;
+
+    write_conf(&sim, "url = http://127.0.0.1:%d/\ntoken_file = %s\nlang = en\n", sim.http_port,
+               sim.token_file);
+    open_session("scnet", "near", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER);
+}
+
+static void test_certificate_is_verified(void **state)
+{
+    struct pam_run run;
+
+    /* The system store does not know the simulator's throwaway CA. */
+    write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\nfail = closed\n",
+               sim.https_port, sim.token_file);
+    open_session("scnet", "near", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    /* The name in the certificate is checked too: localhost and 127.0.0.1 are in it. */
+    write_conf(&sim, "url = https://localhost:%d\ntoken_file = %s\ncafile = %s\nlang = en\n",
+               sim.https_port, sim.token_file, sim.ca);
+    open_session("scnet", "near", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER);
+}
+
+static void test_request_headers(void **state)
+{
+    struct pam_run run;
+    const char *headers;
+
+    session_with("", "low", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    headers = sim_http(&sim, "GET", "/_sim/stats", NULL);
+    assert_non_null(strstr(headers, "\"token\":\"sim-static-token\""));
+    assert_non_null(strstr(headers, "\"content-type\":\"application/json\""));
+    assert_non_null(strstr(headers, "\"user-agent\":\"pam_scnet_quota/"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_low_user_sees_nothing),
+        cmocka_unit_test(test_below_warn_sees_nothing),
+        cmocka_unit_test(test_near_full_sees_warning),
+        cmocka_unit_test(test_warning_names_deny_line_and_contact),
+        cmocka_unit_test(test_over_deny_is_refused),
+        cmocka_unit_test(test_exactly_at_deny_is_refused),
+        cmocka_unit_test(test_over_without_deny_only_warns),
+        cmocka_unit_test(test_several_paths_list_only_flagged_entries_of_this_user),
+        cmocka_unit_test(test_numbers_as_strings_and_code_as_number),
+        cmocka_unit_test(test_no_limit_never_warns_or_refuses),
+        cmocka_unit_test(test_warn_zero_shows_usage_line),
+        cmocka_unit_test(test_skipped_users_make_no_request),
+        cmocka_unit_test(test_api_errors_and_bad_replies),
+        cmocka_unit_test(test_bad_token_is_an_error),
+        cmocka_unit_test(test_config_errors_let_fail_decide),
+        cmocka_unit_test(test_dead_api),
+        cmocka_unit_test(test_timeouts_bound_the_login),
+        cmocka_unit_test(test_answer_within_timeout_is_used),
+        cmocka_unit_test(test_silent_shows_nothing_but_still_refuses),
+        cmocka_unit_test(test_hostile_server_text_is_cleaned),
+        cmocka_unit_test(test_module_arguments_override_the_file),
+        cmocka_unit_test(test_secret_on_pam_line_is_refused),
+        cmocka_unit_test(test_account_stage_makes_the_same_decision),
+        cmocka_unit_test(test_strange_user_names),
+        cmocka_unit_test(test_plain_http_on_loopback),
+        cmocka_unit_test(test_certificate_is_verified),
+        cmocka_unit_test(test_request_headers),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
