@@ -24,6 +24,7 @@ enum opt_type {
     OPT_FAIL,
     OPT_LANG,
     OPT_UID,
+    OPT_DURATION, /* long whole seconds, 0 allowed */
     OPT_BOOL,
 };
 
@@ -51,6 +52,9 @@ static const struct option_def options[] = {
     OPT("lang", OPT_LANG, lang),
     OPT("contact", OPT_TEXT, contact),
     OPT("debug", OPT_BOOL, debug),
+    OPT("cache_dir", OPT_PATH, cache_dir),
+    OPT("cache_ttl", OPT_DURATION, cache_ttl),
+    OPT("stale_ttl", OPT_DURATION, stale_ttl),
 };
 
 /* pam.d files are world-readable: these never belong there. */
@@ -60,6 +64,7 @@ static const char *const secret_names[] = {"token", "secret_key", "access_key", 
 #define TIMEOUT_MIN_MS 100
 #define TIMEOUT_MAX_MS 60000
 #define PERCENT_MAX 1000.0
+#define DURATION_MAX (30 * 86400)
 
 void config_defaults(struct scnet_config *cfg)
 {
@@ -72,13 +77,17 @@ void config_defaults(struct scnet_config *cfg)
     cfg->fail = SCNET_FAIL_OPEN;
     cfg->min_uid = 1000;
     cfg->lang = SCNET_LANG_AUTO;
+    cfg->cache_dir = strdup(SCNET_DEFAULT_CACHE_DIR);
+    cfg->cache_ttl = 300;
+    cfg->stale_ttl = 86400;
     cfg->owner = geteuid();
 }
 
 void config_free(struct scnet_config *cfg)
 {
     char **strings[] = {&cfg->conf_path, &cfg->url,         &cfg->token_file, &cfg->cafile,
-                        &cfg->proxy,     &cfg->skip_users,  &cfg->skip_groups, &cfg->contact};
+                        &cfg->proxy,     &cfg->skip_users,  &cfg->skip_groups, &cfg->contact,
+                        &cfg->cache_dir};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -239,6 +248,14 @@ static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
     case OPT_UID:
         if (!parse_decimal(value, &number) || strchr(value, '.') || number > (double)UINT_MAX) {
             snprintf(err, errlen, "%s: '%.100s' is not a uid", def->name, value);
+            return false;
+        }
+        *(long *)field = (long)number;
+        return true;
+    case OPT_DURATION:
+        if (!parse_decimal(value, &number) || strchr(value, '.') || number > DURATION_MAX) {
+            snprintf(err, errlen, "%s: '%.100s' is not a whole number of seconds up to %d",
+                     def->name, value, DURATION_MAX);
             return false;
         }
         *(long *)field = (long)number;

@@ -7,6 +7,7 @@
 
 #define SCNET_DEFAULT_CONF "/etc/security/pam_scnet_quota.conf"
 #define SCNET_DEFAULT_TOKEN_FILE "/etc/security/pam_scnet_quota.token"
+#define SCNET_DEFAULT_CACHE_DIR "/var/cache/pam_scnet_quota"
 
 enum scnet_fail_mode { SCNET_FAIL_OPEN, SCNET_FAIL_CLOSED };
 enum scnet_lang { SCNET_LANG_AUTO, SCNET_LANG_EN, SCNET_LANG_ZH };
@@ -27,6 +28,9 @@ struct scnet_config {
     enum scnet_lang lang;
     char *contact;    /* NULL = none */
     bool debug;
+    char *cache_dir;  /* per-node answer cache */
+    long cache_ttl;   /* seconds a good answer is reused; 0 = no cache */
+    long stale_ttl;   /* seconds an old answer may stand in for a dead API; 0 = never */
     uid_t owner;      /* files must be owned by this uid (the process's euid) */
 };
 

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "cache.h"
 #include "deadline.h"
 #include "http.h"
 #include "strbuf.h"
@@ -56,28 +59,30 @@ void scnet_outcome_free(struct scnet_outcome *out)
     memset(&out->policy, 0, sizeof(out->policy));
 }
 
-/* GET the quota reply for user into out->reply; false with the reason in out->error. */
-static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int64_t deadline,
-                           const struct scnet_log *log, struct scnet_outcome *out)
+/* True when the API's answer means the token itself was refused: worth one new token. */
+static bool token_was_refused(long status, const char *body, size_t len)
 {
-    bool ok = false;
-    char *token = NULL, *url = NULL;
-    struct strbuf token_header = {0};
-    struct http_response resp = {0};
-    enum http_result hr;
-    enum reply_status rs;
-    char why[256] = "";
+    struct quota_reply reply = {0};
+    char why[64];
+    bool refused = status == 401;
 
-    if (!token_load(cfg, &token, out->error, sizeof(out->error)))
-        goto out;
-    if (!quota_url_build(cfg->url, user, &url, out->error, sizeof(out->error)))
-        goto out;
+    if (!refused && status == 200 &&
+        quota_reply_parse(body, len, &reply, why, sizeof(why)) == REPLY_API_ERROR)
+        refused = strcmp(reply.code, "10008") == 0 || strcmp(reply.code, "10009") == 0;
+    quota_reply_free(&reply);
+    return refused;
+}
+
+/* One GET of the quota URL with token; false with the reason in err. */
+static bool request_quota(const struct scnet_config *cfg, const char *url, const char *token,
+                          int64_t deadline, struct http_response *resp, char *err, size_t errlen)
+{
+    struct strbuf token_header = {0};
+    enum http_result hr = HTTP_FAILED;
+    char why[256] = "out of memory";
+
     strbuf_printf(&token_header, "token: %s", token);
-    if (token_header.failed) {
-        snprintf(out->error, sizeof(out->error), "out of memory");
-        goto out;
-    }
-    {
+    if (!token_header.failed) {
         const char *headers[] = {token_header.data, "Content-Type: application/json",
                                  "Accept: application/json", NULL};
         struct http_request req = {
@@ -88,20 +93,50 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
             .cafile = cfg->cafile,
             .proxy = cfg->proxy,
         };
-        scnet_debug(log, "user=%s step=request url=%s timeout_ms=%ld", user, url, req.timeout_ms);
-        if (req.timeout_ms <= 0) {
-            snprintf(out->error, sizeof(out->error), "timeout after %ld ms", cfg->timeout_ms);
+        hr = http_perform(&req, resp, why, sizeof(why));
+    }
+    strbuf_wipe(&token_header);
+    if (hr == HTTP_TIMEOUT)
+        snprintf(err, errlen, "timeout after %ld ms", cfg->timeout_ms);
+    else if (hr != HTTP_OK)
+        snprintf(err, errlen, "%s", why);
+    return hr == HTTP_OK;
+}
+
+/* Ask the API for user's reply: out->reply on success, and the raw body in *body (for the
+ * cache; caller frees). A refused token is replaced once and the request retried once. */
+static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int64_t deadline,
+                           const struct scnet_log *log, struct scnet_outcome *out, char **body,
+                           size_t *body_len)
+{
+    bool ok = false;
+    char *token = NULL, *url = NULL;
+    struct http_response resp = {0};
+    enum reply_status rs;
+    char why[256] = "";
+
+    *body = NULL;
+    quota_reply_free(&out->reply);
+    if (!quota_url_build(cfg->url, user, &url, out->error, sizeof(out->error)))
+        goto out;
+    if (!token_get(cfg, deadline, log, NULL, &token, out->error, sizeof(out->error)))
+        goto out;
+    scnet_debug(log, "user=%s step=request url=%s", user, url);
+    if (!request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error)))
+        goto out;
+    if (token_was_refused(resp.status, resp.body, resp.body_len)) {
+        char *refused = token;
+        scnet_debug(log, "user=%s step=token-refused status=%ld", user, resp.status);
+        token = NULL;
+        http_response_free(&resp);
+        ok = token_get(cfg, deadline, log, refused, &token, out->error, sizeof(out->error));
+        token_free(refused);
+        if (!ok ||
+            !request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error))) {
+            ok = false;
             goto out;
         }
-        hr = http_perform(&req, &resp, why, sizeof(why));
-    }
-    if (hr == HTTP_TIMEOUT) {
-        snprintf(out->error, sizeof(out->error), "timeout after %ld ms", cfg->timeout_ms);
-        goto out;
-    }
-    if (hr != HTTP_OK) {
-        snprintf(out->error, sizeof(out->error), "%s", why);
-        goto out;
+        ok = false;
     }
     scnet_debug(log, "user=%s step=reply status=%ld bytes=%zu", user, resp.status, resp.body_len);
     if (resp.status != 200) {
@@ -120,12 +155,102 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
         goto out;
     }
     out->source = SOURCE_API;
+    *body = resp.body;
+    *body_len = resp.body_len;
+    resp.body = NULL;
     ok = true;
 out:
     token_free(token);
-    strbuf_wipe(&token_header);
     http_response_free(&resp);
     free(url);
+    return ok;
+}
+
+/* Parse a cached body into out->reply; a body that no longer parses is simply unusable. */
+static bool use_cached(const struct cache_entry *entry, enum scnet_source source,
+                       struct scnet_outcome *out)
+{
+    char why[128];
+
+    quota_reply_free(&out->reply);
+    if (quota_reply_parse(entry->body, entry->len, &out->reply, why, sizeof(why)) != REPLY_OK) {
+        quota_reply_free(&out->reply);
+        return false;
+    }
+    out->source = source;
+    return true;
+}
+
+/* Whether this answer may refuse a login: only a fresh one may (see DESIGN.md). */
+static bool would_deny(const struct scnet_config *cfg, const char *user,
+                       const struct quota_reply *reply)
+{
+    struct policy_result policy;
+
+    policy_decide(reply, user, cfg->warn, cfg->deny, &policy);
+    return policy.level == POLICY_DENY;
+}
+
+/* Get user's reply through the cache: a fresh entry is used unless it would refuse the
+ * login; otherwise one login per user asks the API (the others wait on the lock and then
+ * read what it wrote); a stale entry stands in when the API cannot answer. */
+static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_request *req,
+                         int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
+{
+    bool ok = false, use_cache = cfg->cache_ttl > 0 && !req->no_cache;
+    int64_t now = time(NULL), started = now;
+    struct cache_entry entry = {0};
+    char *body = NULL;
+    size_t body_len = 0;
+    char why[256] = "";
+    int dirfd = -1, lockfd = -1;
+
+    if (cfg->cache_ttl > 0 || cfg->stale_ttl > 0) {
+        dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, why, sizeof(why));
+        /* A broken cache must not cost the user their login: go without it, say so. */
+        if (dirfd < 0)
+            scnet_log(log, LOG_WARNING, "cache disabled: %s", why);
+    }
+    if (dirfd < 0) {
+        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len);
+        goto out;
+    }
+    if (!cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) && why[0])
+        scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
+    if (use_cache && entry.body && now - entry.fetched_at < cfg->cache_ttl &&
+        use_cached(&entry, SOURCE_CACHE, out) && !would_deny(cfg, req->user, &out->reply)) {
+        ok = true;
+        goto out;
+    }
+    lockfd = cache_lock(dirfd, req->user, cfg->owner, deadline, why, sizeof(why));
+    if (lockfd >= 0) {
+        /* Another login may have asked the API while this one waited for the lock. */
+        cache_entry_free(&entry);
+        if (cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) && use_cache &&
+            entry.fetched_at >= started && use_cached(&entry, SOURCE_CACHE, out)) {
+            ok = true;
+            goto out;
+        }
+        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len);
+        if (ok && !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
+            scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
+    } else {
+        snprintf(out->error, sizeof(out->error), "%s", why);
+    }
+    if (!ok && entry.body && cfg->stale_ttl > 0 && now - entry.fetched_at < cfg->stale_ttl &&
+        use_cached(&entry, SOURCE_STALE, out)) {
+        scnet_debug(log, "user=%s step=stale reason=\"%s\"", req->user, out->error);
+        out->stale_age_s = (long)(now - entry.fetched_at);
+        ok = true;
+    }
+out:
+    if (!ok)
+        quota_reply_free(&out->reply);
+    free(body);
+    cache_unlock(lockfd);
+    cache_entry_free(&entry);
+    if (dirfd >= 0)
+        close(dirfd);
     return ok;
 }
 
@@ -139,28 +264,10 @@ static void render(const struct scnet_config *cfg, const struct scnet_request *r
         .warn = cfg->warn,
         .deny = cfg->deny,
         .contact = cfg->contact,
-        .stale_age_s = -1,
+        .stale_age_s = out->source == SOURCE_STALE ? out->stale_age_s : -1,
     };
     out->message = banner_render(&in);
     out->message_is_error = is_error;
-}
-
-static void decide(const struct scnet_config *cfg, const struct scnet_request *req,
-                   struct scnet_outcome *out)
-{
-    double warning_line = cfg->warn > 0 ? cfg->warn : ALWAYS_SHOW_WARNING_LINE;
-
-    policy_decide(&out->reply, req->user, cfg->warn, cfg->deny, &out->policy);
-    if (out->policy.level == POLICY_DENY) {
-        out->decision = DECISION_DENY;
-        render(cfg, req, BANNER_REFUSED, true, out);
-        return;
-    }
-    out->decision = out->policy.worst && out->policy.worst->percent >= warning_line
-                        ? DECISION_WARN
-                        : DECISION_ALLOW;
-    if (out->policy.count > 0)
-        render(cfg, req, BANNER_USAGE, false, out);
 }
 
 static void fail_decides(const struct scnet_config *cfg, const struct scnet_request *req,
@@ -172,6 +279,33 @@ static void fail_decides(const struct scnet_config *cfg, const struct scnet_requ
     } else {
         out->decision = DECISION_ERROR_OPEN;
     }
+}
+
+static void decide(const struct scnet_config *cfg, const struct scnet_request *req,
+                   struct scnet_outcome *out)
+{
+    double warning_line = cfg->warn > 0 ? cfg->warn : ALWAYS_SHOW_WARNING_LINE;
+
+    policy_decide(&out->reply, req->user, cfg->warn, cfg->deny, &out->policy);
+    /* Only a fresh answer may refuse: an old one over the line is an error for `fail`,
+     * shown as a warning when fail = open. */
+    if (out->policy.level == POLICY_DENY && out->source == SOURCE_STALE &&
+        cfg->fail == SCNET_FAIL_CLOSED) {
+        snprintf(out->error, sizeof(out->error),
+                 "API unreachable and the cached answer is over deny");
+        fail_decides(cfg, req, out);
+        return;
+    }
+    if (out->policy.level == POLICY_DENY && out->source != SOURCE_STALE) {
+        out->decision = DECISION_DENY;
+        render(cfg, req, BANNER_REFUSED, true, out);
+        return;
+    }
+    out->decision = out->policy.worst && out->policy.worst->percent >= warning_line
+                        ? DECISION_WARN
+                        : DECISION_ALLOW;
+    if (out->policy.count > 0)
+        render(cfg, req, BANNER_USAGE, false, out);
 }
 
 /* The one syslog line per decision: key=value, values from the server sanitised. */
@@ -216,6 +350,10 @@ static void log_decision(const struct scnet_config *cfg, const struct scnet_requ
             strbuf_kv(&line, "percent", "none");
         }
         strbuf_kv(&line, "source", source_name(out->source));
+        if (out->source == SOURCE_STALE) {
+            snprintf(number, sizeof(number), "%ld", out->stale_age_s);
+            strbuf_kv(&line, "age", number);
+        }
         break;
     }
     snprintf(number, sizeof(number), "%ld", out->elapsed_ms);
@@ -256,7 +394,7 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
         fail_decides(cfg, req, out);
         goto done;
     }
-    if (!fetch_from_api(cfg, req->user, deadline, log, out)) {
+    if (!obtain_reply(cfg, req, deadline, log, out)) {
         fail_decides(cfg, req, out);
         goto done;
     }

@@ -25,6 +25,7 @@ struct scnet_request {
     const char *locale; /* for lang = auto; NULL = "C" */
     bool config_ok;     /* false: cfg failed to load, config_error says why */
     const char *config_error;
+    bool no_cache;      /* ask the API even when a fresh cached answer exists */
 };
 
 struct scnet_outcome {
@@ -35,6 +36,7 @@ struct scnet_outcome {
     struct quota_reply reply;
     struct policy_result policy;
     char error[512];      /* why the quota is unknown (ERROR_*) or why skipped */
+    long stale_age_s;     /* source STALE: how old the answer is */
     long elapsed_ms;
 };
 

@@ -60,3 +60,16 @@ out:
     }
     return ok;
 }
+
+bool token_get(const struct scnet_config *cfg, int64_t deadline_ms, const struct scnet_log *log,
+               const char *rejected, char **token, char *err, size_t errlen)
+{
+    (void)deadline_ms;
+    (void)log;
+    if (rejected) {
+        *token = NULL;
+        snprintf(err, errlen, "the API refused the token from %s", cfg->token_file);
+        return false;
+    }
+    return token_load(cfg, token, err, errlen);
+}

@@ -210,6 +210,7 @@ timeout = $TIMEOUT_S
 warn = 90
 deny = 100
 lang = en
+cache_dir = $tmp/cache
 EOF
     chmod 0644 "$1"
 }

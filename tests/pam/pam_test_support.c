@@ -61,6 +61,13 @@ void sim_info_load(struct sim_info *sim)
     snprintf(sim->token_file, sizeof(sim->token_file), "%s/token", run);
 }
 
+static const char *conf_prefix = "";
+
+void set_conf_prefix(const char *prefix)
+{
+    conf_prefix = prefix;
+}
+
 void write_conf(const struct sim_info *sim, const char *fmt, ...)
 {
     char path[700], tmp[720];
@@ -74,6 +81,8 @@ void write_conf(const struct sim_info *sim, const char *fmt, ...)
     assert_true(fd >= 0);
     f = fdopen(fd, "w");
     assert_non_null(f);
+    /* Never the system's /var/cache: each run keeps its cache in its own folder. */
+    fprintf(f, "cache_dir = %s/cache\n%s", sim->run_dir, conf_prefix);
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);

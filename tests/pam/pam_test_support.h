@@ -32,7 +32,11 @@ struct pam_run {
 /* Read $SCNET_PAM_RUN/ready.json; fails the test when pam_wrapper is not active. */
 void sim_info_load(struct sim_info *sim);
 
-/* Write $SCNET_PAM_RUN/scnet.conf (mode 0600) from a printf format. */
+/* Lines written at the top of every config file from now on (after cache_dir). */
+void set_conf_prefix(const char *prefix);
+
+/* Write $SCNET_PAM_RUN/scnet.conf (mode 0600): cache_dir inside the run folder, the prefix,
+ * then the printf format. */
 void write_conf(const struct sim_info *sim, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -26,6 +26,8 @@ static struct sim_info sim;
 static int setup(void **state)
 {
     sim_info_load(&sim);
+    /* Every case here is about one request: the cache has its own tests. */
+    set_conf_prefix("cache_ttl = 0\nstale_ttl = 0\n");
     return 0;
 }
 
