@@ -15,17 +15,19 @@
 #define CONFIG_MAX_VALUE 1024
 
 enum opt_type {
-    OPT_URL,      /* char *, checked with base_url_is_allowed */
-    OPT_PATH,     /* char *, absolute */
-    OPT_TEXT,     /* char *, printable, may be empty (= unset) */
-    OPT_SECONDS,  /* long milliseconds from decimal seconds */
-    OPT_PERCENT,  /* double */
+    OPT_URL,     /* char *, checked with base_url_is_allowed */
+    OPT_PATH,    /* char *, absolute */
+    OPT_TEXT,    /* char *, printable, may be empty (= unset) */
+    OPT_SECONDS, /* long milliseconds from decimal seconds */
+    OPT_PERCENT, /* double */
     OPT_PERCENT_OR_OFF,
     OPT_FAIL,
     OPT_LANG,
     OPT_UID,
     OPT_DURATION, /* long whole seconds, 0 allowed */
     OPT_BOOL,
+    OPT_AUTH,
+    OPT_LIFETIME, /* long whole seconds, LIFETIME_MIN to DURATION_MAX */
 };
 
 struct option_def {
@@ -34,7 +36,10 @@ struct option_def {
     size_t offset;
 };
 
-#define OPT(name, type, field) {name, type, offsetof(struct scnet_config, field)}
+#define OPT(name, type, field)                                                                     \
+    {                                                                                              \
+        name, type, offsetof(struct scnet_config, field)                                           \
+    }
 
 /* The one table both the file and the pam.d arguments go through. */
 static const struct option_def options[] = {
@@ -55,16 +60,24 @@ static const struct option_def options[] = {
     OPT("cache_dir", OPT_PATH, cache_dir),
     OPT("cache_ttl", OPT_DURATION, cache_ttl),
     OPT("stale_ttl", OPT_DURATION, stale_ttl),
+    OPT("auth", OPT_AUTH, auth),
+    OPT("auth_url", OPT_URL, auth_url),
+    OPT("credentials_file", OPT_PATH, credentials_file),
+    OPT("cluster", OPT_TEXT, cluster),
+    OPT("token_ttl", OPT_LIFETIME, token_ttl),
+    OPT("token_renew_before", OPT_DURATION, token_renew_before),
 };
 
 /* pam.d files are world-readable: these never belong there. */
-static const char *const secret_names[] = {"token", "secret_key", "access_key", "password",
-                                           "org_id", "secret"};
+static const char *const secret_names[] = {"token",    "secret_key", "access_key",
+                                           "password", "org_id",     "secret"};
 
 #define TIMEOUT_MIN_MS 100
 #define TIMEOUT_MAX_MS 60000
 #define PERCENT_MAX 1000.0
 #define DURATION_MAX (30 * 86400)
+/* A token trusted for less than a minute would be fetched at nearly every login. */
+#define LIFETIME_MIN 60
 
 void config_defaults(struct scnet_config *cfg)
 {
@@ -80,14 +93,18 @@ void config_defaults(struct scnet_config *cfg)
     cfg->cache_dir = strdup(SCNET_DEFAULT_CACHE_DIR);
     cfg->cache_ttl = 300;
     cfg->stale_ttl = 86400;
+    cfg->auth = SCNET_AUTH_TOKEN_FILE;
+    cfg->credentials_file = strdup(SCNET_DEFAULT_CREDENTIALS_FILE);
+    cfg->token_ttl = 43200;
+    cfg->token_renew_before = 600;
     cfg->owner = geteuid();
 }
 
 void config_free(struct scnet_config *cfg)
 {
-    char **strings[] = {&cfg->conf_path, &cfg->url,         &cfg->token_file, &cfg->cafile,
-                        &cfg->proxy,     &cfg->skip_users,  &cfg->skip_groups, &cfg->contact,
-                        &cfg->cache_dir};
+    char **strings[] = {&cfg->conf_path, &cfg->url,        &cfg->token_file,       &cfg->cafile,
+                        &cfg->proxy,     &cfg->skip_users, &cfg->skip_groups,      &cfg->contact,
+                        &cfg->cache_dir, &cfg->auth_url,   &cfg->credentials_file, &cfg->cluster};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -167,8 +184,8 @@ static bool set_string(char **field, const char *value)
 }
 
 /* Parse value for def into cfg; on error writes the problem (without location) into err. */
-static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
-                         const char *value, char *err, size_t errlen)
+static bool apply_option(struct scnet_config *cfg, const struct option_def *def, const char *value,
+                         char *err, size_t errlen)
 {
     void *field = (char *)cfg + def->offset;
     double number;
@@ -260,6 +277,28 @@ static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
         }
         *(long *)field = (long)number;
         return true;
+    case OPT_LIFETIME:
+        if (!parse_decimal(value, &number) || strchr(value, '.') || number < LIFETIME_MIN ||
+            number > DURATION_MAX) {
+            snprintf(err, errlen, "%s: '%.100s' is not a whole number of seconds from %d to %d",
+                     def->name, value, LIFETIME_MIN, DURATION_MAX);
+            return false;
+        }
+        *(long *)field = (long)number;
+        return true;
+    case OPT_AUTH:
+        if (strcmp(value, "token_file") == 0)
+            *(enum scnet_auth *)field = SCNET_AUTH_TOKEN_FILE;
+        else if (strcmp(value, "aksk") == 0)
+            *(enum scnet_auth *)field = SCNET_AUTH_AKSK;
+        else if (strcmp(value, "password") == 0)
+            *(enum scnet_auth *)field = SCNET_AUTH_PASSWORD;
+        else {
+            snprintf(err, errlen, "%s: '%.100s' is not token_file, aksk or password", def->name,
+                     value);
+            return false;
+        }
+        return true;
     case OPT_BOOL:
         if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") ||
             !strcmp(value, "1"))
@@ -286,6 +325,15 @@ static const struct option_def *find_option(const char *name, size_t len)
         if (strlen(options[i].name) == len && memcmp(options[i].name, name, len) == 0)
             return &options[i];
     return NULL;
+}
+
+/* The file the secret named name belongs in: a token in token_file, anything used to obtain
+ * one in credentials_file. */
+static const char *secret_home(const char *name, size_t len)
+{
+    if ((len == 5 && memcmp(name, "token", 5) == 0) || (len == 6 && memcmp(name, "secret", 6) == 0))
+        return "token_file";
+    return "credentials_file";
 }
 
 static bool is_secret_name(const char *name, size_t len)
@@ -326,7 +374,9 @@ static bool parse_line(struct scnet_config *cfg, char *line, char *err, size_t e
     def = find_option(key, strlen(key));
     if (!def) {
         if (is_secret_name(key, strlen(key)))
-            snprintf(err, errlen, "'%s' cannot be set here; put the token in token_file", key);
+            snprintf(err, errlen, "'%s' cannot be set here; put %s in %s", key,
+                     strcmp(secret_home(key, strlen(key)), "token_file") == 0 ? "the token" : "it",
+                     secret_home(key, strlen(key)));
         else
             snprintf(err, errlen, "unknown key '%.80s'", key);
         return false;
@@ -374,8 +424,8 @@ static bool load_file(struct scnet_config *cfg, bool explicit_path, bool *missin
     size_t len = 0;
     bool ok;
 
-    ok = safe_file_read(cfg->conf_path, SAFE_FILE_CONFIG, cfg->owner, CONFIG_MAX_SIZE, &text,
-                        &len, missing, err, errlen);
+    ok = safe_file_read(cfg->conf_path, SAFE_FILE_CONFIG, cfg->owner, CONFIG_MAX_SIZE, &text, &len,
+                        missing, err, errlen);
     if (!ok) {
         /* Without conf= the file is optional: everything may come from arguments. */
         if (*missing && !explicit_path)
@@ -401,8 +451,8 @@ static bool apply_argument(struct scnet_config *cfg, const char *arg, char *err,
     if (is_secret_name(arg, key_len)) {
         snprintf(err, errlen,
                  "module argument '%.*s': secrets are refused on the pam.d line (it is "
-                 "world-readable); use token_file",
-                 (int)key_len, arg);
+                 "world-readable); use %s",
+                 (int)key_len, arg, secret_home(arg, key_len));
         return false;
     }
     if (!eq) {

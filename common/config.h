@@ -8,9 +8,13 @@
 #define SCNET_DEFAULT_CONF "/etc/security/pam_scnet_quota.conf"
 #define SCNET_DEFAULT_TOKEN_FILE "/etc/security/pam_scnet_quota.token"
 #define SCNET_DEFAULT_CACHE_DIR "/var/cache/pam_scnet_quota"
+#define SCNET_DEFAULT_CREDENTIALS_FILE "/etc/security/pam_scnet_quota.credentials"
 
 enum scnet_fail_mode { SCNET_FAIL_OPEN, SCNET_FAIL_CLOSED };
 enum scnet_lang { SCNET_LANG_AUTO, SCNET_LANG_EN, SCNET_LANG_ZH };
+/* Where the token comes from: token_file, or the token service with AK/SK (v3) or password
+ * (v2) credentials from credentials_file. */
+enum scnet_auth { SCNET_AUTH_TOKEN_FILE, SCNET_AUTH_AKSK, SCNET_AUTH_PASSWORD };
 
 struct scnet_config {
     char *conf_path;  /* the file read (default SCNET_DEFAULT_CONF) */
@@ -20,18 +24,24 @@ struct scnet_config {
     double warn;      /* percent; 0 = always show the usage */
     double deny;      /* percent; < 0 = never refuse */
     enum scnet_fail_mode fail;
-    char *cafile;     /* NULL = system store */
-    char *proxy;      /* NULL = no proxy, whatever the environment says */
+    char *cafile; /* NULL = system store */
+    char *proxy;  /* NULL = no proxy, whatever the environment says */
     long min_uid;
     char *skip_users;  /* comma-separated, NULL = none */
     char *skip_groups; /* comma-separated, NULL = none */
     enum scnet_lang lang;
-    char *contact;    /* NULL = none */
+    char *contact; /* NULL = none */
     bool debug;
-    char *cache_dir;  /* per-node answer cache */
-    long cache_ttl;   /* seconds a good answer is reused; 0 = no cache */
-    long stale_ttl;   /* seconds an old answer may stand in for a dead API; 0 = never */
-    uid_t owner;      /* files must be owned by this uid (the process's euid) */
+    char *cache_dir; /* per-node answer cache */
+    long cache_ttl;  /* seconds a good answer is reused; 0 = no cache */
+    long stale_ttl;  /* seconds an old answer may stand in for a dead API; 0 = never */
+    enum scnet_auth auth;
+    char *auth_url;          /* base URL of the token service; NULL = url */
+    char *credentials_file;  /* user + access_key/secret_key or password/org_id */
+    char *cluster;           /* region (clusterId or clusterName); NULL = first regional one */
+    long token_ttl;          /* seconds a token without expireTime is trusted */
+    long token_renew_before; /* renew when fewer seconds than this remain */
+    uid_t owner;             /* files must be owned by this uid (the process's euid) */
 };
 
 /* Fill cfg from the pam.d arguments and the config file they name (arguments win).

@@ -181,6 +181,13 @@ static bool use_cached(const struct cache_entry *entry, enum scnet_source source
     return true;
 }
 
+/* Whether the entry was replaced since `before` was read (before may be empty). */
+static bool entry_changed(const struct cache_entry *before, const struct cache_entry *after)
+{
+    return !before->body || before->fetched_at != after->fetched_at || before->len != after->len ||
+           memcmp(before->body, after->body, after->len) != 0;
+}
+
 /* Whether this answer may refuse a login: only a fresh one may (see DESIGN.md). */
 static bool would_deny(const struct scnet_config *cfg, const char *user,
                        const struct quota_reply *reply)
@@ -198,7 +205,7 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
                          int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
 {
     bool ok = false, use_cache = cfg->cache_ttl > 0 && !req->no_cache;
-    int64_t now = time(NULL), started = now;
+    int64_t now = time(NULL);
     struct cache_entry entry = {0};
     char *body = NULL;
     size_t body_len = 0;
@@ -224,13 +231,16 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     }
     lockfd = cache_lock(dirfd, req->user, cfg->owner, deadline, why, sizeof(why));
     if (lockfd >= 0) {
-        /* Another login may have asked the API while this one waited for the lock. */
-        cache_entry_free(&entry);
-        if (cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) && use_cache &&
-            entry.fetched_at >= started && use_cached(&entry, SOURCE_CACHE, out)) {
+        /* A login that held the lock before this one has just asked the API: what it wrote
+         * is as fresh as a request of our own would be. */
+        struct cache_entry now_entry = {0};
+        if (cache_read(dirfd, req->user, cfg->owner, &now_entry, why, sizeof(why)) && use_cache &&
+            entry_changed(&entry, &now_entry) && use_cached(&now_entry, SOURCE_CACHE, out)) {
+            cache_entry_free(&now_entry);
             ok = true;
             goto out;
         }
+        cache_entry_free(&now_entry);
         ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len);
         if (ok && !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
             scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);

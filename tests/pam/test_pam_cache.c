@@ -1,0 +1,340 @@
+/* The per-node cache through the real module: reuse, private files, corrupt files, a
+ * refusal re-checked with the API, stale answers when the API is down, and single flight
+ * for bursts of logins (counted at the simulator). */
+#include "pam_test_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+static struct sim_info sim;
+static char cache_dir[600];
+
+#define STALE_TWO_HOURS "(Figures from 2 hours ago: the quota service could not be reached.)"
+
+static int setup(void **state)
+{
+    sim_info_load(&sim);
+    snprintf(cache_dir, sizeof(cache_dir), "%s/cache", sim.run_dir);
+    set_conf_prefix("cache_ttl = 300\nstale_ttl = 86400\n");
+    return 0;
+}
+
+static void set_usage(const char *user, double usage)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"user\":\"%s\",\"usage\":%.1f,\"threshold\":700}", user,
+             usage);
+    sim_http(&sim, "POST", "/_sim/set", body);
+}
+
+static void set_down(const char *user)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"user\":\"%s\",\"down\":true}", user);
+    sim_http(&sim, "POST", "/_sim/set", body);
+}
+
+static void forget(const char *user)
+{
+    char path[1000];
+    snprintf(path, sizeof(path), "%s/%.100s.cache", cache_dir, user);
+    unlink(path);
+}
+
+/* Put an answer for user into the cache as if fetched age_s seconds ago. */
+static void plant_answer(const char *user, double usage, long age_s)
+{
+    char body[512], err[256] = "";
+    int dirfd = cache_dir_open(cache_dir, geteuid(), err, sizeof(err));
+    int n = snprintf(body, sizeof(body),
+                     "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"%s\","
+                     "\"path\":\"/public/home/%s\",\"threshold\":700,\"usage\":%.1f}]}",
+                     user, user, usage);
+
+    if (dirfd < 0)
+        fail_msg("cache dir: %s", err);
+    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err,
+                     sizeof(err)))
+        fail_msg("cache_write: %s", err);
+    close(dirfd);
+}
+
+static void login(const char *user, const char *extra, struct pam_run *run)
+{
+    write_https_conf(&sim, extra);
+    run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
+}
+
+static void test_second_login_is_answered_from_the_cache(void **state)
+{
+    struct pam_run run;
+    long before;
+
+    forget("near");
+    before = sim_quota_count(&sim, "near");
+    login("near", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "93.0%"));
+    login("near", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "93.0%"));
+    assert_int_equal(sim_quota_count(&sim, "near"), before + 1);
+    /* cache_ttl = 0: every login asks. */
+    login("near", "cache_ttl = 0", &run);
+    assert_int_equal(sim_quota_count(&sim, "near"), before + 2);
+}
+
+static void test_cache_files_are_private(void **state)
+{
+    struct pam_run run;
+    struct stat st;
+    char path[1000];
+
+    login("low", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(stat(cache_dir, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(st.st_uid, geteuid());
+    snprintf(path, sizeof(path), "%s/low.cache", cache_dir);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(st.st_uid, geteuid());
+}
+
+static void test_corrupt_cache_file_is_replaced(void **state)
+{
+    const char *junk[] = {"", "scnet-cache 1 x", "scnet-cache 1 1 999 00\n{}",
+                          "{\"code\":\"0\",\"data\":[]}"};
+    struct pam_run run;
+    char path[1000];
+
+    snprintf(path, sizeof(path), "%s/corrupt.cache", cache_dir);
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        long before = sim_quota_count(&sim, "corrupt");
+        int fd;
+
+        unlink(path);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, junk[i], strlen(junk[i])), (ssize_t)strlen(junk[i]));
+        close(fd);
+        set_usage("corrupt", 651.0);
+        login("corrupt", "", &run);
+        assert_int_equal(run.rc, PAM_SUCCESS);
+        assert_non_null(strstr(joined_info(&run), "/public/home/corrupt  651.0 GB of 700.0 GB"));
+        assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
+        login("corrupt", "", &run); /* replaced by a good one: now a hit */
+        assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
+    }
+    /* Another user's file copied over this one is foreign, not trusted. */
+    {
+        char other[1000], cmd[2400];
+        snprintf(other, sizeof(other), "%s/low.cache", cache_dir);
+        snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s'", other, path);
+        assert_int_equal(system(cmd), 0);
+        long before = sim_quota_count(&sim, "corrupt");
+        login("corrupt", "", &run);
+        assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
+        assert_non_null(strstr(joined_info(&run), "/public/home/corrupt"));
+    }
+}
+
+static void test_cached_refusal_is_rechecked(void **state)
+{
+    struct pam_run run;
+    long before;
+
+    forget("cleanup");
+    set_usage("cleanup", 735.0);
+    before = sim_quota_count(&sim, "cleanup");
+    login("cleanup", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_int_equal(sim_quota_count(&sim, "cleanup"), before + 1);
+    /* The user cleans up: the cached refusal is not trusted, the API is asked again. */
+    set_usage("cleanup", 10.0);
+    login("cleanup", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_err(&run), "");
+    assert_int_equal(sim_quota_count(&sim, "cleanup"), before + 2);
+    /* A cached answer that allows is reused. */
+    login("cleanup", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "cleanup"), before + 2);
+
+    /* Over the line in the cache and the API down: never a refusal from an old answer;
+     * fail decides. */
+    plant_answer("cleanup", 735.0, 10);
+    set_down("cleanup");
+    login("cleanup", "deny = 100\nfail = open", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "105.0%"));
+    login("cleanup", "deny = 100\nfail = closed", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), "Login refused: your storage quota could not be "
+                                          "checked. Please try again later.");
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
+static void test_stale_answer_when_api_is_down(void **state)
+{
+    struct pam_run run;
+    long before;
+
+    plant_answer("stale", 651.0, 7200);
+    set_down("stale");
+    before = sim_quota_count(&sim, "stale");
+    login("stale", "fail = closed", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run),
+                        "WARNING: your storage quota is nearly full.\n"
+                        "  /public/home/stale  651.0 GB of 700.0 GB  93.0%  "
+                        "[##################--]\n" STALE_TWO_HOURS "\n"
+                        "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                        "exceeded\" once a quota is full.");
+    assert_int_equal(sim_quota_count(&sim, "stale"), before + 1);
+
+    /* Older than stale_ttl: not used; fail decides. */
+    login("stale", "fail = closed\nstale_ttl = 3600", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    /* stale_ttl = 0: never used. */
+    login("stale", "fail = closed\nstale_ttl = 0", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
+struct child_result {
+    int status; /* the PAM code of the session open */
+    double ms;
+    char out[1200]; /* what session_child printed */
+};
+
+/* Open one session per user in users[] at once, each in its own process (like sshd: one
+ * process per login), through session_child: real libpam with our service folder. */
+static void burst(const char *const *users, size_t n, struct child_result *results)
+{
+    const char *child = getenv("SCNET_SESSION_CHILD"), *confdir = getenv("SCNET_SERVICE_DIR");
+    FILE *outs[64];
+    pid_t pids[64];
+
+    assert_non_null(child);
+    assert_non_null(confdir);
+    for (size_t i = 0; i < n; i++) {
+        outs[i] = tmpfile();
+        assert_non_null(outs[i]);
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            dup2(fileno(outs[i]), 1);
+            /* Keep nss_wrapper (the test users), drop pam_wrapper. */
+            setenv("LD_PRELOAD", getenv("SCNET_NSS_WRAPPER"), 1);
+            unsetenv("PAM_WRAPPER");
+            execl(child, child, confdir, "scnet", users[i], (char *)NULL);
+            _exit(127);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int status;
+        size_t len;
+        char *rc_line;
+
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        rewind(outs[i]);
+        len = fread(results[i].out, 1, sizeof(results[i].out) - 1, outs[i]);
+        results[i].out[len] = '\0';
+        fclose(outs[i]);
+        rc_line = strstr(results[i].out, "rc=");
+        assert_non_null(rc_line);
+        assert_int_equal(sscanf(rc_line, "rc=%d ms=%lf", &results[i].status, &results[i].ms), 2);
+    }
+}
+
+static void assert_burst_ok(const struct child_result *results, size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].status != 0)
+            fail_msg("session %zu: PAM code %d: %s", i, results[i].status, results[i].out);
+        if (!strstr(results[i].out, text))
+            fail_msg("session %zu did not show '%s': %s", i, text, results[i].out);
+        if (results[i].ms > 3000 + 1000)
+            fail_msg("session %zu waited %.0f ms", i, results[i].ms);
+    }
+}
+
+static void test_burst_of_one_user_makes_one_request(void **state)
+{
+    const char *users[50];
+    static struct child_result results[50];
+    long before;
+
+    forget("burst");
+    set_usage("burst", 651.0);
+    for (size_t i = 0; i < 50; i++)
+        users[i] = "burst";
+    write_https_conf(&sim, "timeout = 3");
+    before = sim_quota_count(&sim, "burst");
+    burst(users, 50, results);
+    assert_int_equal(sim_quota_count(&sim, "burst"), before + 1);
+    assert_burst_ok(results, 50, "/public/home/burst  651.0 GB of 700.0 GB  93.0%");
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
+static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
+{
+    char names[50][16];
+    const char *users[50];
+    long before[50];
+    static struct child_result results[50];
+
+    for (size_t i = 0; i < 50; i++) {
+        snprintf(names[i], sizeof(names[i]), "bench%zu", i + 1);
+        users[i] = names[i];
+        forget(names[i]);
+        before[i] = sim_quota_count(&sim, names[i]);
+    }
+    write_https_conf(&sim, "timeout = 3\nwarn = 0");
+    burst(users, 50, results);
+    for (size_t i = 0; i < 50; i++)
+        assert_int_equal(sim_quota_count(&sim, names[i]), before[i] + 1);
+    assert_burst_ok(results, 50, "42.0 GB of 700.0 GB");
+}
+
+static void test_broken_cache_dir_does_not_cost_the_login(void **state)
+{
+    struct pam_run run;
+    char dir[800], extra[900];
+
+    snprintf(dir, sizeof(dir), "%s/open-cache", sim.run_dir);
+    mkdir(dir, 0777);
+    chmod(dir, 0777);
+    snprintf(extra, sizeof(extra), "cache_dir = %s", dir);
+    login("near", extra, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "93.0%"));
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_second_login_is_answered_from_the_cache),
+        cmocka_unit_test(test_cache_files_are_private),
+        cmocka_unit_test(test_corrupt_cache_file_is_replaced),
+        cmocka_unit_test(test_cached_refusal_is_rechecked),
+        cmocka_unit_test(test_stale_answer_when_api_is_down),
+        cmocka_unit_test(test_burst_of_one_user_makes_one_request),
+        cmocka_unit_test(test_burst_of_fifty_users_makes_fifty_requests),
+        cmocka_unit_test(test_broken_cache_dir_does_not_cost_the_login),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
