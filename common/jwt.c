@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Exactly representable in a double, and far beyond any real date (year 285,000). */
-#define JWT_EXPIRE_MAX 9007199254740992.0
+/* Far beyond any real date (year 33,658), and every whole number up to it and just above it
+ * is exact in a double, so a larger claim cannot round down into range. */
+#define JWT_EXPIRE_MAX 1e15
 
 static int b64url_value(unsigned char c)
 {

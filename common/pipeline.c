@@ -113,7 +113,7 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     char *token = NULL, *url = NULL;
     struct http_response resp = {0};
     enum reply_status rs;
-    char why[256] = "";
+    char why[256] = "", renew_err[256] = "";
 
     *body = NULL;
     quota_reply_free(&out->reply);
@@ -125,18 +125,18 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     if (!request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error)))
         goto out;
     if (token_was_refused(resp.status, resp.body, resp.body_len)) {
-        char *refused = token;
+        char *fresh = NULL;
         scnet_debug(log, "user=%s step=token-refused status=%ld", user, resp.status);
-        token = NULL;
-        http_response_free(&resp);
-        ok = token_get(cfg, deadline, log, refused, &token, out->error, sizeof(out->error));
-        token_free(refused);
-        if (!ok ||
-            !request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error))) {
-            ok = false;
-            goto out;
+        /* Without a new token (a token file cannot renew itself) the API's own answer
+         * below is the error, with why there is no new one. */
+        if (token_get(cfg, deadline, log, token, &fresh, renew_err, sizeof(renew_err))) {
+            renew_err[0] = '\0';
+            token_free(token);
+            token = fresh;
+            http_response_free(&resp);
+            if (!request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error)))
+                goto out;
         }
-        ok = false;
     }
     scnet_debug(log, "user=%s step=reply status=%ld bytes=%zu", user, resp.status, resp.body_len);
     if (resp.status != 200) {
@@ -149,8 +149,9 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
         goto out;
     }
     if (rs == REPLY_API_ERROR) {
-        snprintf(out->error, sizeof(out->error), "API code %s: %s", out->reply.code,
-                 api_code_meaning(out->reply.code));
+        snprintf(out->error, sizeof(out->error), "API code %s: %s%s%s", out->reply.code,
+                 api_code_meaning(out->reply.code), renew_err[0] ? "; no new token: " : "",
+                 renew_err);
         quota_reply_free(&out->reply);
         goto out;
     }
@@ -204,7 +205,7 @@ static bool would_deny(const struct scnet_config *cfg, const char *user,
 static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_request *req,
                          int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
 {
-    bool ok = false, use_cache = cfg->cache_ttl > 0 && !req->no_cache;
+    bool ok = false, use_cache = cfg->cache_ttl > 0;
     int64_t now = time(NULL);
     struct cache_entry entry = {0};
     char *body = NULL;
@@ -212,7 +213,8 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     char why[256] = "";
     int dirfd = -1, lockfd = -1;
 
-    if (cfg->cache_ttl > 0 || cfg->stale_ttl > 0) {
+    /* --no-cache in the admin command: what the API says now, nothing else. */
+    if (!req->no_cache && (cfg->cache_ttl > 0 || cfg->stale_ttl > 0)) {
         dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, why, sizeof(why));
         /* A broken cache must not cost the user their login: go without it, say so. */
         if (dirfd < 0)
@@ -412,4 +414,23 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
 done:
     out->elapsed_ms = (long)(monotonic_ms() - start);
     log_decision(cfg, req, log, out);
+}
+
+bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct scnet_log *log,
+                 struct scnet_outcome *out)
+{
+    int64_t start = monotonic_ms();
+    char *body = NULL;
+    size_t len = 0;
+    bool ok;
+
+    memset(out, 0, sizeof(*out));
+    if (!username_is_sendable(user)) {
+        snprintf(out->error, sizeof(out->error), "user name cannot be sent to the API");
+        return false;
+    }
+    ok = fetch_from_api(cfg, user, start + cfg->timeout_ms, log, out, &body, &len);
+    free(body);
+    out->elapsed_ms = (long)(monotonic_ms() - start);
+    return ok;
 }

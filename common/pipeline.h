@@ -45,6 +45,12 @@ struct scnet_outcome {
 void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req,
                  const struct scnet_log *log, struct scnet_outcome *out);
 
+/* One request for user straight to the API (no skip rules, no cache), as
+ * `scnet-quota --check-config` makes it: true when a valid reply came back; otherwise
+ * out->error says what went wrong. out->reply holds the reply on success. */
+bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct scnet_log *log,
+                 struct scnet_outcome *out);
+
 /* Free what scnet_check put in out. */
 void scnet_outcome_free(struct scnet_outcome *out);
 

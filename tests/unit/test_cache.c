@@ -439,8 +439,9 @@ static void test_hostile_keys_stay_inside_the_directory(void **state)
         assert_true(expect[i][0] != '.');
         used +=
             (size_t)snprintf(want + used, sizeof(want) - used, "%s%s", i ? "\n" : "", expect[i]);
-        free(expect[i]);
     }
+    for (size_t i = 0; i < n; i++)
+        free(expect[i]);
     list_dir(f->dir, listing, sizeof(listing));
     assert_string_equal(listing, want);
     list_dir(f->base, listing, sizeof(listing));
@@ -803,8 +804,12 @@ static void start_holder(struct fixture *f, const char *key, long hold_ms, struc
     if (h->pid == 0) {
         char err[256];
         struct timespec ts = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
-        int fd = cache_lock(f->dirfd, key, geteuid(), monotonic_ms() + 5000, err, sizeof(err));
+        int fd;
 
+        /* Only the parent may hold the write end, or EOF could never come. */
+        close(release[1]);
+        close(ready[0]);
+        fd = cache_lock(f->dirfd, key, geteuid(), monotonic_ms() + 5000, err, sizeof(err));
         if (fd < 0 || write(ready[1], "L", 1) != 1)
             _exit(2);
         /* EOF (the parent died) releases as well. */

@@ -128,8 +128,8 @@ static void test_value_may_hold_equals_and_hash(void **state)
 static void test_both_sets_in_one_file(void **state)
 {
     struct fixture *f = *state;
-    const char *text = "user = op\naccess_key = AK\nsecret_key = " SK "\npassword = " PW
-                       "\norg_id = O\n";
+    const char *text =
+        "user = op\naccess_key = AK\nsecret_key = " SK "\npassword = " PW "\norg_id = O\n";
     assert_true(parse(f, text, SCNET_AUTH_AKSK));
     assert_string_equal(f->c.secret_key, SK);
     assert_true(parse(f, text, SCNET_AUTH_PASSWORD));
@@ -160,8 +160,7 @@ static void test_missing_keys(void **state)
     assert_parse_error(f, "user = op\npassword = " PW "\n", SCNET_AUTH_PASSWORD,
                        P ": org_id is missing (auth = password needs user, password and org_id)");
     /* An aksk file used with auth = password. */
-    assert_parse_error(f, "user = op\naccess_key = AK\nsecret_key = " SK "\n",
-                       SCNET_AUTH_PASSWORD,
+    assert_parse_error(f, "user = op\naccess_key = AK\nsecret_key = " SK "\n", SCNET_AUTH_PASSWORD,
                        P ": password is missing (auth = password needs user, password and "
                          "org_id)");
     assert_parse_error(f, "", SCNET_AUTH_AKSK,
@@ -183,8 +182,7 @@ static void test_unknown_key(void **state)
                        P ":1: unknown key '' (expected user, access_key, secret_key, password, "
                          "org_id)");
     /* A long key is cut, and one with odd bytes is not echoed at all. */
-    assert_parse_error(f,
-                       "\n\nabcdefghijabcdefghijabcdefghijabcdefghijXYZ = 1\n", SCNET_AUTH_AKSK,
+    assert_parse_error(f, "\n\nabcdefghijabcdefghijabcdefghijabcdefghijXYZ = 1\n", SCNET_AUTH_AKSK,
                        P ":3: unknown key 'abcdefghijabcdefghijabcdefghijabcdefghij' (expected "
                          "user, access_key, secret_key, password, org_id)");
     assert_parse_error(f, "us\x1b[2Jer = op\n", SCNET_AUTH_AKSK,

@@ -120,7 +120,8 @@ static void test_other_claims_ignored(void **state)
 
 static void test_largest_and_exponent_forms(void **state)
 {
-    assert_payload_expire("{\"expireTime\":9007199254740992}", 9007199254740992LL);
+    assert_payload_expire("{\"expireTime\":1000000000000000}", 1000000000000000LL);
+    assert_payload_expire("{\"expireTime\":\"1000000000000000\"}", 1000000000000000LL);
     assert_payload_expire("{\"expireTime\":1.7327436e12}", 1732743600000LL);
 }
 
@@ -149,6 +150,8 @@ static void test_bad_expire_values(void **state)
         "{\"expireTime\":\"1e12\"}",
         "{\"expireTime\":\"17327436000000000\"}",
         /* huge numbers */
+        "{\"expireTime\":1000000000000001}",
+        "{\"expireTime\":\"1000000000000001\"}",
         "{\"expireTime\":9007199254740993}",
         "{\"expireTime\":1e300}",
         "{\"expireTime\":1e400}",

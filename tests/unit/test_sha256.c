@@ -119,7 +119,8 @@ static void test_signed_message_is_exact(void **state)
 {
     char *m = aksk_signed_message("AK", "1700000000", "alice");
     assert_non_null(m);
-    assert_string_equal(m, "{\"accessKey\":\"AK\",\"timestamp\":\"1700000000\",\"user\":\"alice\"}");
+    assert_string_equal(m,
+                        "{\"accessKey\":\"AK\",\"timestamp\":\"1700000000\",\"user\":\"alice\"}");
     free(m);
 }
 

@@ -1,0 +1,290 @@
+/* scnet-quota: run the module's pipeline for users from a shell, or check the setup.
+ * Glue only: configuration, decision and text all come from common/, as in the module. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "version.h"
+
+enum exit_status { EXIT_ALLOWED = 0, EXIT_REFUSED = 1, EXIT_ERROR = 2 };
+
+struct options {
+    const char *conf;
+    const char *lang;
+    bool json;
+    bool no_cache;
+    bool check;
+    bool verbose;
+};
+
+static void stderr_sink(void *ctx, int priority, const char *line)
+{
+    const struct options *opt = ctx;
+    if (priority <= LOG_WARNING || opt->verbose)
+        fprintf(stderr, "scnet-quota: %s\n", line);
+}
+
+static void usage(FILE *out)
+{
+    fputs("Usage: scnet-quota [--conf FILE] [--json] [--no-cache] [--lang en|zh] USER...\n"
+          "       scnet-quota --check-config [--conf FILE] [USER]\n"
+          "\n"
+          "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
+          "the module's configuration, cache and text.\n"
+          "\n"
+          "  -c, --conf FILE     configuration file (default " SCNET_DEFAULT_CONF ")\n"
+          "  -j, --json          one JSON object per user\n"
+          "  -n, --no-cache      ask the API even when the cache holds a fresh answer\n"
+          "  -l, --lang LANG     en or zh (default: the lang key)\n"
+          "  -k, --check-config  check the configuration, the token and one API request\n"
+          "                      (for USER, default root)\n"
+          "  -v, --verbose       also print the log lines the module would send to syslog\n"
+          "  -h, --help          this text\n"
+          "  -V, --version       the version\n"
+          "\n"
+          "Exit status: 0 allowed, 1 refused, 2 configuration or API error.\n",
+          out);
+}
+
+/* The module's arguments, as a pam.d line would give them. */
+static bool load_config(const struct options *opt, struct scnet_config *cfg, char *err,
+                        size_t errlen)
+{
+    char conf_arg[4200] = "", lang_arg[32] = "";
+    const char *argv[2];
+    int argc = 0;
+
+    if (opt->conf) {
+        snprintf(conf_arg, sizeof(conf_arg), "conf=%s", opt->conf);
+        argv[argc++] = conf_arg;
+    }
+    if (opt->lang) {
+        snprintf(lang_arg, sizeof(lang_arg), "lang=%s", opt->lang);
+        argv[argc++] = lang_arg;
+    }
+    return config_load(cfg, argc, argv, err, errlen);
+}
+
+static const char *source_word(enum scnet_source source)
+{
+    static const char *const words[] = {"none", "api", "cache", "stale"};
+    return words[source];
+}
+
+static int exit_for(enum scnet_decision decision)
+{
+    switch (decision) {
+    case DECISION_DENY:
+        return EXIT_REFUSED;
+    case DECISION_ERROR_OPEN:
+    case DECISION_ERROR_DENY:
+        return EXIT_ERROR;
+    default:
+        return EXIT_ALLOWED;
+    }
+}
+
+static const char *verdict(enum scnet_decision decision)
+{
+    switch (decision) {
+    case DECISION_SKIP:
+        return "not checked";
+    case DECISION_ALLOW:
+        return "allowed";
+    case DECISION_WARN:
+        return "allowed, with a warning";
+    case DECISION_DENY:
+        return "refused";
+    case DECISION_ERROR_OPEN:
+        return "allowed (quota unknown, fail = open)";
+    case DECISION_ERROR_DENY:
+        return "refused (quota unknown, fail = closed)";
+    }
+    return "?";
+}
+
+static void print_text(const char *user, const struct scnet_outcome *out)
+{
+    printf("%s: %s", user, verdict(out->decision));
+    if (out->decision == DECISION_SKIP || out->decision >= DECISION_ERROR_OPEN)
+        printf(" (%s)", out->error);
+    else
+        printf(" (source %s, %ld ms)", source_word(out->source), out->elapsed_ms);
+    printf("\n");
+    if (out->message)
+        printf("%s\n", out->message);
+}
+
+static void print_json(const char *user, const struct scnet_outcome *out)
+{
+    cJSON *obj = cJSON_CreateObject(), *entries = cJSON_AddArrayToObject(obj, "entries");
+    char *text;
+
+    cJSON_AddStringToObject(obj, "user", user);
+    cJSON_AddStringToObject(obj, "decision", decision_name(out->decision));
+    cJSON_AddBoolToObject(obj, "allowed", exit_for(out->decision) != EXIT_REFUSED &&
+                                              out->decision != DECISION_ERROR_DENY);
+    if (out->policy.max_percent >= 0 && out->source != SOURCE_NONE)
+        cJSON_AddNumberToObject(obj, "percent", out->policy.max_percent);
+    else
+        cJSON_AddNullToObject(obj, "percent");
+    cJSON_AddStringToObject(obj, "source", source_word(out->source));
+    if (out->decision == DECISION_SKIP || out->decision >= DECISION_ERROR_OPEN)
+        cJSON_AddStringToObject(obj, "error", out->error);
+    else
+        cJSON_AddNullToObject(obj, "error");
+    for (size_t i = 0; i < out->reply.count; i++) {
+        const struct quota_entry *e = &out->reply.entries[i];
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "username", e->username);
+        cJSON_AddStringToObject(item, "path", e->path);
+        cJSON_AddNumberToObject(item, "usage", e->usage);
+        if (e->has_limit) {
+            cJSON_AddNumberToObject(item, "threshold", e->threshold);
+            cJSON_AddNumberToObject(item, "percent", e->usage * 100.0 / e->threshold);
+        } else {
+            cJSON_AddNullToObject(item, "threshold");
+            cJSON_AddNullToObject(item, "percent");
+        }
+        cJSON_AddItemToArray(entries, item);
+    }
+    if (out->message)
+        cJSON_AddStringToObject(obj, "message", out->message);
+    else
+        cJSON_AddNullToObject(obj, "message");
+    cJSON_AddNumberToObject(obj, "ms", (double)out->elapsed_ms);
+    text = cJSON_PrintUnformatted(obj);
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    cJSON_Delete(obj);
+}
+
+static int check_users(const struct options *opt, int count, char **users)
+{
+    struct scnet_config cfg;
+    struct scnet_log log = {.write = stderr_sink, .ctx = (void *)opt};
+    char config_error[1024] = "";
+    int status = EXIT_ALLOWED;
+    struct scnet_request req = {
+        .locale = setlocale(LC_MESSAGES, NULL),
+        .no_cache = opt->no_cache,
+        .config_error = config_error,
+    };
+
+    req.config_ok = load_config(opt, &cfg, config_error, sizeof(config_error));
+    log.debug = cfg.debug;
+    for (int i = 0; i < count; i++) {
+        struct scnet_outcome out;
+        int user_status;
+
+        req.user = users[i];
+        scnet_check(&cfg, &req, &log, &out);
+        if (opt->json)
+            print_json(users[i], &out);
+        else
+            print_text(users[i], &out);
+        user_status = exit_for(out.decision);
+        if (user_status > status)
+            status = user_status;
+        scnet_outcome_free(&out);
+    }
+    config_free(&cfg);
+    return status;
+}
+
+static int check_config(const struct options *opt, const char *user)
+{
+    struct scnet_config cfg;
+    struct scnet_log log = {.write = stderr_sink, .ctx = (void *)opt};
+    struct scnet_outcome out;
+    char err[1024] = "";
+    int status = EXIT_ERROR;
+
+    if (!load_config(opt, &cfg, err, sizeof(err))) {
+        printf("configuration: FAILED: %s\n", err);
+        goto out;
+    }
+    printf("configuration: ok (%s)\n", cfg.conf_path);
+    log.debug = cfg.debug;
+    if (!scnet_probe(&cfg, user, &log, &out)) {
+        printf("API request for %s: FAILED after %ld ms: %s\n", user, out.elapsed_ms, out.error);
+        scnet_outcome_free(&out);
+        goto out;
+    }
+    printf("API request for %s: ok, %zu entr%s in %ld ms (%s)\n", user, out.reply.count,
+           out.reply.count == 1 ? "y" : "ies", out.elapsed_ms, cfg.url);
+    scnet_outcome_free(&out);
+    status = EXIT_ALLOWED;
+out:
+    config_free(&cfg);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"conf", required_argument, NULL, 'c'},   {"json", no_argument, NULL, 'j'},
+        {"no-cache", no_argument, NULL, 'n'},     {"lang", required_argument, NULL, 'l'},
+        {"check-config", no_argument, NULL, 'k'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct options opt = {0};
+    int c;
+
+    setlocale(LC_ALL, "");
+    while ((c = getopt_long(argc, argv, "c:jnl:kvhV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            opt.conf = optarg;
+            break;
+        case 'j':
+            opt.json = true;
+            break;
+        case 'n':
+            opt.no_cache = true;
+            break;
+        case 'l':
+            if (strcmp(optarg, "en") != 0 && strcmp(optarg, "zh") != 0) {
+                fprintf(stderr, "scnet-quota: --lang takes en or zh\n");
+                return EXIT_ERROR;
+            }
+            opt.lang = optarg;
+            break;
+        case 'k':
+            opt.check = true;
+            break;
+        case 'v':
+            opt.verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_ALLOWED;
+        case 'V':
+            printf("scnet-quota " SCNET_VERSION "\n");
+            return EXIT_ALLOWED;
+        default:
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+    }
+    if (opt.check) {
+        if (argc - optind > 1) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return check_config(&opt, optind < argc ? argv[optind] : "root");
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_ERROR;
+    }
+    return check_users(&opt, argc - optind, argv + optind);
+}
