@@ -1,6 +1,7 @@
 #!/bin/bash
 # Demo: the real module in a real libpam stack (pam_wrapper, no root needed) against the
-# bundled SCNet API simulator on loopback. Shows what four users see at login.
+# bundled SCNet API simulator on loopback. Shows what four users see at login, and a fifth
+# case: the API down while an older answer is in the cache.
 set -eu
 cd "$(dirname "$0")"
 scripts/install-deps.sh
@@ -11,19 +12,33 @@ demo=$(mktemp -d /tmp/scnet-demo.XXXXXX)
 trap 'tests/support/sim-stop.sh "$demo"; rm -rf "$demo"' EXIT
 tests/support/sim-start.sh "$demo" >/dev/null
 https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$demo/ready.json")
-dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# An API that accepts connections and never answers: the worst case for a login.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$demo/hang.port" </dev/null >/dev/null 2>&1 &
+hang_pid=$!
+trap 'kill $hang_pid 2>/dev/null; tests/support/sim-stop.sh "$demo"; rm -rf "$demo"' EXIT
+for _ in $(seq 50); do [ -s "$demo/hang.port" ] && break; sleep 0.1; done
+dead_port=$(cat "$demo/hang.port")
 
 module=$PWD/build/pam_module/pam_scnet_quota.so
 permit=$(find /usr/lib/x86_64-linux-gnu/security /lib/x86_64-linux-gnu/security /usr/lib64/security \
          -name pam_permit.so 2>/dev/null | head -n 1)
 mkdir -p "$demo/services"
-for svc in demo demo-down; do
+for svc in demo demo-down demo-down-cached; do
     printf 'session required %s conf=%s/%s.conf\nsession required %s\n' \
         "$module" "$demo" "$svc" "$permit" > "$demo/services/$svc"
 done
-write_conf() { # name url
+write_conf() { # name url [extra line]
     (umask 077 && cat > "$demo/$1.conf" <<CONF
 url = $2
+cache_dir = $demo/cache
+${3:-}
 token_file = $demo/token
 cafile = $demo/certs/ca.pem
 timeout = 2
@@ -35,7 +50,8 @@ CONF
 )
 }
 write_conf demo "https://127.0.0.1:$https_port"
-write_conf demo-down "https://127.0.0.1:$dead_port"
+write_conf demo-down "https://127.0.0.1:$dead_port" $'cache_ttl = 0\nstale_ttl = 0'
+write_conf demo-down-cached "https://127.0.0.1:$dead_port" "cache_ttl = 1"
 cat > "$demo/passwd" <<'PW'
 low:x:2001:2000::/home/low:/bin/sh
 near:x:2002:2000::/home/near:/bin/sh
@@ -65,3 +81,5 @@ show "below warn: logs in, sees nothing" demo low
 show "near full (93%): logs in, sees the warning" demo near
 show "over the deny line (105%): login refused" demo over
 show "API down (fail = open): logs in, after at most the 2 s timeout" demo-down low
+sleep 1.1 # the answer cached for near above is now older than cache_ttl = 1 s
+show "API down, an older answer in the cache: the warning is shown from it" demo-down-cached near
