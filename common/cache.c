@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "safe_file.h"
 
 #define CACHE_MAGIC "scnet-cache 1 "
 #define CACHE_BODY_MAX 65536
@@ -115,32 +116,6 @@ void cache_file_name(const char *key, char *name, size_t namelen)
     memcpy(name, stem, len + 1);
 }
 
-/* Like safe_file.c's check, but on a descriptor opened relative to the cache directory, and
- * stricter: the files hold users' data, so group and others get nothing. */
-static bool check_descriptor(int fd, const char *what, mode_t type, uid_t owner, struct stat *st,
-                             char *err, size_t errlen)
-{
-    if (fstat(fd, st) != 0) {
-        snprintf(err, errlen, "%s: cannot stat: %s", what, strerror(errno));
-        return false;
-    }
-    if ((st->st_mode & S_IFMT) != type) {
-        snprintf(err, errlen, "%s: not a %s", what, type == S_IFDIR ? "directory" : "regular file");
-        return false;
-    }
-    if (st->st_uid != owner) {
-        snprintf(err, errlen, "%s: owned by uid %lu, must be owned by uid %lu", what,
-                 (unsigned long)st->st_uid, (unsigned long)owner);
-        return false;
-    }
-    if (st->st_mode & (S_IRWXG | S_IRWXO)) {
-        snprintf(err, errlen, "%s: mode %04o, must be %s", what, (unsigned)(st->st_mode & 07777),
-                 type == S_IFDIR ? "0700" : "0600");
-        return false;
-    }
-    return true;
-}
-
 int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
 {
     struct stat st;
@@ -178,7 +153,7 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot set mode 0700: %s", path, strerror(errno));
         goto out;
     }
-    if (!check_descriptor(fd, path, S_IFDIR, owner, &st, err, errlen))
+    if (!safe_file_check_fd(fd, path, S_IFDIR, SAFE_FILE_SECRET, owner, &st, err, errlen))
         goto out;
     rc = fd;
     fd = -1;
@@ -303,7 +278,7 @@ bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *ent
             snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
         goto out;
     }
-    if (!check_descriptor(fd, what, S_IFREG, owner, &st, err, errlen))
+    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen))
         goto out;
     if (st.st_size > CACHE_FILE_MAX) {
         snprintf(err, errlen, "%s: larger than %d bytes", what, CACHE_FILE_MAX);
@@ -488,7 +463,7 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
             snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
         goto out;
     }
-    if (!check_descriptor(fd, what, S_IFREG, owner, &st, err, errlen))
+    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen))
         goto out;
     /* flock has no timeout and alarm() would touch the host's signal handling: poll, starting
      * fine-grained since the holder usually needs only one API round trip. */

@@ -8,29 +8,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Check on the open descriptor (not the path) so a swap between check and use is harmless. */
-static bool check_descriptor(int fd, const char *path, enum safe_file_kind kind, uid_t owner,
-                             char *err, size_t errlen)
+bool safe_file_check_fd(int fd, const char *what, mode_t type, enum safe_file_kind kind,
+                        uid_t owner, struct stat *st, char *err, size_t errlen)
 {
-    struct stat st;
     mode_t forbidden = kind == SAFE_FILE_SECRET ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH);
 
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+    if (fstat(fd, st) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", what, strerror(errno));
         return false;
     }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+    if ((st->st_mode & S_IFMT) != type) {
+        snprintf(err, errlen, "%s: not a %s", what, type == S_IFDIR ? "directory" : "regular file");
         return false;
     }
-    if (st.st_uid != owner) {
-        snprintf(err, errlen, "%s: owned by uid %lu, must be owned by uid %lu", path,
-                 (unsigned long)st.st_uid, (unsigned long)owner);
+    if (st->st_uid != owner) {
+        snprintf(err, errlen, "%s: owned by uid %lu, must be owned by uid %lu", what,
+                 (unsigned long)st->st_uid, (unsigned long)owner);
         return false;
     }
-    if (st.st_mode & forbidden) {
-        snprintf(err, errlen, "%s: mode %04o is too open (%s)", path,
-                 (unsigned)(st.st_mode & 07777),
+    if (st->st_mode & forbidden) {
+        snprintf(err, errlen, "%s: mode %04o is too open (%s)", what,
+                 (unsigned)(st->st_mode & 07777),
                  kind == SAFE_FILE_SECRET ? "group and others must have no access"
                                           : "group and others must not write");
         return false;
@@ -44,6 +42,7 @@ bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, siz
     bool ok = false;
     char *buf = NULL;
     size_t used = 0;
+    struct stat st;
     int fd;
 
     *content = NULL;
@@ -62,7 +61,7 @@ bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, siz
             *missing = true;
         goto out;
     }
-    if (!check_descriptor(fd, path, kind, owner, err, errlen))
+    if (!safe_file_check_fd(fd, path, S_IFREG, kind, owner, &st, err, errlen))
         goto out;
 
     buf = malloc(max_size + 1);

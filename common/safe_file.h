@@ -4,12 +4,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum safe_file_kind {
     SAFE_FILE_CONFIG, /* may be world-readable, must not be group/other-writable */
     SAFE_FILE_SECRET, /* no access at all for group or others */
 };
+
+/* Check, on an open descriptor (not a path, so a swap after the check is harmless), that it
+ * is of file type `type` (S_IFREG or S_IFDIR), owned by owner, with the mode kind demands;
+ * *st receives its status. On failure writes "<what>: <problem>" into err. */
+bool safe_file_check_fd(int fd, const char *what, mode_t type, enum safe_file_kind kind,
+                        uid_t owner, struct stat *st, char *err, size_t errlen);
 
 /* Read the whole file at path (at most max_size bytes) after checking, on the opened
  * descriptor, that it is a regular file (not a symlink), owned by owner, with the mode kind

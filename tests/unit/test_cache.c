@@ -235,14 +235,15 @@ static void test_dir_existing_0755_rejected(void **state)
     assert_int_equal(mkdir(f->dir, 0700), 0);
     assert_int_equal(chmod(f->dir, 0755), 0);
     assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
-    snprintf(want, sizeof(want), "%s: mode 0755, must be 0700", f->dir);
+    snprintf(want, sizeof(want), "%s: mode 0755 is too open (group and others must have no access)",
+             f->dir);
     assert_string_equal(f->err, want);
     /* Not "fixed" behind the administrator's back. */
     assert_int_equal(mode_at(AT_FDCWD, f->dir), S_IFDIR | 0755);
 
     assert_int_equal(chmod(f->dir, 0750), 0);
     assert_int_equal(cache_dir_open(f->dir, geteuid(), f->err, sizeof(f->err)), -1);
-    assert_non_null(strstr(f->err, "mode 0750, must be 0700"));
+    assert_non_null(strstr(f->err, "mode 0750 is too open (group and others must have no access)"));
 }
 
 static void test_dir_symlink_rejected(void **state)
@@ -749,9 +750,9 @@ static void test_open_mode_rejected(void **state)
 
     assert_true(cache_write(f->dirfd, "alice", "{}", 2, 1, f->err, sizeof(f->err)));
     assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0644, 0), 0);
-    expect_rejected(f, "alice", "mode 0644, must be 0600");
+    expect_rejected(f, "alice", "mode 0644 is too open (group and others must have no access)");
     assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0604, 0), 0);
-    expect_rejected(f, "alice", "mode 0604, must be 0600");
+    expect_rejected(f, "alice", "mode 0604 is too open (group and others must have no access)");
     assert_int_equal(fchmodat(f->dirfd, "alice.cache", 0400, 0), 0);
     assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
     cache_entry_free(&e);
@@ -961,7 +962,7 @@ static void test_lock_open_mode_rejected(void **state)
     put_raw(f->dirfd, "alice.lock", "", 0, 0644);
     assert_int_equal(
         cache_lock(f->dirfd, "alice", geteuid(), monotonic_ms() + 100, f->err, sizeof(f->err)), -1);
-    assert_non_null(strstr(f->err, "mode 0644, must be 0600"));
+    assert_non_null(strstr(f->err, "mode 0644 is too open (group and others must have no access)"));
 }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
