@@ -453,8 +453,8 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
     now = (int64_t)time(NULL);
     expires = expiry_of(cfg, fresh, now, log, &from_jwt);
     format_left(expires - now, left, sizeof(left));
-    scnet_debug(log, "token: renewed, region %s, %s left (%s)", region, left,
-                from_jwt ? "expireTime" : "token_ttl");
+    scnet_debug(log, "token: %s, region %s, %s left (%s)", ct.token ? "renewed" : "obtained",
+                region, left, from_jwt ? "expireTime" : "token_ttl");
     if (dirfd >= 0 && !write_cached(dirfd, key, fresh, expires, from_jwt, stamp, rejected ? now : 0,
                                     now, why, sizeof(why)))
         scnet_log(log, LOG_WARNING, "token: cannot cache the token: %s", why);

@@ -543,8 +543,10 @@ static void test_token_in_file_refused(void **state)
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         snprintf(text, sizeof(text), "url = " GOOD_URL "\n%s = " SECRET "\n", keys[i]);
         assert_false(load(f, text, NULL));
-        snprintf(problem, sizeof(problem), "'%s' cannot be set here; put the token in token_file",
-                 keys[i]);
+        /* A token belongs in token_file, what obtains one in credentials_file. */
+        bool is_token = strcmp(keys[i], "token") == 0 || strcmp(keys[i], "secret") == 0;
+        snprintf(problem, sizeof(problem), "'%s' cannot be set here; put %s in %s", keys[i],
+                 is_token ? "the token" : "it", is_token ? "token_file" : "credentials_file");
         assert_file_error(f, 2, problem);
         assert_null(strstr(f->err, SECRET));
     }
@@ -804,10 +806,11 @@ static void test_secret_arguments_refused_without_value(void **state)
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         snprintf(arg, sizeof(arg), "%s=" SECRET, keys[i]);
         assert_false(load(f, "url = " GOOD_URL "\n", ARGS(arg, "fail=closed")));
+        bool is_token = strcmp(keys[i], "token") == 0 || strcmp(keys[i], "secret") == 0;
         snprintf(want, sizeof(want),
                  "module argument '%s': secrets are refused on the pam.d line (it is "
-                 "world-readable); use token_file",
-                 keys[i]);
+                 "world-readable); use %s",
+                 keys[i], is_token ? "token_file" : "credentials_file");
         assert_string_equal(f->err, want);
         assert_null(strstr(f->err, SECRET));
         assert_int_equal(f->cfg.fail, SCNET_FAIL_CLOSED);
@@ -868,6 +871,128 @@ static void test_config_free_clears_everything(void **state)
     config_free(&f->cfg); /* twice is harmless; the teardown frees a third time */
 }
 
+/* ---- token service keys (auth = aksk / password) ---- */
+
+static void test_auth_defaults(void **state)
+{
+    struct scnet_config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(cfg.auth, SCNET_AUTH_TOKEN_FILE);
+    assert_null(cfg.auth_url);
+    assert_string_equal(cfg.credentials_file, SCNET_DEFAULT_CREDENTIALS_FILE);
+    assert_string_equal(SCNET_DEFAULT_CREDENTIALS_FILE,
+                        "/etc/security/pam_scnet_quota.credentials");
+    assert_null(cfg.cluster);
+    assert_int_equal(cfg.token_ttl, 43200);
+    assert_int_equal(cfg.token_renew_before, 600);
+    config_free(&cfg);
+}
+
+static void test_auth_keys_from_file(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f,
+                     "url = " GOOD_URL "\n"
+                     "auth = aksk\n"
+                     "auth_url = https://api.scnet.cn/\n"
+                     "credentials_file = /etc/scnet/creds\n"
+                     "cluster = hefei\n"
+                     "token_ttl = 3600\n"
+                     "token_renew_before = 0\n",
+                     NULL));
+    assert_int_equal(f->cfg.auth, SCNET_AUTH_AKSK);
+    assert_string_equal(f->cfg.auth_url, "https://api.scnet.cn/");
+    assert_string_equal(f->cfg.credentials_file, "/etc/scnet/creds");
+    assert_string_equal(f->cfg.cluster, "hefei");
+    assert_int_equal(f->cfg.token_ttl, 3600);
+    assert_int_equal(f->cfg.token_renew_before, 0);
+
+    assert_true(load(f, "url = " GOOD_URL "\nauth = password\ncluster = 11250\n", NULL));
+    assert_int_equal(f->cfg.auth, SCNET_AUTH_PASSWORD);
+    assert_string_equal(f->cfg.cluster, "11250");
+    assert_true(
+        load(f, "url = " GOOD_URL "\nauth = password\nauth = token_file\ncluster =\n", NULL));
+    assert_int_equal(f->cfg.auth, SCNET_AUTH_TOKEN_FILE);
+    assert_null(f->cfg.cluster);
+}
+
+static void test_auth_keys_as_arguments(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f, "url = " GOOD_URL "\nauth = password\n",
+                     ARGS("auth=aksk", "cluster=kunshan", "auth_url=http://127.0.0.1:9",
+                          "token_ttl=60", "token_renew_before=2592000")));
+    assert_int_equal(f->cfg.auth, SCNET_AUTH_AKSK);
+    assert_string_equal(f->cfg.cluster, "kunshan");
+    assert_string_equal(f->cfg.auth_url, "http://127.0.0.1:9");
+    assert_int_equal(f->cfg.token_ttl, 60);
+    assert_int_equal(f->cfg.token_renew_before, 2592000);
+}
+
+static void test_auth_values_refused(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *line;
+        const char *problem;
+    } cases[] = {
+        {"auth = AKSK", "auth: 'AKSK' is not token_file, aksk or password"},
+        {"auth = token", "auth: 'token' is not token_file, aksk or password"},
+        {"auth =", "auth: '' is not token_file, aksk or password"},
+        {"credentials_file = creds", "credentials_file: 'creds' is not an absolute path"},
+        {"credentials_file =", "credentials_file: '' is not an absolute path"},
+        {"cluster = he\x1b[2Jfei", "cluster: value holds control characters"},
+        {"token_ttl = 59", "token_ttl: '59' is not a whole number of seconds from 60 to 2592000"},
+        {"token_ttl = 0", "token_ttl: '0' is not a whole number of seconds from 60 to 2592000"},
+        {"token_ttl = 3600.5",
+         "token_ttl: '3600.5' is not a whole number of seconds from 60 to 2592000"},
+        {"token_ttl = 2592001",
+         "token_ttl: '2592001' is not a whole number of seconds from 60 to 2592000"},
+        {"token_ttl = 12h", "token_ttl: '12h' is not a whole number of seconds from 60 to 2592000"},
+        {"token_renew_before = -1",
+         "token_renew_before: '-1' is not a whole number of seconds up to 2592000"},
+        {"token_renew_before = 2592001",
+         "token_renew_before: '2592001' is not a whole number of seconds up to 2592000"},
+    };
+    char text[512];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(text, sizeof(text), "url = " GOOD_URL "\n%s\n", cases[i].line);
+        assert_false(load(f, text, NULL));
+        assert_file_error(f, 2, cases[i].problem);
+    }
+    /* auth_url is checked like url (the reason text is url.c's). */
+    {
+        static const char *const urls[] = {"http://api.scnet.cn", "https://u:p@api.scnet.cn",
+                                           "https://api.scnet.cn/?k=v", "api.scnet.cn"};
+        char prefix[PATH_MAX + 32];
+        snprintf(prefix, sizeof(prefix), "%s:2: auth_url: ", f->conf);
+        for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+            snprintf(text, sizeof(text), "url = " GOOD_URL "\nauth_url = %s\n", urls[i]);
+            if (load(f, text, NULL))
+                fail_msg("auth_url '%s' accepted", urls[i]);
+            assert_err_starts_with(f, prefix);
+            assert_null(f->cfg.auth_url);
+        }
+    }
+    assert_false(load(f, "url = " GOOD_URL "\n", ARGS("auth=kerberos")));
+    assert_string_equal(f->err,
+                        "module argument auth: 'kerberos' is not token_file, aksk or password");
+}
+
+static void test_config_free_clears_auth_strings(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f,
+                     "url = " GOOD_URL "\nauth_url = " GOOD_URL "\ncredentials_file = /c\n"
+                     "cluster = x\n",
+                     NULL));
+    config_free(&f->cfg);
+    assert_null(f->cfg.auth_url);
+    assert_null(f->cfg.credentials_file);
+    assert_null(f->cfg.cluster);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -914,6 +1039,11 @@ int main(void)
         T(test_arguments_only_need_no_file),
         cmocka_unit_test(test_list_contains),
         T(test_config_free_clears_everything),
+        cmocka_unit_test(test_auth_defaults),
+        T(test_auth_keys_from_file),
+        T(test_auth_keys_as_arguments),
+        T(test_auth_values_refused),
+        T(test_config_free_clears_auth_strings),
     };
 #undef T
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -451,7 +451,10 @@ static void test_first_token_is_fetched_and_cached(void **state)
     assert_string_equal(f->token, jwt);
     assert_int_equal(server_requests(&f->srv), 1);
     assert_non_null(strstr(f->log, "token: fetching (aksk), none cached"));
-    assert_non_null(strstr(f->log, "token: renewed, region hefei (11250), 1h00m left"));
+    /* "1h00m left", or "59m left" on a slow run (valgrind). */
+    assert_non_null(strstr(f->log, "token: obtained, region hefei (11250), "));
+    assert_true(strstr(f->log, "1h00m left (expireTime)") ||
+                strstr(f->log, "59m left (expireTime)"));
     assert_no_secrets(f);
 
     entry_path(f, path, sizeof(path));
@@ -566,6 +569,7 @@ static void test_reuse_until_renew_window(void **state)
     assert_string_equal(f->token, jwt2);
     assert_int_equal(server_requests(&f->srv), 2);
     assert_non_null(strstr(f->log, "token: fetching (aksk), 8m left"));
+    assert_non_null(strstr(f->log, "token: renewed, region hefei (11250), "));
     assert_true(get(f, NULL));
     assert_string_equal(f->token, jwt2);
     assert_int_equal(server_requests(&f->srv), 2);
@@ -806,7 +810,9 @@ static void test_corrupt_entry_is_replaced(void **state)
         chmod(path, 0640);
     }
     assert_true(get(f, NULL));
-    assert_non_null(strstr(f->log, "must be 0600"));
+    /* (The wording of the reason is cache.c's.) */
+    assert_non_null(strstr(f->log, "4 token: ignoring the cached token: cache file "));
+    assert_non_null(strstr(f->log, "0640"));
     assert_int_equal(server_requests(&f->srv), 4);
 }
 
