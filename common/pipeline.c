@@ -234,9 +234,9 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     lockfd = cache_lock(dirfd, req->user, cfg->owner, deadline, why, sizeof(why));
     if (lockfd >= 0) {
         /* A login that held the lock before this one has just asked the API: what it wrote
-         * is as fresh as a request of our own would be. */
+         * is as fresh as a request of our own would be (even with cache_ttl = 0). */
         struct cache_entry now_entry = {0};
-        if (cache_read(dirfd, req->user, cfg->owner, &now_entry, why, sizeof(why)) && use_cache &&
+        if (cache_read(dirfd, req->user, cfg->owner, &now_entry, why, sizeof(why)) &&
             entry_changed(&entry, &now_entry) && use_cached(&now_entry, SOURCE_CACHE, out)) {
             cache_entry_free(&now_entry);
             ok = true;

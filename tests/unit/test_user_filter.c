@@ -255,7 +255,7 @@ static void test_entries_larger_than_lookup_buffer(void **state)
     const char *lib = find_nss_wrapper();
     const char *base = getenv("SCNET_TEST_TMP");
     char dir[1024], passwd[PATH_MAX], group[PATH_MAX], env_pre[PATH_MAX + 16];
-    char env_pw[PATH_MAX + 32], env_gr[PATH_MAX + 32];
+    char env_pw[PATH_MAX + 32], env_gr[PATH_MAX + 32], env_asan[1024];
     char *text, *p;
     int status;
     pid_t pid;
@@ -292,11 +292,15 @@ static void test_entries_larger_than_lookup_buffer(void **state)
     snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", lib);
     snprintf(env_pw, sizeof(env_pw), "NSS_WRAPPER_PASSWD=%s", passwd);
     snprintf(env_gr, sizeof(env_gr), "NSS_WRAPPER_GROUP=%s", group);
+    /* Under scripts/ci-sanitizers.sh the child needs the same ASan options (the wrapper is
+     * preloaded before the ASan runtime here). */
+    snprintf(env_asan, sizeof(env_asan), "ASAN_OPTIONS=%s",
+             getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "");
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         char *const argv[] = {self_path, (char *)NSS_CHILD_ARG, NULL};
-        char *const envp[] = {env_pre, env_pw, env_gr, (char *)"LC_ALL=C", NULL};
+        char *const envp[] = {env_pre, env_pw, env_gr, (char *)"LC_ALL=C", env_asan, NULL};
         execve(self_path, argv, envp);
         _exit(127);
     }
