@@ -7,6 +7,7 @@ packages=(
     libpam0g-dev libcurl4-openssl-dev libcjson-dev
     libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester
     openssh-server openssh-client groff-base
+    dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
 )
 missing=()
 for p in "${packages[@]}"; do

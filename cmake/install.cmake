@@ -1,0 +1,102 @@
+# Install rules: `cmake --install` and the packages (cmake/packaging.cmake) put every file
+# where an administrator expects it.
+#
+#   the module      ${SCNET_PAM_MODULE_DIR}/pam_scnet_quota.so              0644  absolute
+#   the command     <prefix>/${CMAKE_INSTALL_BINDIR}/scnet-quota            0755
+#   man pages       <prefix>/${CMAKE_INSTALL_MANDIR}/man<N>/<page>.<N>.gz   0644
+#   the example     ${SCNET_SECURITY_DIR}/pam_scnet_quota.conf.example      0644  absolute
+#   the licence     <prefix>/${CMAKE_INSTALL_DOCDIR}/LICENSE                0644
+#
+# Not installed, on purpose:
+# - /etc/security/pam_scnet_quota.conf, the live config: it has no usable default (url is
+#   required), and an admin's copy must never be replaced. The admin copies the example.
+# - any token or credentials file: they hold secrets and are the admin's to create (0600).
+# - /var/cache/pam_scnet_quota: the module creates it on first use, root-owned 0700, and
+#   repairs its mode (common/cache.c). The packages remove it on purge / erase, since
+#   it may hold a cached API token (packaging/).
+#
+# The PAM directory and /etc/security are absolute: PAM looks there whatever the prefix.
+
+# ---- the PAM module directory ----------------------------------------------------------
+# Where pam_unix.so is: first the libdir of pam.pc (Debian 12: /lib/x86_64-linux-gnu,
+# Ubuntu 24.04: /usr/lib/x86_64-linux-gnu, RHEL: /usr/lib64), then the usual places.
+if(NOT SCNET_PAM_MODULE_DIR)
+  set(_scnet_pam_candidates)
+  if(PAM_LIBDIR)
+    list(APPEND _scnet_pam_candidates "${PAM_LIBDIR}/security")
+  endif()
+  if(CMAKE_LIBRARY_ARCHITECTURE)
+    list(APPEND _scnet_pam_candidates "/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security"
+         "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security")
+  endif()
+  list(APPEND _scnet_pam_candidates /usr/lib64/security /lib64/security /usr/lib/security
+       /lib/security)
+  set(_scnet_pam_dir)
+  foreach(_dir IN LISTS _scnet_pam_candidates)
+    if(EXISTS "${_dir}/pam_unix.so")
+      set(_scnet_pam_dir "${_dir}")
+      break()
+    endif()
+  endforeach()
+  if(NOT _scnet_pam_dir)
+    list(GET _scnet_pam_candidates 0 _scnet_pam_dir)
+    message(WARNING "pam_unix.so not found in any of ${_scnet_pam_candidates}; installing the "
+            "module to ${_scnet_pam_dir}. Set SCNET_PAM_MODULE_DIR if that is wrong.")
+  endif()
+  set(SCNET_PAM_MODULE_DIR "${_scnet_pam_dir}" CACHE PATH
+      "Where PAM modules are installed (absolute; detected from where pam_unix.so is)" FORCE)
+endif()
+if(NOT IS_ABSOLUTE "${SCNET_PAM_MODULE_DIR}")
+  message(FATAL_ERROR "SCNET_PAM_MODULE_DIR must be absolute, got '${SCNET_PAM_MODULE_DIR}'")
+endif()
+set(SCNET_SECURITY_DIR /etc/security CACHE PATH
+    "Where the example configuration is installed (absolute; the module reads /etc/security)")
+message(STATUS "PAM module directory: ${SCNET_PAM_MODULE_DIR}")
+
+# ---- the module and the command --------------------------------------------------------
+# A PAM module is loaded, never executed: 0644, as pam_unix.so. CMake's default is 0755.
+install(TARGETS pam_scnet_quota
+        LIBRARY DESTINATION "${SCNET_PAM_MODULE_DIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+install(TARGETS scnet-quota
+        RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                    WORLD_READ WORLD_EXECUTE)
+
+# ---- man pages -------------------------------------------------------------------------
+# Every man/<page>.<1|5|8>, gzip -9n (no name, no time: reproducible) as Debian and RHEL
+# ship them, into man<section>. CONFIGURE_DEPENDS: a page added later is picked up by the
+# next build.
+file(GLOB _scnet_man_pages CONFIGURE_DEPENDS
+     "${PROJECT_SOURCE_DIR}/man/*.1" "${PROJECT_SOURCE_DIR}/man/*.5" "${PROJECT_SOURCE_DIR}/man/*.8")
+find_program(SCNET_GZIP gzip)
+set(_scnet_man_outputs)
+foreach(_page IN LISTS _scnet_man_pages)
+  get_filename_component(_name "${_page}" NAME)
+  string(REGEX REPLACE "^.*\\.([0-9])$" "\\1" _section "${_name}")
+  if(SCNET_GZIP)
+    set(_out "${PROJECT_BINARY_DIR}/man/${_name}.gz")
+    add_custom_command(OUTPUT "${_out}"
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${PROJECT_BINARY_DIR}/man"
+      COMMAND ${CMAKE_COMMAND} -E copy "${_page}" "${PROJECT_BINARY_DIR}/man/${_name}"
+      COMMAND ${SCNET_GZIP} -9nf "${PROJECT_BINARY_DIR}/man/${_name}"
+      DEPENDS "${_page}"
+      COMMENT "Compressing man page ${_name}"
+      VERBATIM)
+  else()
+    set(_out "${_page}")
+  endif()
+  list(APPEND _scnet_man_outputs "${_out}")
+  install(FILES "${_out}" DESTINATION "${CMAKE_INSTALL_MANDIR}/man${_section}"
+          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+endforeach()
+add_custom_target(scnet_man_pages ALL DEPENDS ${_scnet_man_outputs})
+
+# ---- the example configuration and the licence -----------------------------------------
+# Its own name, so it never replaces the admin's pam_scnet_quota.conf. No secrets in it:
+# world-readable like the system's other examples.
+install(FILES "${PROJECT_SOURCE_DIR}/etc/pam_scnet_quota.conf.example"
+        DESTINATION "${SCNET_SECURITY_DIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

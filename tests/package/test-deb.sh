@@ -1,0 +1,457 @@
+#!/bin/bash
+# Package test: builds the .deb with cpack from a build folder, checks its contents,
+# installs it with dpkg -i on this machine, logs in through a real /etc/pam.d service with
+# pamtester against the SCNet API simulator (the module named bare, so found in the system
+# PAM directory), runs the installed scnet-quota from PATH, removes and purges the package
+# and checks that nothing is left. When rpmbuild is there, also builds the .rpm and checks
+# its file list, requires, config files and scripts.
+#
+#   usage: tests/package/test-deb.sh BUILD_DIR     (configured and built; needs root)
+#
+# Needs root (dpkg -i, /etc/pam.d, useradd); exits 77 (a skip) otherwise. Refuses to start
+# (exit 1, nothing touched) when the package, its files, /etc/pam.d/scnet-pkg-test, the
+# users near/over or /var/cache/pam_scnet_quota already exist. Everything it creates is
+# undone by the EXIT trap: the package (purged), the PAM service, the users, the
+# simulator, the cache folder, the work folder (PKG_KEEP_TMP=1 keeps that one).
+# One PASS:/FAIL: line per assertion; the last line is "N passed, N failed".
+set -u
+set -o pipefail
+
+DEB_NAME=libpam-scnet-quota
+RPM_NAME=pam_scnet_quota
+SERVICE=scnet-pkg-test
+PAM_FILE=/etc/pam.d/$SERVICE
+CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves it unset
+TEST_USERS=(near over)
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+support=$src/tests/support
+
+say() { printf '%s\n' "$*"; }
+die() {
+    say "test-deb: $*" >&2
+    exit 1
+}
+
+if [ "$#" -ne 1 ]; then
+    say "usage: $0 BUILD_DIR   (a configured and built build folder)" >&2
+    exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    say "SKIP: the package test needs root (dpkg -i, /etc/pam.d, useradd); skipped." >&2
+    exit 77
+fi
+build=$(cd "$1" 2>/dev/null && pwd) || die "no such folder: $1"
+[ -f "$build/CPackConfig.cmake" ] || die "$build/CPackConfig.cmake missing: configure first"
+[ -f "$build/CMakeCache.txt" ] || die "$build/CMakeCache.txt missing: configure first"
+cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+pam_dir=$(cache_var SCNET_PAM_MODULE_DIR)
+cpack=$(cache_var CMAKE_CPACK_COMMAND)
+version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
+[ -n "$pam_dir" ] || die "SCNET_PAM_MODULE_DIR not in $build/CMakeCache.txt"
+[ -x "$cpack" ] || die "cpack not found (CMAKE_CPACK_COMMAND='$cpack')"
+[ -n "$version" ] || die "no CPACK_PACKAGE_VERSION in $build/CPackConfig.cmake"
+for tool in dpkg dpkg-deb dpkg-query pamtester useradd userdel groupdel getent man python3; do
+    command -v "$tool" >/dev/null ||
+        die "missing $tool (Debian: apt-get install dpkg pamtester passwd man-db python3)"
+done
+
+# Refuse to touch anything that this run did not create.
+status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
+case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
+for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
+    "$PAM_FILE" "$CACHE_DIR"; do
+    [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
+done
+for u in "${TEST_USERS[@]}"; do
+    if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
+        die "user or group '$u' already exists on this machine; refusing to touch it"
+    fi
+done
+
+# Man pages the package must carry: every man/<page>.<1|5|8> of the sources.
+man_pages=()
+for page in "$src"/man/*.[158]; do
+    [ -f "$page" ] && man_pages+=("$(basename "$page")")
+done
+
+# ---------------------------------------------------------------------------------------
+# cleanup: registered before anything is created, undoes only what this run created
+
+tmp=
+installed=0
+pam_file_written=0
+created_users=()
+
+cleanup() {
+    local rc=$? u
+    trap - EXIT INT TERM HUP
+    [ -n "$tmp" ] && [ -d "$tmp/sim" ] && "$support/sim-stop.sh" "$tmp/sim" >/dev/null 2>&1
+    [ "$pam_file_written" = 1 ] && rm -f "$PAM_FILE"
+    if [ "$installed" = 1 ]; then
+        dpkg -P "$DEB_NAME" >/dev/null 2>&1 || {
+            say "test-deb: cleanup: dpkg -P $DEB_NAME failed" >&2
+            rc=1
+        }
+    fi
+    # Absent when the run started (checked above): whatever is there now is this run's.
+    rm -rf "$CACHE_DIR"
+    for u in "${created_users[@]}"; do
+        userdel "$u" >/dev/null 2>&1
+        getent group "$u" >/dev/null && groupdel "$u" >/dev/null 2>&1
+        if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
+            say "test-deb: cleanup could not remove user/group '$u'" >&2
+            rc=1
+        fi
+    done
+    if [ -n "$tmp" ]; then
+        if [ "${PKG_KEEP_TMP:-0}" = 1 ]; then say "test-deb: kept $tmp"; else rm -rf "$tmp"; fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# ---------------------------------------------------------------------------------------
+# assertions
+
+passed=0
+failed=0
+pass() {
+    passed=$((passed + 1))
+    say "PASS: $*"
+}
+fail() {
+    failed=$((failed + 1))
+    say "FAIL: $*"
+    return 1
+}
+check() { # description, then a command that succeeds when the assertion holds
+    local what=$1
+    shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+show_file() { # label, file
+    say "    --- $1:"
+    sed 's/^/    | /' "$2"
+}
+contains() { grep -qF -- "$2" "$1"; }
+not_contains() { ! grep -qF -- "$2" "$1"; }
+same_lines() { # file, file: the same lines, order aside; prints the difference if not
+    diff <(sort "$1") <(sort "$2") | sed 's/^/    | /'
+    cmp -s <(sort "$1") <(sort "$2")
+}
+mode_owner() { stat -c '%a %U:%G' "$1" 2>/dev/null; }
+elapsed() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$1"; }
+
+free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
+    local uid=1000
+    while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do
+        uid=$((uid + 1))
+    done
+    say "$uid"
+}
+
+t_start=$EPOCHREALTIME
+tmp=$(mktemp -d /tmp/scnet-pkg.XXXXXXXX) || die "mktemp failed"
+mkdir -p "$tmp/pkg" "$tmp/out" "$tmp/deb"
+say "# build folder: $build (version $version)"
+say "# PAM module directory: $pam_dir"
+say "# work folder: $tmp"
+
+# ---------------------------------------------------------------------------------------
+# 1. The .rpm (when rpmbuild is there): built and inspected, never installed.
+
+if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
+    say "== .rpm"
+    t0=$EPOCHREALTIME
+    "$cpack" --config "$build/CPackConfig.cmake" -G RPM -B "$tmp/pkg" >"$tmp/cpack-rpm.log" 2>&1
+    rc=$?
+    shopt -s nullglob
+    rpms=("$tmp/pkg"/*.rpm)
+    shopt -u nullglob
+    check "cpack -G RPM exits 0 (got $rc) in $(elapsed "$t0") s" [ "$rc" = 0 ] ||
+        show_file "cpack -G RPM" "$tmp/cpack-rpm.log"
+    check "exactly one .rpm made (got ${#rpms[@]})" [ "${#rpms[@]}" = 1 ]
+    if [ "${#rpms[@]}" = 1 ]; then
+        rpm_file=${rpms[0]}
+        say "# $(basename "$rpm_file"): $(stat -c %s "$rpm_file") bytes"
+        check "rpm name is $RPM_NAME" [ "$(rpm -qp --qf '%{NAME}' "$rpm_file" 2>/dev/null)" = "$RPM_NAME" ]
+        check "rpm version is $version" [ "$(rpm -qp --qf '%{VERSION}' "$rpm_file" 2>/dev/null)" = "$version" ]
+        check "rpm license is MIT" [ "$(rpm -qp --qf '%{LICENSE}' "$rpm_file" 2>/dev/null)" = MIT ]
+        # Files: exactly these, plus rpm's /usr/lib/.build-id links; no system directory
+        # (the PAM directory, /etc/security, the man sections) claimed as the package's.
+        rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm_file" \
+            2>/dev/null | grep -v ' /usr/lib/\.build-id' >"$tmp/rpm-files"
+        {
+            say "-rw-r--r-- root:root $pam_dir/pam_scnet_quota.so"
+            say "-rwxr-xr-x root:root /usr/bin/scnet-quota"
+            say "-rw-r--r-- root:root /etc/security/pam_scnet_quota.conf.example"
+            say "drwxr-xr-x root:root /usr/share/doc/$RPM_NAME"
+            say "-rw-r--r-- root:root /usr/share/doc/$RPM_NAME/LICENSE"
+            for page in ${man_pages[@]+"${man_pages[@]}"}; do
+                say "-rw-r--r-- root:root /usr/share/man/man${page##*.}/$page.gz"
+            done
+        } >"$tmp/rpm-files.expected"
+        check "rpm -qpl: exactly the expected files, modes and owners" \
+            same_lines "$tmp/rpm-files.expected" "$tmp/rpm-files"
+        rpm -qpc "$rpm_file" >"$tmp/rpm-config" 2>/dev/null
+        check "rpm: the example is the only %config file" \
+            cmp -s "$tmp/rpm-config" <(say /etc/security/pam_scnet_quota.conf.example)
+        check "rpm: the example is %config(noreplace)" \
+            [ "$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm_file" 2>/dev/null |
+                sed -n 's| /etc/security/pam_scnet_quota.conf.example$||p')" = cn ]
+        rpm -qpR "$rpm_file" >"$tmp/rpm-requires" 2>/dev/null
+        say "# rpm -qpR:"
+        sed 's/^/    | /' "$tmp/rpm-requires"
+        for req in pam cjson libcurl 'libpam.so.0()(64bit)' 'libcjson.so.1()(64bit)'; do
+            check "rpm requires '$req'" grep -qxF -- "$req" "$tmp/rpm-requires"
+        done
+        check "rpm does not require libcurl.so (dlopen'ed; named as the package)" \
+            not_contains "$tmp/rpm-requires" "libcurl.so"
+        rpm -qp --scripts "$rpm_file" >"$tmp/rpm-scripts" 2>/dev/null
+        check "rpm has a %preun that warns about PAM services still using the module" \
+            contains "$tmp/rpm-scripts" "preuninstall scriptlet"
+        check "rpm has a %postun that removes $CACHE_DIR on erase" \
+            grep -qF "rm -rf $CACHE_DIR" "$tmp/rpm-scripts"
+    fi
+else
+    say "# rpmbuild not installed (apt-get install rpm): the .rpm is not checked"
+fi
+
+# ---------------------------------------------------------------------------------------
+# 2. The .deb: built, inspected.
+
+say "== .deb: build and contents"
+t0=$EPOCHREALTIME
+"$cpack" --config "$build/CPackConfig.cmake" -G DEB -B "$tmp/pkg" >"$tmp/cpack-deb.log" 2>&1
+rc=$?
+shopt -s nullglob
+debs=("$tmp/pkg"/*.deb)
+shopt -u nullglob
+check "cpack -G DEB exits 0 (got $rc) in $(elapsed "$t0") s" [ "$rc" = 0 ] ||
+    show_file "cpack -G DEB" "$tmp/cpack-deb.log"
+[ "${#debs[@]}" = 1 ] || die "expected one .deb in $tmp/pkg, found ${#debs[@]}"
+deb=${debs[0]}
+arch=$(dpkg --print-architecture)
+check "file name is ${DEB_NAME}_$version-1_$arch.deb" [ "$(basename "$deb")" = "${DEB_NAME}_$version-1_$arch.deb" ]
+say "# $(basename "$deb"): $(stat -c %s "$deb") bytes"
+
+dpkg-deb -f "$deb" >"$tmp/control"
+say "# control:"
+sed 's/^/    | /' "$tmp/control"
+check "Package: $DEB_NAME" [ "$(dpkg-deb -f "$deb" Package)" = "$DEB_NAME" ]
+check "Version: $version-1" [ "$(dpkg-deb -f "$deb" Version)" = "$version-1" ]
+depends=$(dpkg-deb -f "$deb" Depends)
+for dep in libc6 libpam0g libcjson1 libcurl4; do
+    check "Depends names $dep" grep -qE "(^|, )$dep( |,|$)" <<<"$depends"
+done
+dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
+check "conffiles lists exactly the example" \
+    cmp -s "$tmp/deb/DEBIAN/conffiles" <(say /etc/security/pam_scnet_quota.conf.example)
+check "maintainer scripts prerm and postrm are there, 0755" \
+    [ "$(stat -c %a "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
+
+# Every regular file, with mode and owner: exactly these (no test file, no build output).
+dpkg-deb -c "$deb" >"$tmp/deb-listing"
+say "# dpkg -c:"
+sed 's/^/    | /' "$tmp/deb-listing"
+awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$tmp/deb-files"
+{
+    say "-rw-r--r-- root/root $pam_dir/pam_scnet_quota.so"
+    say "-rwxr-xr-x root/root /usr/bin/scnet-quota"
+    say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
+    say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
+    say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
+    for page in ${man_pages[@]+"${man_pages[@]}"}; do
+        say "-rw-r--r-- root/root /usr/share/man/man${page##*.}/$page.gz"
+    done
+} >"$tmp/deb-files.expected"
+check "dpkg -c: exactly the expected files, modes and owners" \
+    same_lines "$tmp/deb-files.expected" "$tmp/deb-files"
+check "dpkg -c: every directory is root/root 0755" \
+    [ -z "$(awk '$1 ~ /^d/ && ($1 != "drwxr-xr-x" || $2 != "root/root")' "$tmp/deb-listing")" ]
+dpkg-deb -x "$deb" "$tmp/deb"
+check "no build or source path inside any packaged file" \
+    [ -z "$(grep -rlaF -e "$build" -e "$src/" "$tmp/deb" --exclude-dir=DEBIAN)" ]
+check "the module and the command are stripped" \
+    [ -z "$(file "$tmp/deb$pam_dir/pam_scnet_quota.so" "$tmp/deb/usr/bin/scnet-quota" | grep -v ', stripped$')" ]
+check "copyright is the MIT (Expat) licence" \
+    grep -q '^License: Expat' "$tmp/deb/usr/share/doc/$DEB_NAME/copyright"
+if command -v lintian >/dev/null; then
+    lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1
+    grep -v 'running with root privileges is not recommended' "$tmp/lintian" >"$tmp/lintian.findings"
+    say "# lintian findings (errors fail the test; warnings and info are shown):"
+    sed 's/^/    | /' "$tmp/lintian.findings"
+    check "lintian reports no error" [ -z "$(grep '^E:' "$tmp/lintian.findings")" ]
+else
+    say "# lintian not installed: skipped (apt-get install lintian)"
+fi
+
+# ---------------------------------------------------------------------------------------
+# 3. Installed with dpkg -i: the files where PAM, the shell and man look for them.
+
+say "== dpkg -i"
+t0=$EPOCHREALTIME
+installed=1 # from here on the trap purges it, whatever dpkg -i managed to do
+dpkg -i "$deb" >"$tmp/dpkg-i.log" 2>&1
+rc=$?
+check "dpkg -i exits 0 (got $rc) in $(elapsed "$t0") s" [ "$rc" = 0 ] || {
+    show_file "dpkg -i" "$tmp/dpkg-i.log"
+    die "cannot go on without the package installed"
+}
+check "dpkg: $DEB_NAME is installed" \
+    [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME")" = "ii " ]
+check "the PAM directory holds pam_unix.so (it is the system's)" [ -e "$pam_dir/pam_unix.so" ]
+check "module in $pam_dir, 0644 root:root (got $(mode_owner "$pam_dir/pam_scnet_quota.so"))" \
+    [ "$(mode_owner "$pam_dir/pam_scnet_quota.so")" = "644 root:root" ]
+on_path=$(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c 'command -v scnet-quota')
+check "scnet-quota on PATH is /usr/bin/scnet-quota (got '$on_path')" [ "$on_path" = /usr/bin/scnet-quota ]
+check "scnet-quota 0755 root:root (got $(mode_owner /usr/bin/scnet-quota))" \
+    [ "$(mode_owner /usr/bin/scnet-quota)" = "755 root:root" ]
+check "scnet-quota --version says $version" grep -qF "$version" <(scnet-quota --version 2>&1)
+check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
+    [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
+check "no live config installed" [ ! -e /etc/security/pam_scnet_quota.conf ]
+check "no cache folder made by the package (the module makes it, 0700)" [ ! -e "$CACHE_DIR" ]
+if [ "${#man_pages[@]}" = 0 ]; then
+    say "# no man/*.[158] in the sources: no man page to look up"
+fi
+for page in ${man_pages[@]+"${man_pages[@]}"}; do
+    name=${page%.*} section=${page##*.}
+    found=$(man -w "$section" "$name" 2>/dev/null)
+    check "man -w $section $name finds /usr/share/man/man$section/$page.gz (got '$found')" \
+        [ "$found" = "/usr/share/man/man$section/$page.gz" ]
+done
+found=$(man -w pam_scnet_quota 2>/dev/null)
+if [ -f "$src/man/pam_scnet_quota.8" ]; then
+    check "man -w pam_scnet_quota finds the section 8 page (got '$found')" \
+        [ "$found" = /usr/share/man/man8/pam_scnet_quota.8.gz ]
+fi
+
+# ---------------------------------------------------------------------------------------
+# 4. A real PAM service naming the module bare, against the simulator.
+
+say "== /etc/pam.d/$SERVICE with pamtester"
+"$support/sim-start.sh" "$tmp/sim" >"$tmp/sim-start.out" 2>&1 ||
+    { cat "$tmp/sim-start.out" >&2; die "the simulator did not start"; }
+https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' \
+    "$tmp/sim/ready.json") || die "no https_port in $tmp/sim/ready.json"
+check "the token file is 0600 root:root (got $(mode_owner "$tmp/sim/token"))" \
+    [ "$(mode_owner "$tmp/sim/token")" = "600 root:root" ]
+# cache_dir is left at its default: the module must make /var/cache/pam_scnet_quota itself.
+cat >"$tmp/scnet.conf" <<EOF
+# pam_scnet_quota configuration written by tests/package/test-deb.sh
+url = https://127.0.0.1:$https_port
+token_file = $tmp/sim/token
+cafile = $tmp/sim/certs/ca.pem
+timeout = 5
+warn = 90
+deny = 100
+lang = en
+EOF
+chmod 0644 "$tmp/scnet.conf"
+
+for u in "${TEST_USERS[@]}"; do
+    uid=$(free_uid)
+    useradd -M -u "$uid" -s /usr/sbin/nologin "$u" >"$tmp/useradd.log" 2>&1 ||
+        { cat "$tmp/useradd.log" >&2; die "useradd $u failed"; }
+    created_users+=("$u")
+done
+
+pam_file_written=1
+cat >"$PAM_FILE" <<EOF || die "cannot write $PAM_FILE"
+#%PAM-1.0
+# Written by pam_scnet_quota tests/package/test-deb.sh; removed when the test ends.
+auth     required pam_permit.so
+account  required pam_permit.so
+session  required pam_scnet_quota.so conf=$tmp/scnet.conf
+session  required pam_permit.so
+EOF
+chmod 0644 "$PAM_FILE"
+
+run_pamtester() { # NAME USER: leaves $tmp/out/NAME.{out,err}, sets pt_rc
+    timeout -k 5 30 pamtester "$SERVICE" "$2" open_session </dev/null \
+        >"$tmp/out/$1.out" 2>"$tmp/out/$1.err"
+    pt_rc=$?
+}
+show_run() {
+    show_file "$1 stdout" "$tmp/out/$1.out"
+    show_file "$1 stderr" "$tmp/out/$1.err"
+}
+
+run_pamtester near near
+check "near (93%): pamtester open_session exits 0 (got $pt_rc)" [ "$pt_rc" = 0 ] || show_run near
+for fragment in WARNING /public/home/near 651.0 700.0 93.0%; do
+    check "near: the banner on stdout contains '$fragment'" contains "$tmp/out/near.out" "$fragment" ||
+        show_run near
+done
+check "near: pamtester reports the session opened" \
+    contains "$tmp/out/near.out" "successfully opened a session"
+
+run_pamtester over over
+check "over (105%, deny = 100): pamtester open_session fails (got $pt_rc)" [ "$pt_rc" != 0 ] ||
+    show_run over
+for fragment in "Login refused" /public/home/over 735.0 105.0%; do
+    check "over: the refusal on stderr contains '$fragment'" contains "$tmp/out/over.err" "$fragment" ||
+        show_run over
+done
+check "over: no session opened" not_contains "$tmp/out/over.out" "successfully opened"
+check "the module made $CACHE_DIR, 0700 root:root (got $(mode_owner "$CACHE_DIR"))" \
+    [ "$(mode_owner "$CACHE_DIR")" = "700 root:root" ]
+
+# ---------------------------------------------------------------------------------------
+# 5. The installed admin command, from PATH.
+
+say "== scnet-quota from PATH"
+clean_env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
+"${clean_env[@]}" scnet-quota --check-config --conf "$tmp/scnet.conf" >"$tmp/out/check.out" 2>&1
+rc=$?
+check "scnet-quota --check-config exits 0 (got $rc)" [ "$rc" = 0 ] || show_file check "$tmp/out/check.out"
+check "--check-config says 'configuration: ok'" grep -q '^configuration: ok' "$tmp/out/check.out" ||
+    show_file check "$tmp/out/check.out"
+check "--check-config does not print the token" not_contains "$tmp/out/check.out" "$(head -n1 "$tmp/sim/token")"
+"${clean_env[@]}" scnet-quota --conf "$tmp/scnet.conf" over >"$tmp/out/tool-over.out" 2>&1
+rc=$?
+check "scnet-quota over: exit 1, refused (got $rc)" [ "$rc" = 1 ] || show_file tool-over "$tmp/out/tool-over.out"
+
+# ---------------------------------------------------------------------------------------
+# 6. dpkg -r, then dpkg -P: nothing of the package left.
+
+say "== dpkg -r, dpkg -P"
+dpkg -r "$DEB_NAME" >"$tmp/dpkg-r.out" 2>"$tmp/dpkg-r.err"
+rc=$?
+check "dpkg -r exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -r" "$tmp/dpkg-r.err"
+check "prerm warns that $PAM_FILE still uses the module" \
+    grep -qF "libpam-scnet-quota:   $PAM_FILE" "$tmp/dpkg-r.err" || show_file "dpkg -r stderr" "$tmp/dpkg-r.err"
+for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /usr/share/doc/$DEB_NAME/copyright; do
+    check "after dpkg -r: $f is gone" [ ! -e "$f" ]
+done
+for page in ${man_pages[@]+"${man_pages[@]}"}; do
+    check "after dpkg -r: man page $page is gone" [ ! -e "/usr/share/man/man${page##*.}/$page.gz" ]
+done
+check "after dpkg -r: the example (a conffile) stays until purge" \
+    [ -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -r: the cache stays until purge" [ -d "$CACHE_DIR" ]
+check "after dpkg -r: dpkg status is 'rc' (config files)" \
+    [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME")" = "rc " ]
+# Why prerm warns: a "required" module that is gone fails the whole session stack.
+run_pamtester gone near
+check "after dpkg -r: the service still naming the module refuses near (got $pt_rc)" [ "$pt_rc" != 0 ]
+
+dpkg -P "$DEB_NAME" >"$tmp/dpkg-p.log" 2>&1
+rc=$?
+check "dpkg -P exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -P" "$tmp/dpkg-p.log"
+[ "$rc" = 0 ] && installed=0
+check "after dpkg -P: the example is gone" [ ! -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]
+check "after dpkg -P: /usr/share/doc/$DEB_NAME is gone" [ ! -e "/usr/share/doc/$DEB_NAME" ]
+check "after dpkg -P: dpkg knows nothing of $DEB_NAME" \
+    [ -z "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null | grep -v '^un')" ]
+check "after dpkg -P: the PAM directory still holds pam_unix.so" [ -e "$pam_dir/pam_unix.so" ]
+
+say "# total $(elapsed "$t_start") s"
+say "$passed passed, $failed failed"
+[ "$failed" = 0 ]
