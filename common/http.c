@@ -29,6 +29,9 @@ extern char **environ;
 #define CURL_SONAME "libcurl.so.4"
 #define SYSTEM_CA_DEBIAN "/etc/ssl/certs/ca-certificates.crt"
 #define SYSTEM_CA_RHEL "/etc/pki/tls/certs/ca-bundle.crt"
+/* Hashed directories kept by update-ca-certificates (Debian) and update-ca-trust (RHEL 9). */
+#define SYSTEM_CA_DIR_DEBIAN "/etc/ssl/certs"
+#define SYSTEM_CA_DIR_RHEL "/etc/pki/ca-trust/extracted/pem/directory-hash"
 
 /* libcurl's entry points, typed from its own header so that a wrong signature does not
  * compile. The header's type-checking macros only wrap the real names, so calls through
@@ -230,10 +233,18 @@ static bool set_trust(CURL *easy, const char *cafile)
         /* The admin's file is the only trust anchor: no directory of extra CAs. */
         return set_str(easy, CURLOPT_CAINFO, cafile) && set_str(easy, CURLOPT_CAPATH, NULL);
     }
-    /* stat, not access: inside su, access() checks the invoking user's real uid. */
+    /* A hashed directory when there is one: OpenSSL then reads only the certificates the
+     * handshake needs, where a bundle file makes it parse all ~150 (25-30 ms a login).
+     * stat, not access: inside su, access() checks the invoking user's real uid. */
+    if (stat(SYSTEM_CA_DIR_RHEL, &st) == 0 && S_ISDIR(st.st_mode))
+        return set_str(easy, CURLOPT_CAINFO, NULL) &&
+               set_str(easy, CURLOPT_CAPATH, SYSTEM_CA_DIR_RHEL);
+    /* /etc/ssl/certs is hashed where update-ca-certificates made the Debian bundle beside it
+     * (on RHEL the same name holds only the bundle). */
     if (stat(SYSTEM_CA_DEBIAN, &st) == 0)
-        return set_str(easy, CURLOPT_CAINFO, SYSTEM_CA_DEBIAN);
-    return set_str(easy, CURLOPT_CAINFO, SYSTEM_CA_RHEL);
+        return set_str(easy, CURLOPT_CAINFO, NULL) &&
+               set_str(easy, CURLOPT_CAPATH, SYSTEM_CA_DIR_DEBIAN);
+    return set_str(easy, CURLOPT_CAINFO, SYSTEM_CA_RHEL) && set_str(easy, CURLOPT_CAPATH, NULL);
 }
 
 /* "" disables proxies, including any a variable would name. */

@@ -78,6 +78,23 @@ conf ""
 for f in out err; do :; done
 "$tool" --conf "$work/conf" -v near >"$work/out" 2>"$work/err"
 check "the token is never printed, even with -v" '! grep -qF "$token" "$work/out" "$work/err"'
+# Without cafile the system store is used (its hashed directory): with the simulator's CA
+# added to it the request succeeds, without it verification fails. Root only: it changes
+# the system store for a moment, and puts it back.
+if [ "$(id -u)" = 0 ] && command -v update-ca-certificates >/dev/null; then
+    store=/usr/local/share/ca-certificates/scnet-sim-test-$$.crt
+    trap 'rm -f "$store"; update-ca-certificates --fresh >/dev/null 2>&1; rm -rf "$work"' EXIT
+    conf ""
+    sed -i "/^cafile = /d" "$work/conf"
+    runtool --conf "$work/conf" --check-config near
+    check "system store without our CA: the certificate is refused" '[ "$(rc)" = 2 ] && grep -q "TLS failure" "$work/out"'
+    cp "$run/certs/ca.pem" "$store" && update-ca-certificates >/dev/null 2>&1
+    runtool --conf "$work/conf" --check-config near
+    check "system store with our CA: verified through the hashed directory" '[ "$(rc)" = 0 ] && grep -q "^API request for near: ok" "$work/out"'
+    rm -f "$store"
+    update-ca-certificates --fresh >/dev/null 2>&1
+fi
+
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'
 runtool --version
