@@ -1,0 +1,38 @@
+#!/bin/bash
+# Benchmark of pam_scnet_quota: bench/run-bench.sh [bench.py options, e.g. --logins 100]
+# Installs what is missing (Debian 12; sudo when not root), builds the module into build/
+# (or $BUILD_DIR), compiles the benchmark's two small C programs next to it, then runs
+# bench/bench.py: prints a table and writes bench/RESULTS.md. Takes about 1-2 minutes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+command="bench/run-bench.sh${*:+ $*}"
+[ -n "${BUILD_DIR:-}" ] && command="BUILD_DIR=$BUILD_DIR $command"
+build=${BUILD_DIR:-$root/build}
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+
+# The project's own dependencies (build, simulator, nss_wrapper), then the baseline's tools.
+"$root/scripts/install-deps.sh"
+missing=()
+for p in jq curl libnss-wrapper libpam-modules python3; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing: ${missing[*]}"
+    sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build" >/dev/null
+cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota >/dev/null
+mkdir -p "$build/bench"
+cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
+cc -O2 -Wall -Wextra -o "$build/bench/bench_login" "$here/bench_login.c" -lpam
+
+exec python3 "$here/bench.py" \
+    --module "$build/pam_module/pam_scnet_quota.so" \
+    --login "$build/bench/bench_login" \
+    --runner "$build/bench/runner" \
+    --command "$command" "$@"
