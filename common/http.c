@@ -81,13 +81,15 @@ struct perform_call {
     CURLcode result;
 };
 
-/* Run fn(ctx) with an empty process environment.
+/* Run fn(ctx) with only our own variables as the process environment.
  *
  * This code runs as root inside su, where the environment belongs to the user who ran su.
  * libcurl reads http_proxy/https_proxy/ALL_PROXY/NO_PROXY on each transfer, and when it
  * initialises OpenSSL it reads SSLKEYLOGFILE and opens that file for appending: root would
  * write TLS secrets (and create the file) wherever the user points. The libraries pulled in
- * by dlopen and the resolver read further variables. None is needed, so none is offered.
+ * by dlopen and the resolver read further variables. None is needed, so none is offered;
+ * the one variable set is ours: GnuTLS (pulled in by libcurl's RTMP support, never used
+ * here) then skips its 0.3-0.5 ms start-up at load.
  *
  * Swapping the environ pointer is safe because a PAM module runs single-threaded in the
  * calling thread and nothing here calls setenv. libcurl's resolver threads are started inside
@@ -95,10 +97,11 @@ struct perform_call {
  * the empty environment too. */
 static void without_environment(void (*fn)(void *ctx), void *ctx)
 {
-    static char *empty_environment[] = {NULL};
+    static char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
+    static char *our_environment[] = {gnutls_lazy, NULL};
     char **saved = environ;
 
-    environ = empty_environment;
+    environ = our_environment;
     fn(ctx);
     environ = saved;
 }
