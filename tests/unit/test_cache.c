@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -22,6 +21,7 @@
 
 #include "cache.h"
 #include "deadline.h"
+#include "unit_support.h"
 
 #define OTHER_UID 12345
 #define NAME_MAX_LEN 100
@@ -44,36 +44,15 @@ static void path_join(char *out, size_t outlen, const char *a, const char *b)
     assert_true(n > 0 && (size_t)n < outlen);
 }
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.')
-            n++;
-    }
-    closedir(d);
-    return n;
-}
-
 static int setup_base(void **state)
 {
-    const char *tmp = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
         return -1;
     f->dirfd = -1;
-    f->fds_before = count_fds();
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
-    (void)mkdir(tmp, 0700);
-    snprintf(f->base, sizeof(f->base), "%s/scnet-cache-XXXXXX", tmp);
-    if (!mkdtemp(f->base)) {
+    f->fds_before = unit_count_open_fds();
+    if (!unit_mkdtemp(f->base, sizeof(f->base), "scnet-cache-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -94,20 +73,15 @@ static int setup_cache(void **state)
     return f->dirfd >= 0 ? 0 : -1;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
     struct fixture *f = *state;
 
     if (f->dirfd >= 0)
         close(f->dirfd);
-    /* FTW_PHYS: a symlink planted by a test is removed, never followed. */
-    assert_int_equal(nftw(f->base, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-    assert_int_equal(count_fds(), f->fds_before);
+    /* A symlink planted by a test is removed, never followed. */
+    assert_int_equal(unit_remove_tree(f->base), 0);
+    assert_int_equal(unit_count_open_fds(), f->fds_before);
     free(f);
     return 0;
 }
@@ -132,12 +106,7 @@ static void entry_name(const char *key, const char *suffix, char *out, size_t ou
 /* Creates dirfd/name with exactly data and mode (whatever the umask), replacing any file. */
 static void put_raw(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
 {
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
+    unit_write_file_at(dirfd, name, O_TRUNC | O_NOFOLLOW, data, len, mode);
 }
 
 /* The whole file at dirfd/name; caller frees. */

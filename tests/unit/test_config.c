@@ -1,6 +1,5 @@
 /* Unit tests for common/config.c: config files are real files in a fresh directory, read
  * through config_load exactly as the module does (conf=PATH plus pam.d arguments). */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -16,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "unit_support.h"
 
 #define OTHER_UID 12345
 /* Distinctive, so that finding it in an error message cannot be a coincidence. */
@@ -36,16 +36,11 @@ struct fixture {
 
 static int setup(void **state)
 {
-    const char *base = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
         return -1;
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/scnet-config-XXXXXX", base);
-    if (!mkdtemp(f->dir)) {
+    if (!unit_mkdtemp(f->dir, sizeof(f->dir), "scnet-config-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -58,16 +53,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
 
-    if (d) {
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                (void)unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    assert_int_equal(rmdir(f->dir), 0);
+    assert_int_equal(unit_remove_tree(f->dir), 0);
     if (f->loaded)
         config_free(&f->cfg);
     free(f);
@@ -77,13 +64,8 @@ static int teardown(void **state)
 /* (Re)write the config file with exactly these bytes and this mode. */
 static void write_conf(struct fixture *f, const char *data, size_t len, mode_t mode)
 {
-    int fd;
     (void)unlink(f->conf);
-    fd = open(f->conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
+    unit_write_file(f->conf, data, len, mode);
 }
 
 /* config_load with exactly these arguments (NULL-terminated, may be NULL). */

@@ -1,7 +1,5 @@
 /* Unit tests for common/credentials.c: the parser on text, and the file checks on real files
  * in a fresh directory. No error message may quote a value. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +14,7 @@
 #include <cmocka.h>
 
 #include "credentials.h"
+#include "unit_support.h"
 
 #define P "/etc/security/creds"
 /* Distinctive values, so that finding one in an error cannot be a coincidence. */
@@ -31,16 +30,11 @@ struct fixture {
 
 static int setup(void **state)
 {
-    const char *base = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
         return -1;
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/scnet-creds-XXXXXX", base);
-    if (!mkdtemp(f->dir)) {
+    if (!unit_mkdtemp(f->dir, sizeof(f->dir), "scnet-creds-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -52,16 +46,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
 
-    if (d) {
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                (void)unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    assert_int_equal(rmdir(f->dir), 0);
+    assert_int_equal(unit_remove_tree(f->dir), 0);
     credentials_wipe(&f->c);
     free(f);
     return 0;
@@ -283,13 +269,8 @@ static void test_token_file_mode_refused(void **state)
 
 static void write_file(struct fixture *f, const char *text, mode_t mode)
 {
-    int fd;
     (void)unlink(f->path);
-    fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
+    unit_write_file(f->path, text, strlen(text), mode);
 }
 
 static bool load(struct fixture *f, uid_t owner)

@@ -9,12 +9,9 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +27,7 @@
 
 #include "deadline.h"
 #include "http.h"
+#include "unit_support.h"
 
 #define TOKEN_HEADER "token: s3cr3t-t0ken-value"
 #define JSON_BODY "{\"code\":\"0\",\"msg\":\"success\",\"data\":[]}"
@@ -256,28 +254,11 @@ static void *server_main(void *arg)
     return NULL;
 }
 
-/* A socket bound to 127.0.0.1 on a free port; listening when listen_too. */
-static int loopback_socket(bool listen_too, int *port)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t addrlen = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    assert_true(fd >= 0);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    if (listen_too)
-        assert_int_equal(listen(fd, 16), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addrlen), 0);
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
-
 static void server_start(struct test_server *srv)
 {
     memset(srv, 0, sizeof(*srv));
     pthread_mutex_init(&srv->lock, NULL);
-    srv->listen_fd = loopback_socket(true, &srv->port);
+    srv->listen_fd = unit_loopback_listener(16, &srv->port);
     assert_int_equal(pipe2(srv->wake, O_CLOEXEC), 0);
     srv->mode = REPLY_SILENT;
     assert_int_equal(pthread_create(&srv->thread, NULL, server_main, srv), 0);
@@ -384,28 +365,11 @@ static struct http_request get_request(const char *url, long timeout_ms)
     return req;
 }
 
-static int count_open_fds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    int n = 0;
-
-    assert_non_null(dir);
-    while (readdir(dir) != NULL)
-        n++;
-    closedir(dir);
-    return n;
-}
-
 static const char *test_tmp_dir(void)
 {
     static char dir[512];
-    const char *base = getenv("SCNET_TEST_TMP");
 
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    mkdir(base, 0700);
-    snprintf(dir, sizeof(dir), "%s/test_http.XXXXXX", base);
-    assert_non_null(mkdtemp(dir));
+    assert_non_null(unit_mkdtemp(dir, sizeof(dir), "test_http.XXXXXX"));
     return dir;
 }
 
@@ -474,7 +438,7 @@ static void test_library_loaded_on_first_request_without_environment(void **stat
 
     snprintf(keylog, sizeof(keylog), "%s/keylog", dir);
     assert_int_equal(setenv("SSLKEYLOGFILE", keylog, 1), 0);
-    fds_before = count_open_fds();
+    fds_before = unit_count_open_fds();
 
     server_set(&fx->api, REPLY_BODY, JSON_BODY);
     struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
@@ -495,7 +459,7 @@ static void test_library_loaded_on_first_request_without_environment(void **stat
     assert_string_equal(getenv("SSLKEYLOGFILE"), keylog);
     server_wait_idle(&fx->api);
     /* Loading keeps nothing open either. */
-    assert_int_equal(count_open_fds(), fds_before);
+    assert_int_equal(unit_count_open_fds(), fds_before);
 
     unsetenv("SSLKEYLOGFILE");
     rmdir(dir);
@@ -756,7 +720,7 @@ static void test_closed_port_is_connect_error(void **state)
     char err[256];
     char url[64];
     int port;
-    int fd = loopback_socket(false, &port);
+    int fd = unit_loopback_socket(&port);
 
     close(fd); /* bound, never listening, now closed: connections are refused */
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
@@ -832,7 +796,7 @@ static void test_no_descriptor_leaked(void **state)
     int before, after;
 
     struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
-    before = count_open_fds();
+    before = unit_count_open_fds();
     server_set(&fx->api, REPLY_BODY, JSON_BODY);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
@@ -844,7 +808,7 @@ static void test_no_descriptor_leaked(void **state)
     server_set(&fx->api, REPLY_BODY, JSON_BODY);
     assert_int_not_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
     server_wait_idle(&fx->api);
-    after = count_open_fds();
+    after = unit_count_open_fds();
     assert_int_equal(after, before);
 }
 

@@ -10,41 +10,15 @@
 #include <cmocka.h>
 
 #include "jwt.h"
+#include "unit_support.h"
 
 #define HEADER "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" /* {"alg":"HS256","typ":"JWT"} */
 #define SIG "c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
 
-/* base64url without padding, written here independently of the decoder under test. */
-static char *b64url(const char *in)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t len = strlen(in), o = 0;
-    char *out = malloc(len * 4 / 3 + 4);
-    const unsigned char *p = (const unsigned char *)in;
-
-    assert_non_null(out);
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        if (i + 1 < len)
-            out[o++] = alphabet[(v >> 6) & 63];
-        if (i + 2 < len)
-            out[o++] = alphabet[v & 63];
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* HEADER.<payload json>.SIG */
 static char *jwt_with(const char *payload_json)
 {
-    char *payload = b64url(payload_json), *tok;
+    char *payload = unit_b64url(payload_json), *tok;
     size_t n = strlen(HEADER) + strlen(payload) + strlen(SIG) + 3;
     tok = malloc(n);
     assert_non_null(tok);

@@ -12,6 +12,7 @@
 
 #include "quota_reply.h"
 #include "strbuf.h"
+#include "unit_support.h"
 
 #define SEED                                                                                       \
     "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"test\",\"path\":\"/public/"     \
@@ -554,11 +555,7 @@ static void test_api_code_meanings(void **state)
 static void test_numbers_ignore_locale(void **state)
 {
     /* su calls setlocale() with the user's environment: "665.5" must not read as 665. */
-    const char *locales[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "ru_RU.UTF-8"};
-    const char *set = NULL;
-    for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]) && set == NULL; i++)
-        set = setlocale(LC_NUMERIC, locales[i]);
-    if (set == NULL)
+    if (!unit_set_decimal_comma_locale())
         skip();
 
     struct quota_reply reply;

@@ -1,7 +1,5 @@
 /* Unit tests for common/safe_file.c: every check runs on a real file in a fresh directory. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +14,7 @@
 #include <cmocka.h>
 
 #include "safe_file.h"
+#include "unit_support.h"
 
 #define OTHER_UID 12345
 
@@ -30,16 +29,11 @@ struct fixture {
 
 static int setup(void **state)
 {
-    const char *base = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
         return -1;
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/scnet-safe-file-XXXXXX", base);
-    if (!mkdtemp(f->dir)) {
+    if (!unit_mkdtemp(f->dir, sizeof(f->dir), "scnet-safe-file-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -48,35 +42,15 @@ static int setup(void **state)
     return 0;
 }
 
-/* The directory is flat: remove every entry (files, FIFOs, links, empty dirs), then it. */
+/* Removes the directory and what the test left in it (files, FIFOs, links, empty dirs). */
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
 
-    if (d) {
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            if (unlinkat(dirfd(d), e->d_name, 0) != 0)
-                (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-        }
-        closedir(d);
-    }
-    assert_int_equal(rmdir(f->dir), 0);
+    assert_int_equal(unit_remove_tree(f->dir), 0);
     free(f->content);
     free(f);
     return 0;
-}
-
-static void write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0); /* exact mode whatever the umask */
-    assert_int_equal(close(fd), 0);
 }
 
 static bool read_as(struct fixture *f, const char *path, enum safe_file_kind kind, uid_t owner,
@@ -100,23 +74,10 @@ static void assert_failed_with(struct fixture *f, const char *path, const char *
     assert_int_equal(f->len, 0);
 }
 
-static int count_open_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void test_regular_config_file_is_read(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "url = x\n", 8, 0644);
+    unit_write_file(f->path, "url = x\n", 8, 0644);
     assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_false(f->missing);
     assert_int_equal(f->len, 8);
@@ -127,7 +88,7 @@ static void test_regular_config_file_is_read(void **state)
 static void test_empty_file_gives_empty_string(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "", 0, 0600);
+    unit_write_file(f->path, "", 0, 0600);
     assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
     assert_int_equal(f->len, 0);
     assert_non_null(f->content);
@@ -137,7 +98,7 @@ static void test_empty_file_gives_empty_string(void **state)
 static void test_embedded_nul_is_counted_in_len(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "a\0b", 3, 0600);
+    unit_write_file(f->path, "a\0b", 3, 0600);
     assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_int_equal(f->len, 3);
     assert_memory_equal(f->content, "a\0b\0", 4);
@@ -148,7 +109,7 @@ static void test_symlink_is_refused(void **state)
     struct fixture *f = *state;
     char target[PATH_MAX];
     snprintf(target, sizeof(target), "%s/target", f->dir);
-    write_file(target, "x\n", 2, 0644);
+    unit_write_file(target, "x\n", 2, 0644);
     assert_int_equal(symlink(target, f->path), 0);
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_failed_with(f, f->path, "is a symlink");
@@ -215,7 +176,7 @@ static void test_missing_parent_is_missing_too(void **state)
 static void test_config_0644_ok_but_secret_0644_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "x", 1, 0644);
+    unit_write_file(f->path, "x", 1, 0644);
     assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
     assert_failed_with(f, f->path, "mode 0644 is too open (group and others must have no access)");
@@ -224,7 +185,7 @@ static void test_config_0644_ok_but_secret_0644_refused(void **state)
 static void test_config_group_writable_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "x", 1, 0620);
+    unit_write_file(f->path, "x", 1, 0620);
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_failed_with(f, f->path, "mode 0620 is too open (group and others must not write)");
 }
@@ -232,7 +193,7 @@ static void test_config_group_writable_refused(void **state)
 static void test_config_world_writable_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "x", 1, 0602);
+    unit_write_file(f->path, "x", 1, 0602);
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_failed_with(f, f->path, "mode 0602 is too open (group and others must not write)");
 }
@@ -240,7 +201,7 @@ static void test_config_world_writable_refused(void **state)
 static void test_secret_0600_and_0400_ok(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "tok\n", 4, 0600);
+    unit_write_file(f->path, "tok\n", 4, 0600);
     assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
     assert_string_equal(f->content, "tok\n");
     assert_int_equal(chmod(f->path, 0400), 0);
@@ -251,7 +212,7 @@ static void test_secret_0600_and_0400_ok(void **state)
 static void test_secret_group_readable_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "tok\n", 4, 0640);
+    unit_write_file(f->path, "tok\n", 4, 0640);
     assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
     assert_failed_with(f, f->path, "mode 0640 is too open (group and others must have no access)");
 }
@@ -259,7 +220,7 @@ static void test_secret_group_readable_refused(void **state)
 static void test_secret_other_executable_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "tok\n", 4, 0601);
+    unit_write_file(f->path, "tok\n", 4, 0601);
     assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));
     assert_failed_with(f, f->path, "mode 0601 is too open (group and others must have no access)");
 }
@@ -269,7 +230,7 @@ static void test_owner_mismatch_refused(void **state)
 {
     struct fixture *f = *state;
     char want[128];
-    write_file(f->path, "x", 1, 0600);
+    unit_write_file(f->path, "x", 1, 0600);
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid() + 1, 1024));
     snprintf(want, sizeof(want), "owned by uid %lu, must be owned by uid %lu",
              (unsigned long)geteuid(), (unsigned long)geteuid() + 1);
@@ -284,7 +245,7 @@ static void test_file_of_another_user_refused(void **state)
         skip();
         return;
     }
-    write_file(f->path, "x", 1, 0600);
+    unit_write_file(f->path, "x", 1, 0600);
     assert_int_equal(chown(f->path, OTHER_UID, OTHER_UID), 0);
     assert_false(read_as(f, f->path, SAFE_FILE_SECRET, 0, 1024));
     snprintf(want, sizeof(want), "owned by uid %d, must be owned by uid 0", OTHER_UID);
@@ -294,7 +255,7 @@ static void test_file_of_another_user_refused(void **state)
 static void test_size_limit_is_inclusive(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "0123456789", 10, 0600);
+    unit_write_file(f->path, "0123456789", 10, 0600);
     assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 10));
     assert_int_equal(f->len, 10);
     assert_string_equal(f->content, "0123456789");
@@ -303,7 +264,7 @@ static void test_size_limit_is_inclusive(void **state)
 static void test_too_large_refused(void **state)
 {
     struct fixture *f = *state;
-    write_file(f->path, "0123456789A", 11, 0600);
+    unit_write_file(f->path, "0123456789A", 11, 0600);
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 10));
     assert_failed_with(f, f->path, "larger than 10 bytes");
     assert_false(f->missing);
@@ -317,7 +278,7 @@ static void test_large_file_read_whole(void **state)
     assert_non_null(data);
     for (size_t i = 0; i < size; i++)
         data[i] = (char)('a' + i % 26);
-    write_file(f->path, data, size, 0600);
+    unit_write_file(f->path, data, size, 0600);
     assert_true(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), size));
     assert_int_equal(f->len, size);
     assert_memory_equal(f->content, data, size);
@@ -329,9 +290,9 @@ static void test_no_descriptor_leaks(void **state)
 {
     struct fixture *f = *state;
     char big[PATH_MAX];
-    int before = count_open_fds();
+    int before = unit_count_open_fds();
 
-    write_file(f->path, "tok\n", 4, 0644);
+    unit_write_file(f->path, "tok\n", 4, 0644);
     assert_true(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 1024));
     assert_false(read_as(f, f->path, SAFE_FILE_SECRET, geteuid(), 1024));     /* bad mode */
     assert_false(read_as(f, f->path, SAFE_FILE_CONFIG, geteuid(), 2));        /* too large */
@@ -339,7 +300,7 @@ static void test_no_descriptor_leaks(void **state)
     snprintf(big, sizeof(big), "%s/dir", f->dir);
     assert_int_equal(mkdir(big, 0700), 0);
     assert_false(read_as(f, big, SAFE_FILE_CONFIG, geteuid(), 1024)); /* not regular */
-    assert_int_equal(count_open_fds(), before);
+    assert_int_equal(unit_count_open_fds(), before);
 }
 
 int main(void)

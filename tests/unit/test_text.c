@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "text.h"
+#include "unit_support.h"
 
 /* ---- helpers ---- */
 
@@ -586,11 +587,7 @@ static void test_banner_long_path_is_bounded(void **state)
 static void test_banner_numbers_ignore_locale(void **state)
 {
     /* su calls setlocale() with the user's environment; a decimal comma must not follow. */
-    const char *locales[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "ru_RU.UTF-8"};
-    const char *set = NULL;
-    for (size_t i = 0; i < sizeof(locales) / sizeof(locales[0]) && set == NULL; i++)
-        set = setlocale(LC_NUMERIC, locales[i]);
-    if (set == NULL)
+    if (!unit_set_decimal_comma_locale())
         skip();
 
     struct fixture f;

@@ -1,5 +1,4 @@
 /* Unit tests for common/token.c: the token file is a real file in a fresh directory. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -16,6 +15,7 @@
 
 #include "config.h"
 #include "token.h"
+#include "unit_support.h"
 
 #define OTHER_UID 12345
 /* Distinctive, so that finding it in an error message cannot be a coincidence. */
@@ -31,16 +31,11 @@ struct fixture {
 
 static int setup(void **state)
 {
-    const char *base = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
 
     if (!f)
         return -1;
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/scnet-token-XXXXXX", base);
-    if (!mkdtemp(f->dir)) {
+    if (!unit_mkdtemp(f->dir, sizeof(f->dir), "scnet-token-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -55,29 +50,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
 
-    if (d) {
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                (void)unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    assert_int_equal(rmdir(f->dir), 0);
+    assert_int_equal(unit_remove_tree(f->dir), 0);
     token_free(f->token);
     config_free(&f->cfg);
     free(f);
     return 0;
-}
-
-static void write_token_file(struct fixture *f, const char *data, size_t len, mode_t mode)
-{
-    int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    assert_int_equal(fchmod(fd, mode), 0);
-    assert_int_equal(close(fd), 0);
 }
 
 static bool load(struct fixture *f)
@@ -91,7 +69,7 @@ static bool load(struct fixture *f)
 /* Loading data (mode 0600) gives exactly want. */
 static void assert_token_from(struct fixture *f, const char *data, size_t len, const char *want)
 {
-    write_token_file(f, data, len, 0600);
+    unit_write_file(f->path, data, len, 0600);
     assert_true(load(f));
     assert_non_null(f->token);
     assert_string_equal(f->token, want);
@@ -102,7 +80,7 @@ static void assert_refused(struct fixture *f, const char *data, size_t len, mode
                            const char *problem)
 {
     char want[PATH_MAX + 256];
-    write_token_file(f, data, len, mode);
+    unit_write_file(f->path, data, len, mode);
     assert_false(load(f));
     assert_null(f->token);
     snprintf(want, sizeof(want), "%s: %s", f->path, problem);
@@ -144,7 +122,7 @@ static void test_long_token_kept_whole(void **state)
     memset(data, 'A', 8000);
     data[8000] = '\n';
     data[8001] = '\0';
-    write_token_file(f, data, 8001, 0600);
+    unit_write_file(f->path, data, 8001, 0600);
     assert_true(load(f));
     assert_int_equal(strlen(f->token), 8000);
     assert_int_equal(strspn(f->token, "A"), 8000);
@@ -260,7 +238,7 @@ static void test_owned_by_another_user_refused(void **state)
         skip();
         return;
     }
-    write_token_file(f, SECRET "\n", strlen(SECRET "\n"), 0600);
+    unit_write_file(f->path, SECRET "\n", strlen(SECRET "\n"), 0600);
     assert_int_equal(chown(f->path, OTHER_UID, OTHER_UID), 0);
     assert_false(load(f));
     snprintf(want, sizeof(want), "%s: owned by uid %d, must be owned by uid 0", f->path, OTHER_UID);
@@ -271,7 +249,7 @@ static void test_owned_by_another_user_refused(void **state)
 static void test_owner_follows_config(void **state)
 {
     struct fixture *f = *state;
-    write_token_file(f, SECRET "\n", strlen(SECRET "\n"), 0600);
+    unit_write_file(f->path, SECRET "\n", strlen(SECRET "\n"), 0600);
     f->cfg.owner = geteuid() + 1;
     assert_false(load(f));
     assert_non_null(strstr(f->err, "must be owned by uid"));

@@ -1,12 +1,10 @@
 /* Unit tests for token_get (common/token.c) with auth = aksk / password: a small HTTP server
  * in a thread plays the token service, the token cache is a real directory, and the cache
  * entry is edited on disk to move a token's expiry around. */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -28,6 +26,7 @@
 #include "sha256.h"
 #include "token.h"
 #include "token_service.h"
+#include "unit_support.h"
 
 #define SK "s3cr3tKEYvalue"
 #define PW "pa55WORDvalue"
@@ -93,19 +92,10 @@ static void *serve(void *arg)
 
 static void server_start(struct server *s)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    socklen_t len = sizeof(addr);
-
     memset(s, 0, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
     s->status = 200;
-    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(s->fd >= 0);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    assert_int_equal(listen(s->fd, 64), 0);
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&addr, &len), 0);
-    s->port = ntohs(addr.sin_port);
+    s->fd = unit_loopback_listener(64, &s->port);
     assert_int_equal(pipe2(s->stop_pipe, O_CLOEXEC), 0);
     assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 }
@@ -139,38 +129,16 @@ static int server_requests(struct server *s)
 
 /* ---- tokens ---- */
 
-static void b64url(const char *in, char *out)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t len = strlen(in), o = 0;
-    const unsigned char *p = (const unsigned char *)in;
-
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        if (i + 1 < len)
-            out[o++] = alphabet[(v >> 6) & 63];
-        if (i + 2 < len)
-            out[o++] = alphabet[v & 63];
-    }
-    out[o] = '\0';
-}
-
 /* A JWT that expires life seconds from now, made distinct by tag. */
 static void make_jwt(long life, const char *tag, char *out, size_t outlen)
 {
-    char payload[256], enc[400];
+    char payload[256], *enc;
     snprintf(payload, sizeof(payload),
              "{\"user\":\"op\",\"expireTime\":%" PRId64 ",\"jti\":\"%s\"}",
              ((int64_t)time(NULL) + life) * 1000, tag);
-    b64url(payload, enc);
+    enc = unit_b64url(payload);
     snprintf(out, outlen, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.%s.c2ln", enc);
+    free(enc);
 }
 
 /* The service's reply: platform entry, then hefei with token. */
@@ -214,30 +182,21 @@ static void collect(void *ctx, int priority, const char *line)
 static void write_creds(struct fixture *f, const char *text)
 {
     char tmp[PATH_MAX + 8];
-    int fd;
 
     snprintf(tmp, sizeof(tmp), "%s.tmp", f->creds);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    assert_int_equal(close(fd), 0);
+    unit_write_file_at(AT_FDCWD, tmp, O_TRUNC, text, strlen(text), 0600);
     /* A new inode: the credentials stamp changes even within the same second. */
     assert_int_equal(rename(tmp, f->creds), 0);
 }
 
 static int setup(void **state)
 {
-    const char *base = getenv("SCNET_TEST_TMP");
     struct fixture *f = calloc(1, sizeof(*f));
     char url[64];
 
     if (!f)
         return -1;
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/scnet-tokget-XXXXXX", base);
-    if (!mkdtemp(f->dir)) {
+    if (!unit_mkdtemp(f->dir, sizeof(f->dir), "scnet-tokget-XXXXXX")) {
         free(f);
         return -1;
     }
@@ -259,35 +218,12 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char child[PATH_MAX + 300];
-
-    if (!d) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (e->d_type == DT_DIR)
-            remove_tree(child);
-        else
-            (void)unlink(child);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
-
 static int teardown(void **state)
 {
     struct fixture *f = *state;
 
     server_stop(&f->srv);
-    remove_tree(f->dir);
+    (void)unit_remove_tree(f->dir);
     token_free(f->token);
     config_free(&f->cfg);
     pthread_mutex_destroy(&f->log_lock);

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "user_filter.h"
+#include "unit_support.h"
 
 #define NSS_CHILD_ARG "--nss-wrapper-child"
 
@@ -253,7 +254,6 @@ static void write_text(const char *path, const char *text)
 static void test_entries_larger_than_lookup_buffer(void **state)
 {
     const char *lib = find_nss_wrapper();
-    const char *base = getenv("SCNET_TEST_TMP");
     char dir[1024], passwd[PATH_MAX], group[PATH_MAX], env_pre[PATH_MAX + 16];
     char env_pw[PATH_MAX + 32], env_gr[PATH_MAX + 32], env_asan[1024];
     char *text, *p;
@@ -264,11 +264,7 @@ static void test_entries_larger_than_lookup_buffer(void **state)
         skip();
         return;
     }
-    if (!base || !*base)
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(dir, sizeof(dir), "%s/scnet-user-filter-XXXXXX", base);
-    assert_non_null(mkdtemp(dir));
+    assert_non_null(unit_mkdtemp(dir, sizeof(dir), "scnet-user-filter-XXXXXX"));
     snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
     snprintf(group, sizeof(group), "%s/group", dir);
 
