@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 struct cache_entry {
-    char *body;         /* the API reply exactly as received, NUL-terminated */
+    char *body; /* the API reply exactly as received, NUL-terminated */
     size_t len;
     int64_t fetched_at; /* wall-clock Unix seconds when it was fetched */
 };

@@ -19,8 +19,8 @@ struct http_request {
 };
 
 struct http_response {
-    long status;  /* HTTP status, 0 when none was received */
-    char *body;   /* NUL-terminated, caller frees with http_response_free */
+    long status; /* HTTP status, 0 when none was received */
+    char *body;  /* NUL-terminated, caller frees with http_response_free */
     size_t body_len;
 };
 
@@ -37,8 +37,8 @@ enum http_result {
 /* Perform the request: HTTPS with peer and host verification, no redirects, no proxy unless
  * given, nothing taken from the environment, no signals, no descriptor left open. Header
  * copies made for libcurl are wiped. On failure writes a short reason into err. */
-enum http_result http_perform(const struct http_request *req, struct http_response *resp,
-                              char *err, size_t errlen);
+enum http_result http_perform(const struct http_request *req, struct http_response *resp, char *err,
+                              size_t errlen);
 
 /* Free a response (safe on a zeroed one). */
 void http_response_free(struct http_response *resp);

@@ -149,9 +149,12 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
         goto out;
     }
     if (rs == REPLY_API_ERROR) {
-        snprintf(out->error, sizeof(out->error), "API code %s: %s%s%s", out->reply.code,
+        /* The code is server text: it reaches syslog and scnet-quota's terminal. */
+        char *code = text_sanitize(out->reply.code, 64);
+        snprintf(out->error, sizeof(out->error), "API code %s: %s%s%s", code ? code : "?",
                  api_code_meaning(out->reply.code), renew_err[0] ? "; no new token: " : "",
                  renew_err);
+        free(code);
         quota_reply_free(&out->reply);
         goto out;
     }

@@ -25,18 +25,18 @@ struct scnet_request {
     const char *locale; /* for lang = auto; NULL = "C" */
     bool config_ok;     /* false: cfg failed to load, config_error says why */
     const char *config_error;
-    bool no_cache;      /* ask the API even when a fresh cached answer exists */
+    bool no_cache; /* ask the API even when a fresh cached answer exists */
 };
 
 struct scnet_outcome {
     enum scnet_decision decision;
     enum scnet_source source;
-    char *message;        /* text for the user, NULL = nothing to show */
+    char *message;         /* text for the user, NULL = nothing to show */
     bool message_is_error; /* show with pam_error rather than pam_info */
     struct quota_reply reply;
     struct policy_result policy;
-    char error[512];      /* why the quota is unknown (ERROR_*) or why skipped */
-    long stale_age_s;     /* source STALE: how old the answer is */
+    char error[512];  /* why the quota is unknown (ERROR_*) or why skipped */
+    long stale_age_s; /* source STALE: how old the answer is */
     long elapsed_ms;
 };
 

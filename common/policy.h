@@ -13,7 +13,7 @@ struct policy_item {
 };
 
 struct policy_result {
-    enum policy_level level; /* the highest level among items */
+    enum policy_level level;                     /* the highest level among items */
     struct policy_item items[QUOTA_MAX_ENTRIES]; /* entries at or above warn, reply order */
     size_t count;
     const struct policy_item *worst; /* highest percent among items, NULL when none */

@@ -9,16 +9,16 @@
 #define QUOTA_MAX_STRING 4096
 
 struct quota_entry {
-    char *username;     /* as sent by the server, unsanitised */
-    char *path;         /* as sent by the server, unsanitised */
-    double usage;       /* GB, >= 0 */
-    double threshold;   /* GB, > 0 when has_limit */
-    bool has_limit;     /* false when threshold is 0 or missing */
+    char *username;   /* as sent by the server, unsanitised */
+    char *path;       /* as sent by the server, unsanitised */
+    double usage;     /* GB, >= 0 */
+    double threshold; /* GB, > 0 when has_limit */
+    bool has_limit;   /* false when threshold is 0 or missing */
 };
 
 struct quota_reply {
-    char *code;  /* the API code as text ("0" on success) */
-    char *msg;   /* may be NULL */
+    char *code; /* the API code as text ("0" on success) */
+    char *msg;  /* may be NULL */
     struct quota_entry *entries;
     size_t count;
 };

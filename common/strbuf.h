@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct strbuf {
-    char *data;  /* NULL until the first append */
+    char *data; /* NULL until the first append */
     size_t len;
     size_t cap;
     bool failed; /* an allocation failed; data holds what fitted */

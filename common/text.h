@@ -26,12 +26,12 @@ enum banner_kind {
 
 struct banner_input {
     enum banner_kind kind;
-    enum scnet_lang lang;           /* EN or ZH (already picked) */
+    enum scnet_lang lang;               /* EN or ZH (already picked) */
     const struct policy_result *policy; /* for USAGE and REFUSED */
-    double warn;                    /* the configured warn percent */
-    double deny;                    /* the configured deny percent (< 0 = off) */
-    const char *contact;            /* NULL = none */
-    long stale_age_s;               /* >= 0: the numbers are this old (API unreachable) */
+    double warn;                        /* the configured warn percent */
+    double deny;                        /* the configured deny percent (< 0 = off) */
+    const char *contact;                /* NULL = none */
+    long stale_age_s;                   /* >= 0: the numbers are this old (API unreachable) */
 };
 
 /* The text to show (lines separated by '\n', no trailing newline), caller frees. */

@@ -57,8 +57,14 @@ static void show(pam_handle_t *pamh, const char *text, bool is_error)
             for (size_t i = 0; i < PAM_MAX_MSG_SIZE - 1; i++)
                 if (p[i] == '\n')
                     cut = i;
-            if (cut == 0)
+            /* A line longer than a message (a server can send 300-digit numbers) is cut
+             * between characters, never inside one: the text is valid UTF-8, so at most three
+             * continuation bytes are stepped back over. */
+            if (cut == 0) {
                 cut = PAM_MAX_MSG_SIZE - 1;
+                while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+                    cut--;
+            }
         }
         if (is_error)
             pam_error(pamh, "%.*s", (int)cut, p);

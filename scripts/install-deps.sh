@@ -8,6 +8,8 @@ packages=(
     libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester
     openssh-server openssh-client groff-base
     dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
+    # scripts/ci-hardening.sh: lint, sanitizers, valgrind, libFuzzer; tests/su (locales: de_DE)
+    clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd
 )
 missing=()
 for p in "${packages[@]}"; do

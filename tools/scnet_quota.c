@@ -128,8 +128,9 @@ static void print_json(const char *user, const struct scnet_outcome *out)
 
     cJSON_AddStringToObject(obj, "user", user);
     cJSON_AddStringToObject(obj, "decision", decision_name(out->decision));
-    cJSON_AddBoolToObject(obj, "allowed", exit_for(out->decision) != EXIT_REFUSED &&
-                                              out->decision != DECISION_ERROR_DENY);
+    cJSON_AddBoolToObject(obj, "allowed",
+                          exit_for(out->decision) != EXIT_REFUSED &&
+                              out->decision != DECISION_ERROR_DENY);
     if (out->policy.max_percent >= 0 && out->source != SOURCE_NONE)
         cJSON_AddNumberToObject(obj, "percent", out->policy.max_percent);
     else
@@ -230,10 +231,14 @@ out:
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"conf", required_argument, NULL, 'c'},   {"json", no_argument, NULL, 'j'},
-        {"no-cache", no_argument, NULL, 'n'},     {"lang", required_argument, NULL, 'l'},
-        {"check-config", no_argument, NULL, 'k'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"conf", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"no-cache", no_argument, NULL, 'n'},
+        {"lang", required_argument, NULL, 'l'},
+        {"check-config", no_argument, NULL, 'k'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct options opt = {0};

@@ -23,10 +23,10 @@ struct sim_info {
 };
 
 struct pam_run {
-    int rc;                                          /* what the PAM call returned */
+    int rc;                                            /* what the PAM call returned */
     char info[PAM_RUN_MAX_MSGS][PAM_MAX_MSG_SIZE + 1]; /* PAM_TEXT_INFO messages */
     char err[PAM_RUN_MAX_MSGS][PAM_MAX_MSG_SIZE + 1];  /* PAM_ERROR_MSG messages */
-    double ms;                                       /* wall time of the call */
+    double ms;                                         /* wall time of the call */
 };
 
 /* Read $SCNET_PAM_RUN/ready.json; fails the test when pam_wrapper is not active. */

@@ -31,8 +31,7 @@ static int setup(void **state)
 static void set_usage(const char *user, double usage)
 {
     char body[256];
-    snprintf(body, sizeof(body), "{\"user\":\"%s\",\"usage\":%.1f,\"threshold\":700}", user,
-             usage);
+    snprintf(body, sizeof(body), "{\"user\":\"%s\",\"usage\":%.1f,\"threshold\":700}", user, usage);
     sim_http(&sim, "POST", "/_sim/set", body);
 }
 
@@ -62,8 +61,7 @@ static void plant_answer(const char *user, double usage, long age_s)
 
     if (dirfd < 0)
         fail_msg("cache dir: %s", err);
-    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err,
-                     sizeof(err)))
+    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err, sizeof(err)))
         fail_msg("cache_write: %s", err);
     close(dirfd);
 }

@@ -9,18 +9,18 @@
 
 static struct sim_info sim;
 
-#define NEAR_BANNER                                                                            \
-    "WARNING: your storage quota is nearly full.\n"                                            \
-    "  /public/home/near  651.0 GB of 700.0 GB  93.0%  [##################--]\n"               \
-    "Delete or move files you no longer need: jobs fail with \"Disk quota exceeded\" once a "  \
+#define NEAR_BANNER                                                                                \
+    "WARNING: your storage quota is nearly full.\n"                                                \
+    "  /public/home/near  651.0 GB of 700.0 GB  93.0%  [##################--]\n"                   \
+    "Delete or move files you no longer need: jobs fail with \"Disk quota exceeded\" once a "      \
     "quota is full."
 
-#define OVER_REFUSAL                                                                           \
-    "Login refused: your storage quota is exceeded.\n"                                         \
-    "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"              \
+#define OVER_REFUSAL                                                                               \
+    "Login refused: your storage quota is exceeded.\n"                                             \
+    "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
     "Logins are refused at 100.0% of the quota. Ask your support team to help you free space."
 
-#define UNCHECKED_REFUSAL                                                                      \
+#define UNCHECKED_REFUSAL                                                                          \
     "Login refused: your storage quota could not be checked. Please try again later."
 
 static int setup(void **state)
@@ -414,8 +414,8 @@ static void test_certificate_is_verified(void **state)
     struct pam_run run;
 
     /* The system store does not know the simulator's throwaway CA. */
-    write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\nfail = closed\n",
-               sim.https_port, sim.token_file);
+    write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\nfail = closed\n", sim.https_port,
+               sim.token_file);
     open_session("scnet", "near", 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     /* The name in the certificate is checked too: localhost and 127.0.0.1 are in it. */
