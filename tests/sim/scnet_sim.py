@@ -389,6 +389,10 @@ def scenario_reply(scn, user):
         return 302, b"", None, [("Location", "http://127.0.0.1:1/elsewhere")]
     if scn == "hostile":
         return 200, (HOSTILE_BODY % jstr(user)).encode("utf-8"), JSON_CT, None
+    if scn == "hostilecode":
+        # An error code that tries to reach the admin's terminal and fake a log line.
+        return 200, jdump({"code": "10008\u001b]0;pwned\u0007\u009b31m\nFAKE: ok",
+                           "msg": "x", "data": None}), JSON_CT, None
     if scn == "badutf8":
         body = (b'{"code":"0","msg":"success","data":[{"username":' + jstr(user).encode("utf-8")
                 + b',"path":"/public/home/badutf8/\xff\xfe\xc0\xaf","threshold":700,"usage":100.0}]}')
@@ -401,7 +405,7 @@ def scenario_reply(scn, user):
 SCENARIOS = ["low", "near", "over", "full", "multi", "nolimit", "strings", "apierr-NNNNN",
              "http500", "http404", "malformed", "trailing", "notjson", "negative", "nan",
              "huge", "toomany", "longstring", "slow", "slow1", "trickle", "endless",
-             "redirect", "hostile", "badutf8"]
+             "redirect", "hostile", "hostilecode", "badutf8"]
 
 
 # --------------------------------------------------------------------------

@@ -55,6 +55,9 @@ assert b["decision"] == "deny" and b["allowed"] is False and b["message"].starts
 PY'
 runtool --conf "$work/conf" apierr-10008
 check "API error: exit 2 with the documented meaning" '[ "$(rc)" = 2 ] && grep -q "API code 10008" "$work/out"'
+runtool --conf "$work/conf" -v hostilecode
+check "a hostile API code reaches neither the terminal nor the log line raw" \
+    '[ "$(rc)" = 2 ] && grep -q "API code 10008" "$work/out" && ! LC_ALL=C grep -q "[[:cntrl:]]" "$work/out" "$work/err" && ! grep -q $'"'"'\xc2\x9b'"'"' "$work/out" "$work/err" && ! grep -q "^FAKE" "$work/out" "$work/err"'
 runtool --conf "$work/conf" root
 check "root is not checked: exit 0" '[ "$(rc)" = 0 ] && grep -q "^root: not checked (root)" "$work/out"'
 runtool --conf "$work/conf" --check-config near
