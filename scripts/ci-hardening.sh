@@ -7,7 +7,7 @@
 #
 #   usage: scripts/ci-hardening.sh [SECONDS]     (per fuzz harness; default 60)
 #
-# About 12 minutes on 2 cores (5 harnesses x 60 s of it). Installs missing Debian packages
+# About 8 minutes on 2 cores (6 fuzz harnesses x 60 s of it). Installs missing Debian packages
 # first (scripts/install-deps.sh). The su test with a hostile environment is a ctest test
 # (su.hostile_env, root), run with the others by run-tests.sh.
 set -uo pipefail
