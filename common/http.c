@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "log.h"
 #include "strbuf.h"
 #include "version.h"
 
@@ -150,26 +151,6 @@ static void curl_load(void)
 bool http_library_loaded(void)
 {
     return curl_ready;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Write a reason for a syslog line: control characters from libcurl's text (which may quote
- * the server) become '?' so they cannot forge or split a log line. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (unsigned char *p = (unsigned char *)err; *p != '\0'; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    }
 }
 
 static size_t body_write(char *data, size_t size, size_t nmemb, void *ctx)
@@ -405,27 +386,27 @@ static enum http_result classify(CURLcode cc, const struct http_request *req,
     if (cc == CURLE_OK)
         return HTTP_OK;
     if (cc == CURLE_OPERATION_TIMEDOUT) {
-        set_err(err, errlen, "timeout after %ld ms", req->timeout_ms);
+        error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
         return HTTP_TIMEOUT;
     }
     if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
         cc == CURLE_COULDNT_RESOLVE_PROXY) {
-        set_err(err, errlen, "cannot connect: %s", curl_reason(cc, curl_err));
+        error_set(err, errlen, "cannot connect: %s", curl_reason(cc, curl_err));
         return HTTP_CONNECT;
     }
     if (is_tls_error(cc)) {
-        set_err(err, errlen, "TLS failure: %s", curl_reason(cc, curl_err));
+        error_set(err, errlen, "TLS failure: %s", curl_reason(cc, curl_err));
         return HTTP_TLS;
     }
     if (cc == CURLE_FILESIZE_EXCEEDED || (cc == CURLE_WRITE_ERROR && sink->too_large)) {
-        set_err(err, errlen, "reply larger than %zu bytes", sink->max);
+        error_set(err, errlen, "reply larger than %zu bytes", sink->max);
         return HTTP_TOO_LARGE;
     }
     if (cc == CURLE_WRITE_ERROR && sink->body.failed) {
-        set_err(err, errlen, "out of memory for the reply");
+        error_set(err, errlen, "out of memory for the reply");
         return HTTP_FAILED;
     }
-    set_err(err, errlen, "request failed: %s", curl_reason(cc, curl_err));
+    error_set(err, errlen, "request failed: %s", curl_reason(cc, curl_err));
     return HTTP_FAILED;
 }
 
@@ -440,32 +421,32 @@ enum http_result http_perform(const struct http_request *req, struct http_respon
     CURLcode cc;
 
     memset(resp, 0, sizeof(*resp));
-    set_err(err, errlen, "%s", "");
+    error_set(err, errlen, "%s", "");
     /* libcurl reads a timeout of 0 as "none": a spent budget must not become no bound. */
     if (req->timeout_ms <= 0) {
-        set_err(err, errlen, "timeout after %ld ms", req->timeout_ms < 0 ? 0 : req->timeout_ms);
+        error_set(err, errlen, "timeout after %ld ms", req->timeout_ms < 0 ? 0 : req->timeout_ms);
         rc = HTTP_TIMEOUT;
         goto out;
     }
     if (req->url == NULL || req->method == NULL ||
         (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)) {
-        set_err(err, errlen, "unsupported request");
+        error_set(err, errlen, "unsupported request");
         goto out;
     }
     pthread_once(&curl_once, curl_load);
     if (!curl_ready) {
-        set_err(err, errlen, "%s", curl_load_error);
+        error_set(err, errlen, "%s", curl_load_error);
         rc = HTTP_UNAVAILABLE;
         goto out;
     }
     easy = curl.easy_init();
     headers = headers_build(req->headers);
     if (easy == NULL || headers == NULL) {
-        set_err(err, errlen, "cannot set up the request (out of memory)");
+        error_set(err, errlen, "cannot set up the request (out of memory)");
         goto out;
     }
     if (!configure(easy, req, headers, &sink, curl_err)) {
-        set_err(err, errlen, "libcurl refused an option");
+        error_set(err, errlen, "libcurl refused an option");
         goto out;
     }
     cc = perform(easy);
@@ -478,7 +459,7 @@ enum http_result http_perform(const struct http_request *req, struct http_respon
     resp->body = strbuf_take(&sink.body);
     if (resp->body == NULL) {
         resp->body_len = 0;
-        set_err(err, errlen, "out of memory for the reply");
+        error_set(err, errlen, "out of memory for the reply");
         rc = HTTP_FAILED;
     }
 out:

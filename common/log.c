@@ -15,3 +15,17 @@ void scnet_log(const struct scnet_log *log, int priority, const char *fmt, ...)
     va_end(ap);
     log->write(log->ctx, priority, line);
 }
+
+void error_set(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    for (unsigned char *p = (unsigned char *)err; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}

@@ -3,6 +3,7 @@
 #define SCNET_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 struct scnet_log {
@@ -13,6 +14,12 @@ struct scnet_log {
 
 /* Format and write one line at priority (LOG_DEBUG lines only when log->debug). */
 void scnet_log(const struct scnet_log *log, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Write a reason into err (errlen bytes; nothing when err is NULL). Reasons end up in a
+ * syslog line or on a terminal, and may quote server text: control characters become '?'
+ * so they cannot split or forge a line. */
+void error_set(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define scnet_debug(log, ...) scnet_log((log), LOG_DEBUG, __VA_ARGS__)

@@ -8,19 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "log.h"
 
 /* cJSON decodes "\u0000" into a NUL byte, which would silently cut the C string short
  * ("alice\u0000x" would read as "alice"). In valid JSON a backslash only occurs inside a
@@ -99,24 +87,24 @@ static enum field_result get_number(const cJSON *obj, const char *name, const ch
         v = item->valuedouble;
     } else if (cJSON_IsString(item)) {
         if (strlen(item->valuestring) > QUOTA_MAX_STRING) {
-            set_err(err, errlen, "%s.%s is longer than %d bytes", where, name, QUOTA_MAX_STRING);
+            error_set(err, errlen, "%s.%s is longer than %d bytes", where, name, QUOTA_MAX_STRING);
             return FIELD_BAD;
         }
         if (!is_decimal_text(item->valuestring) || !decimal_text_value(item->valuestring, &v)) {
-            set_err(err, errlen, "%s.%s is not a number", where, name);
+            error_set(err, errlen, "%s.%s is not a number", where, name);
             return FIELD_BAD;
         }
     } else {
-        set_err(err, errlen, "%s.%s is not a number", where, name);
+        error_set(err, errlen, "%s.%s is not a number", where, name);
         return FIELD_BAD;
     }
     /* cJSON turns 1e400 into infinity; a percentage of that means nothing. */
     if (!isfinite(v)) {
-        set_err(err, errlen, "%s.%s is not a finite number", where, name);
+        error_set(err, errlen, "%s.%s is not a finite number", where, name);
         return FIELD_BAD;
     }
     if (v < 0) {
-        set_err(err, errlen, "%s.%s is negative", where, name);
+        error_set(err, errlen, "%s.%s is negative", where, name);
         return FIELD_BAD;
     }
     *value = v;
@@ -133,17 +121,17 @@ static enum field_result get_string(const cJSON *obj, const char *name, const ch
     if (item == NULL || cJSON_IsNull(item))
         return FIELD_MISSING;
     if (!cJSON_IsString(item)) {
-        set_err(err, errlen, "%s%s%s is not a string", where, *where ? "." : "", name);
+        error_set(err, errlen, "%s%s%s is not a string", where, *where ? "." : "", name);
         return FIELD_BAD;
     }
     if (strlen(item->valuestring) > QUOTA_MAX_STRING) {
-        set_err(err, errlen, "%s%s%s is longer than %d bytes", where, *where ? "." : "", name,
-                QUOTA_MAX_STRING);
+        error_set(err, errlen, "%s%s%s is longer than %d bytes", where, *where ? "." : "", name,
+                  QUOTA_MAX_STRING);
         return FIELD_BAD;
     }
     *out = strdup(item->valuestring);
     if (*out == NULL) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         return FIELD_BAD;
     }
     return FIELD_OK;
@@ -156,34 +144,34 @@ static bool get_code(const cJSON *root, char **code, char *err, size_t errlen)
     char buf[32];
 
     if (item == NULL || cJSON_IsNull(item)) {
-        set_err(err, errlen, "code is missing");
+        error_set(err, errlen, "code is missing");
         return false;
     }
     if (cJSON_IsNumber(item)) {
         double v = item->valuedouble;
         /* 1e15 keeps every integer exact and the text short. */
         if (!isfinite(v) || v != floor(v) || fabs(v) >= 1e15) {
-            set_err(err, errlen, "code is not an integer");
+            error_set(err, errlen, "code is not an integer");
             return false;
         }
         snprintf(buf, sizeof(buf), "%.0f", v == 0 ? 0.0 : v); /* no "-0" */
         *code = strdup(buf);
     } else if (cJSON_IsString(item)) {
         if (item->valuestring[0] == '\0') {
-            set_err(err, errlen, "code is empty");
+            error_set(err, errlen, "code is empty");
             return false;
         }
         if (strlen(item->valuestring) > QUOTA_MAX_STRING) {
-            set_err(err, errlen, "code is longer than %d bytes", QUOTA_MAX_STRING);
+            error_set(err, errlen, "code is longer than %d bytes", QUOTA_MAX_STRING);
             return false;
         }
         *code = strdup(item->valuestring);
     } else {
-        set_err(err, errlen, "code is not a string or an integer");
+        error_set(err, errlen, "code is not a string or an integer");
         return false;
     }
     if (*code == NULL) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         return false;
     }
     return true;
@@ -197,25 +185,25 @@ static bool parse_entry(const cJSON *obj, size_t index, struct quota_entry *entr
 
     snprintf(where, sizeof(where), "data[%zu]", index);
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "%s is not an object", where);
+        error_set(err, errlen, "%s is not an object", where);
         return false;
     }
 
     r = get_string(obj, "username", where, &entry->username, err, errlen);
     if (r == FIELD_MISSING)
-        set_err(err, errlen, "%s.username is missing", where);
+        error_set(err, errlen, "%s.username is missing", where);
     if (r != FIELD_OK)
         return false;
 
     r = get_string(obj, "path", where, &entry->path, err, errlen);
     if (r == FIELD_MISSING)
-        set_err(err, errlen, "%s.path is missing", where);
+        error_set(err, errlen, "%s.path is missing", where);
     if (r != FIELD_OK)
         return false;
 
     r = get_number(obj, "usage", where, &entry->usage, err, errlen);
     if (r == FIELD_MISSING)
-        set_err(err, errlen, "%s.usage is missing", where);
+        error_set(err, errlen, "%s.usage is missing", where);
     if (r != FIELD_OK)
         return false;
 
@@ -240,36 +228,36 @@ enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_r
     int n = 0;
 
     memset(reply, 0, sizeof(*reply));
-    set_err(err, errlen, "%s", "");
+    error_set(err, errlen, "%s", "");
 
     if (body == NULL || len == 0) {
-        set_err(err, errlen, "reply is empty");
+        error_set(err, errlen, "reply is empty");
         goto cleanup;
     }
     if (memchr(body, '\0', len) != NULL) {
-        set_err(err, errlen, "reply holds a NUL byte");
+        error_set(err, errlen, "reply holds a NUL byte");
         goto cleanup;
     }
     if (has_escaped_nul(body, len)) {
-        set_err(err, errlen, "reply holds an escaped NUL (\\u0000)");
+        error_set(err, errlen, "reply holds an escaped NUL (\\u0000)");
         goto cleanup;
     }
     /* With require_null_terminated, cJSON insists on finding the NUL inside the length it is
      * given; the body need not have one, so parse a terminated copy. */
     copy = malloc(len + 1);
     if (copy == NULL) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto cleanup;
     }
     memcpy(copy, body, len);
     copy[len] = '\0';
     root = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, true);
     if (root == NULL) {
-        set_err(err, errlen, "reply is not valid JSON");
+        error_set(err, errlen, "reply is not valid JSON");
         goto cleanup;
     }
     if (!cJSON_IsObject(root)) {
-        set_err(err, errlen, "reply is not a JSON object");
+        error_set(err, errlen, "reply is not a JSON object");
         goto cleanup;
     }
 
@@ -286,22 +274,22 @@ enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_r
 
     data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (data == NULL || cJSON_IsNull(data)) {
-        set_err(err, errlen, "data is missing");
+        error_set(err, errlen, "data is missing");
         goto cleanup;
     }
     if (!cJSON_IsArray(data)) {
-        set_err(err, errlen, "data is not an array");
+        error_set(err, errlen, "data is not an array");
         goto cleanup;
     }
     n = cJSON_GetArraySize(data);
     if (n > QUOTA_MAX_ENTRIES) {
-        set_err(err, errlen, "data has more than %d entries", QUOTA_MAX_ENTRIES);
+        error_set(err, errlen, "data has more than %d entries", QUOTA_MAX_ENTRIES);
         goto cleanup;
     }
     if (n > 0) {
         reply->entries = calloc((size_t)n, sizeof(*reply->entries));
         if (reply->entries == NULL) {
-            set_err(err, errlen, "out of memory");
+            error_set(err, errlen, "out of memory");
             goto cleanup;
         }
     }

@@ -13,6 +13,7 @@
 
 #include "deadline.h"
 #include "http.h"
+#include "log.h"
 #include "quota_reply.h"
 #include "strbuf.h"
 #include "text.h"
@@ -21,20 +22,6 @@
 #define REPLY_MAX_STRING 4096
 #define SERVER_TEXT_SHOWN 120
 #define REGION_ID_MAX 32
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 char *aksk_signed_message(const char *access_key, const char *timestamp, const char *user)
 {
@@ -134,31 +121,31 @@ static bool parse_region(const cJSON *obj, size_t index, struct region *r, char 
 
     memset(r, 0, sizeof(*r));
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "data[%zu] is not an object", index);
+        error_set(err, errlen, "data[%zu] is not an object", index);
         return false;
     }
     if (!id || !id_text(id, r->id, sizeof(r->id))) {
-        set_err(err, errlen, "data[%zu].clusterId is %s", index,
-                id ? "not a short string or an integer" : "missing");
+        error_set(err, errlen, "data[%zu].clusterId is %s", index,
+                  id ? "not a short string or an integer" : "missing");
         return false;
     }
     if (name && !cJSON_IsNull(name)) {
         if (!cJSON_IsString(name) || strlen(name->valuestring) > REPLY_MAX_STRING) {
-            set_err(err, errlen, "data[%zu].clusterName is not a string", index);
+            error_set(err, errlen, "data[%zu].clusterName is not a string", index);
             return false;
         }
         r->name = name->valuestring;
     }
     if (!token) {
-        set_err(err, errlen, "data[%zu].token is missing", index);
+        error_set(err, errlen, "data[%zu].token is missing", index);
         return false;
     }
     if (!cJSON_IsNull(token)) {
         if (!cJSON_IsString(token) || !token_is_sendable(token->valuestring)) {
             /* Never quoted: it may be a real token with one bad byte. */
-            set_err(err, errlen,
-                    "data[%zu].token is not a string of 1 to %d printable ASCII characters", index,
-                    TOKEN_MAX_LEN);
+            error_set(err, errlen,
+                      "data[%zu].token is not a string of 1 to %d printable ASCII characters",
+                      index, TOKEN_MAX_LEN);
             return false;
         }
         r->token = token->valuestring;
@@ -239,39 +226,39 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
     if (regionlen > 0)
         region[0] = '\0';
     if (!body || len == 0) {
-        set_err(err, errlen, "reply is empty");
+        error_set(err, errlen, "reply is empty");
         goto out;
     }
     if (memchr(body, '\0', len) || has_escaped_nul(body, len)) {
-        set_err(err, errlen, "reply holds a NUL byte");
+        error_set(err, errlen, "reply holds a NUL byte");
         goto out;
     }
     copy = malloc(len + 1);
     if (!copy) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto out;
     }
     memcpy(copy, body, len);
     copy[len] = '\0';
     root = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, true);
     if (!root || !cJSON_IsObject(root)) {
-        set_err(err, errlen, "reply is not a JSON object");
+        error_set(err, errlen, "reply is not a JSON object");
         goto out;
     }
     item = cJSON_GetObjectItemCaseSensitive(root, "code");
     if (!item || !id_text(item, code, sizeof(code))) {
-        set_err(err, errlen, "reply code is %s",
-                item ? "not a short string or an integer" : "missing");
+        error_set(err, errlen, "reply code is %s",
+                  item ? "not a short string or an integer" : "missing");
         goto out;
     }
     if (strcmp(code, "0") != 0) {
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "msg");
         char *code_shown = shown(code);
         char *msg_shown = cJSON_IsString(msg) ? shown(msg->valuestring) : NULL;
-        set_err(err, errlen, "token service refused: code %s (%s)%s%s%s",
-                code_shown ? code_shown : "?", api_code_meaning(code),
-                msg_shown && *msg_shown ? ": \"" : "", msg_shown && *msg_shown ? msg_shown : "",
-                msg_shown && *msg_shown ? "\"" : "");
+        error_set(err, errlen, "token service refused: code %s (%s)%s%s%s",
+                  code_shown ? code_shown : "?", api_code_meaning(code),
+                  msg_shown && *msg_shown ? ": \"" : "", msg_shown && *msg_shown ? msg_shown : "",
+                  msg_shown && *msg_shown ? "\"" : "");
         free(code_shown);
         free(msg_shown);
         rc = TOKEN_PICK_REFUSED;
@@ -279,11 +266,11 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
     }
     data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (!cJSON_IsArray(data)) {
-        set_err(err, errlen, "reply data is %s", data ? "not an array" : "missing");
+        error_set(err, errlen, "reply data is %s", data ? "not an array" : "missing");
         goto out;
     }
     if (cJSON_GetArraySize(data) > TOKEN_REPLY_MAX_ENTRIES) {
-        set_err(err, errlen, "reply data has more than %d entries", TOKEN_REPLY_MAX_ENTRIES);
+        error_set(err, errlen, "reply data has more than %d entries", TOKEN_REPLY_MAX_ENTRIES);
         goto out;
     }
     cJSON_ArrayForEach(obj, data)
@@ -299,15 +286,15 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
         if (!chosen) {
             char *wanted = shown(cluster);
             list_labels(regions, n, false, labels, sizeof(labels));
-            set_err(err, errlen, "no region '%s' in the token service's reply (it offers: %s)",
-                    wanted ? wanted : "?", labels);
+            error_set(err, errlen, "no region '%s' in the token service's reply (it offers: %s)",
+                      wanted ? wanted : "?", labels);
             free(wanted);
             rc = TOKEN_PICK_REFUSED;
             goto out;
         }
         if (!chosen->token) {
             region_label(chosen, labels, sizeof(labels));
-            set_err(err, errlen, "account suspended: no token for region %s", labels);
+            error_set(err, errlen, "account suspended: no token for region %s", labels);
             rc = TOKEN_PICK_REFUSED;
             goto out;
         }
@@ -323,11 +310,11 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
         if (!chosen) {
             if (any_regional) {
                 list_labels(regions, n, true, labels, sizeof(labels));
-                set_err(err, errlen, "account suspended: no token for region %s", labels);
+                error_set(err, errlen, "account suspended: no token for region %s", labels);
             } else {
-                set_err(err, errlen,
-                        "the token service offered no regional token (only the "
-                        "platform entry, which the quota API does not take)");
+                error_set(err, errlen,
+                          "the token service offered no regional token (only the "
+                          "platform entry, which the quota API does not take)");
             }
             rc = TOKEN_PICK_REFUSED;
             goto out;
@@ -335,7 +322,7 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
     }
     *token = strdup(chosen->token);
     if (!*token) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto out;
     }
     region_label(chosen, region, regionlen);
@@ -371,12 +358,12 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
 
     *token = NULL;
     if (!base) {
-        set_err(err, errlen, "no auth_url or url set");
+        error_set(err, errlen, "no auth_url or url set");
         goto out;
     }
     if (!url_join(base, aksk ? TOKEN_SERVICE_AKSK_PATH : TOKEN_SERVICE_PASSWORD_PATH, &url, why,
                   sizeof(why))) {
-        set_err(err, errlen, "token service URL: %s", why);
+        error_set(err, errlen, "token service URL: %s", why);
         goto out;
     }
     header(&h[0], "user", creds->user);
@@ -384,7 +371,7 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
         snprintf(timestamp, sizeof(timestamp), "%" PRId64, (int64_t)time(NULL));
         if (!aksk_signature(creds->secret_key, creds->access_key, timestamp, creds->user,
                             signature)) {
-            set_err(err, errlen, "out of memory");
+            error_set(err, errlen, "out of memory");
             goto out;
         }
         header(&h[1], "accessKey", creds->access_key);
@@ -395,12 +382,12 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
         header(&h[2], "orgId", creds->org_id);
     }
     if (h[0].failed || h[1].failed || h[2].failed || h_sig.failed) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto out;
     }
     timeout_ms = deadline_left_ms(deadline_ms);
     if (timeout_ms <= 0) {
-        set_err(err, errlen, "token service: no time left");
+        error_set(err, errlen, "token service: no time left");
         goto out;
     }
     {
@@ -423,25 +410,25 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
         hr = http_perform(&req, &resp, why, sizeof(why));
     }
     if (hr == HTTP_TIMEOUT) {
-        set_err(err, errlen, "token service: timeout after %ld ms", timeout_ms);
+        error_set(err, errlen, "token service: timeout after %ld ms", timeout_ms);
         goto out;
     }
     if (hr != HTTP_OK) {
-        set_err(err, errlen, "token service: %s", why);
+        error_set(err, errlen, "token service: %s", why);
         goto out;
     }
     if (resp.status != 200) {
-        set_err(err, errlen, "token service: HTTP status %ld", resp.status);
+        error_set(err, errlen, "token service: HTTP status %ld", resp.status);
         goto out;
     }
     pick = token_reply_pick(resp.body, resp.body_len, cfg->cluster, token, region, regionlen, why,
                             sizeof(why));
     if (pick == TOKEN_PICK_MALFORMED) {
-        set_err(err, errlen, "token service: bad reply: %s", why);
+        error_set(err, errlen, "token service: bad reply: %s", why);
         goto out;
     }
     if (pick == TOKEN_PICK_REFUSED) {
-        set_err(err, errlen, "%s", why);
+        error_set(err, errlen, "%s", why);
         goto out;
     }
     ok = true;

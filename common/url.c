@@ -7,24 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "strbuf.h"
 
 #define USERNAME_MAX 256
 #define HPC_SEGMENT "/hpc"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static bool is_control(unsigned char c)
 {
@@ -144,20 +131,20 @@ bool base_url_is_allowed(const char *base, char *err, size_t errlen)
     size_t host_len;
 
     if (base == NULL || *base == '\0') {
-        set_err(err, errlen, "URL is empty");
+        error_set(err, errlen, "URL is empty");
         goto out;
     }
     for (p = base; *p != '\0'; p++) {
         if (is_control((unsigned char)*p) || *p == ' ') {
-            set_err(err, errlen, "URL contains a space or control character");
+            error_set(err, errlen, "URL contains a space or control character");
             goto out;
         }
         if (*p == '?' || *p == '#') {
-            set_err(err, errlen, "URL must not have a query or fragment");
+            error_set(err, errlen, "URL must not have a query or fragment");
             goto out;
         }
         if (*p == '\\') {
-            set_err(err, errlen, "URL must not contain a backslash");
+            error_set(err, errlen, "URL must not contain a backslash");
             goto out;
         }
     }
@@ -167,29 +154,29 @@ bool base_url_is_allowed(const char *base, char *err, size_t errlen)
     } else if (is_http) {
         host = base + 7;
     } else {
-        set_err(err, errlen, "URL must start with https://");
+        error_set(err, errlen, "URL must start with https://");
         goto out;
     }
     if (memchr(host, '@', strcspn(host, "/")) != NULL) {
-        set_err(err, errlen, "URL must not contain user information");
+        error_set(err, errlen, "URL must not contain user information");
         goto out;
     }
     host_len = host_length(host);
     p = host + host_len;
     if (host_len == 0) {
-        set_err(err, errlen, "URL has no valid host");
+        error_set(err, errlen, "URL has no valid host");
         goto out;
     }
     if (*p == ':' && !parse_port(&p)) {
-        set_err(err, errlen, "URL has a bad port");
+        error_set(err, errlen, "URL has a bad port");
         goto out;
     }
     if (*p != '\0' && *p != '/') {
-        set_err(err, errlen, "URL has a bad host");
+        error_set(err, errlen, "URL has a bad host");
         goto out;
     }
     if (is_http && !is_loopback_host(host, host_len)) {
-        set_err(err, errlen, "http:// is allowed only for a loopback host; use https://");
+        error_set(err, errlen, "http:// is allowed only for a loopback host; use https://");
         goto out;
     }
     ok = true;
@@ -207,7 +194,7 @@ bool url_join(const char *base, const char *path_suffix, char **url, char *err, 
     *url = NULL;
     authority = base != NULL ? strstr(base, "://") : NULL;
     if (authority == NULL) {
-        set_err(err, errlen, "base URL has no scheme");
+        error_set(err, errlen, "base URL has no scheme");
         goto out;
     }
     authority += 3;
@@ -228,7 +215,7 @@ bool url_join(const char *base, const char *path_suffix, char **url, char *err, 
     strbuf_append(&sb, suffix, strlen(suffix));
     *url = strbuf_take(&sb);
     if (*url == NULL) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto out;
     }
     ok = true;
@@ -245,7 +232,7 @@ bool quota_url_build(const char *base, const char *user, char **url, char *err, 
 
     *url = NULL;
     if (!username_is_sendable(user)) {
-        set_err(err, errlen, "user name cannot be put in a URL");
+        error_set(err, errlen, "user name cannot be put in a URL");
         goto out;
     }
     if (!base_url_is_allowed(base, err, errlen))
@@ -261,7 +248,7 @@ bool quota_url_build(const char *base, const char *user, char **url, char *err, 
         }
     }
     if (path.failed) {
-        set_err(err, errlen, "out of memory");
+        error_set(err, errlen, "out of memory");
         goto out;
     }
     ok = url_join(base, path.data, url, err, errlen);
