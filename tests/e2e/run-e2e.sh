@@ -124,30 +124,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 # ---------------------------------------------------------------------------------------
-# assertions
-
-passed=0
-failed=0
-pass() {
-    passed=$((passed + 1))
-    say "PASS: $*"
-}
-fail() {
-    failed=$((failed + 1))
-    say "FAIL: $*"
-    return 1
-}
-check() { # description, then a command that succeeds when the assertion holds; 1 if failed
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-show_file() { # label, file: print it indented, for diagnosing a failure
-    say "    --- $1:"
-    sed 's/^/    | /' "$2"
-}
-contains() { grep -qF -- "$2" "$1"; }
-not_contains() { ! grep -qF -- "$2" "$1"; }
+# assertions: pass, fail, check, show_file, contains, not_contains
+. "$here/../support/assert.sh"
 lt() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
 add() { python3 -c 'import sys; print("%.3f" % sum(float(a) for a in sys.argv[1:]))' "$@"; }
 

@@ -115,30 +115,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 # ---------------------------------------------------------------------------------------
-# assertions
-
-passed=0
-failed=0
-pass() {
-    passed=$((passed + 1))
-    say "PASS: $*"
-}
-fail() {
-    failed=$((failed + 1))
-    say "FAIL: $*"
-    return 1
-}
-check() { # description, then a command that succeeds when the assertion holds
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-show_file() { # label, file
-    say "    --- $1:"
-    sed 's/^/    | /' "$2"
-}
-contains() { grep -qF -- "$2" "$1"; }
-not_contains() { ! grep -qF -- "$2" "$1"; }
+# assertions: pass, fail, check, show_file, contains, not_contains
+. "$here/../support/assert.sh"
 same_lines() { # file, file: the same lines, order aside; prints the difference if not
     diff <(sort "$1") <(sort "$2") | sed 's/^/    | /'
     cmp -s <(sort "$1") <(sort "$2")
