@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of pam_scnet_quota: what a session open costs, as whole processes.
 
-Every login is one process (bench_login: pam_start_confdir + pam_open_session + pam_end
+Every login is one process (session_child: pam_start_confdir + pam_open_session + pam_end
 through the real libpam, as sshd's session stage does), started with fork/exec and reaped
 with wait4 by bench/runner (C), which times it with CLOCK_MONOTONIC and reports ru_maxrss.
 The cases run side by side, interleaved round-robin in a shuffled order, so that machine
@@ -618,7 +618,7 @@ def readings(b, data):
 EXPLAIN = """\
 ## The cases
 
-Every login is a whole process (`bench/bench_login`: `pam_start_confdir`, `pam_open_session`,
+Every login is a whole process (`tests/pam/session_child`: `pam_start_confdir`, `pam_open_session`,
 `pam_end`, like sshd's session stage) started with fork/exec and reaped with `wait4` by
 `bench/runner`; time is fork to reap on `CLOCK_MONOTONIC`; peak RSS is `ru_maxrss` from
 `wait4` (the login process and the children it waited for: for pam_exec, the shell, curl and
@@ -651,7 +651,7 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
 
 ## Reading the numbers
 
-- `bench_login` is a minimal host process: libpam, libaudit, libcap-ng. sshd already maps
+- `session_child` is a minimal host process: libpam, libaudit, libcap-ng. sshd already maps
   libcrypto, zlib and the Kerberos libraries, about a third of what libcurl pulls in, so
   loading libcurl inside sshd costs somewhat less than here.
 - The HTTPS cases trust a one-certificate CA file (`cafile`). Without `cafile` the module
@@ -666,7 +666,7 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--module", required=True, help="pam_scnet_quota.so")
-    p.add_argument("--login", required=True, help="bench_login")
+    p.add_argument("--login", required=True, help="tests/pam/session_child, built")
     p.add_argument("--runner", required=True, help="runner")
     p.add_argument("--logins", type=int, default=200, help="logins per fast case (200)")
     p.add_argument("--exec-logins", type=int, default=200, help="logins per pam_exec case (200)")

@@ -29,10 +29,11 @@ cmake -S "$root" -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota >/dev/null
 mkdir -p "$build/bench"
 cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
-cc -O2 -Wall -Wextra -o "$build/bench/bench_login" "$here/bench_login.c" -lpam
+# One login per process: the same real-libpam driver the burst tests use.
+cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_child.c" -lpam
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \
-    --login "$build/bench/bench_login" \
+    --login "$build/bench/session_child" \
     --runner "$build/bench/runner" \
     --command "$command" "$@"

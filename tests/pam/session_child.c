@@ -13,6 +13,7 @@ static int collect(int n, const struct pam_message **msg, struct pam_response **
 {
     struct pam_response *r = calloc((size_t)n, sizeof(*r));
 
+    (void)data;
     if (!r)
         return PAM_BUF_ERR;
     for (int i = 0; i < n; i++)
