@@ -1,16 +1,41 @@
 #!/bin/bash
-# Install the Debian packages the build, the tests and the demo need (Debian 12).
-# Installs only what is missing; uses sudo when not root.
+# Install the Debian packages the module needs (Debian 12). Installs only what is missing;
+# uses sudo when not root.
+#   scripts/install-deps.sh           everything: build, tests, demo, packaging, hardening (CI)
+#   scripts/install-deps.sh --build   only what building and installing the module needs
+#   --list (after the above) prints the package names, one a line, and installs nothing
 set -eu
-packages=(
-    build-essential cmake pkg-config python3 openssl ca-certificates
-    libpam0g-dev libcurl4-openssl-dev libcjson-dev
+# What `cmake` and `cmake --build` need: nothing else is installed with --build.
+build_packages=(
+    build-essential cmake pkg-config libpam0g-dev libcurl4-openssl-dev libcjson-dev
+)
+# What the tests, the demo, packaging and the CI hardening runs need on top.
+test_packages=(
+    python3 openssl ca-certificates
     libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester
     openssh-server openssh-client groff-base
     dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
     # scripts/ci-hardening.sh: lint, sanitizers, valgrind, libFuzzer; tests/su (locales: de_DE)
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd
 )
+build_only=false
+list=false
+for arg in "$@"; do
+    case "$arg" in
+    --build) build_only=true ;;
+    --list) list=true ;;
+    *)
+        echo "usage: $0 [--build] [--list]" >&2
+        exit 2
+        ;;
+    esac
+done
+packages=("${build_packages[@]}")
+$build_only || packages+=("${test_packages[@]}")
+if $list; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
