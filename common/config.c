@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_line.h"
 #include "safe_file.h"
 #include "url.h"
 
@@ -344,33 +345,28 @@ static bool is_secret_name(const char *name, size_t len)
     return false;
 }
 
-static char *trim(char *s)
-{
-    char *end;
-    while (isspace((unsigned char)*s))
-        s++;
-    end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
 /* One line of the file; returns false with the problem in err. */
 static bool parse_line(struct scnet_config *cfg, char *line, char *err, size_t errlen)
 {
-    char *s = trim(line), *eq, *key;
+    struct conf_line parts;
     const struct option_def *def;
+    char *key, *value;
 
-    if (*s == '\0' || *s == '#')
+    switch (conf_line_split(line, line + strlen(line), &parts)) {
+    case CONF_LINE_EMPTY:
         return true;
-    eq = strchr(s, '=');
-    if (!eq) {
+    case CONF_LINE_NO_EQUALS:
         /* Not echoed: a line without '=' may well be a token pasted into the wrong file. */
         snprintf(err, errlen, "expected 'key = value'");
         return false;
+    case CONF_LINE_PAIR:
+        break;
     }
-    *eq = '\0';
-    key = trim(s);
+    /* The line is ours to cut: the key ends at or before '=', the value after it. */
+    key = (char *)parts.key;
+    value = (char *)parts.value;
+    key[parts.key_len] = '\0';
+    value[parts.value_len] = '\0';
     def = find_option(key, strlen(key));
     if (!def) {
         if (is_secret_name(key, strlen(key)))
@@ -381,7 +377,7 @@ static bool parse_line(struct scnet_config *cfg, char *line, char *err, size_t e
             snprintf(err, errlen, "unknown key '%.80s'", key);
         return false;
     }
-    return apply_option(cfg, def, trim(eq + 1), err, errlen);
+    return apply_option(cfg, def, value, err, errlen);
 }
 
 /* Apply every line of the file; keep going after an error so later valid keys (`fail`

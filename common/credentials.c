@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_line.h"
 #include "safe_file.h"
 
 struct field {
@@ -47,11 +48,6 @@ void credentials_wipe(struct credentials *creds)
     }
 }
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
 /* Whether value may be sent as a header value (and signed, when f says so). */
 static const char *value_problem(const struct field *f, const char *value, size_t len)
 {
@@ -86,26 +82,24 @@ static const struct field *find_field(const char *name, size_t len)
 static bool parse_line(const char *line, const char *end, struct credentials *creds, char *err,
                        size_t errlen)
 {
-    const char *eq, *key_end, *value, *value_end;
+    struct conf_line parts;
+    const char *key_end, *value, *value_end;
     const struct field *f;
     const char *problem;
     char **dest;
 
-    while (line < end && is_blank(*line))
-        line++;
-    while (end > line && is_blank(end[-1]))
-        end--;
-    if (line == end || *line == '#')
+    switch (conf_line_split(line, end, &parts)) {
+    case CONF_LINE_EMPTY:
         return true;
-    eq = memchr(line, '=', (size_t)(end - line));
-    if (!eq) {
+    case CONF_LINE_NO_EQUALS:
         /* Not echoed: a line without '=' may well be a bare secret. */
         snprintf(err, errlen, "expected 'key = value'");
         return false;
+    case CONF_LINE_PAIR:
+        break;
     }
-    key_end = eq;
-    while (key_end > line && is_blank(key_end[-1]))
-        key_end--;
+    line = parts.key;
+    key_end = parts.key + parts.key_len;
     f = find_field(line, (size_t)(key_end - line));
     if (!f) {
         int shown = (int)(key_end - line) > 40 ? 40 : (int)(key_end - line);
@@ -129,10 +123,8 @@ static bool parse_line(const char *line, const char *end, struct credentials *cr
         snprintf(err, errlen, "%s is given twice", f->name);
         return false;
     }
-    value = eq + 1;
-    while (value < end && is_blank(*value))
-        value++;
-    value_end = end;
+    value = parts.value;
+    value_end = parts.value + parts.value_len;
     problem = value_problem(f, value, (size_t)(value_end - value));
     if (problem) {
         snprintf(err, errlen, "%s %s", f->name, problem);

@@ -218,6 +218,35 @@ static void test_comments_and_blank_lines(void **state)
     assert_defaults_except_url(&f->cfg);
 }
 
+/* The comment rule: '#' at the start of a line or after a blank starts a comment, for
+ * every key; a '#' inside a word is text. The README's examples carry such comments. */
+static void test_comment_after_a_value(void **state)
+{
+    struct fixture *f = *state;
+    const char *text = "url = " GOOD_URL "   # the API\n"
+                       "token_file = /etc/security/pam_scnet_quota.token      # root:root, 0600\n"
+                       "warn = 85 # stricter\n"
+                       "deny = 100\t# refuse\n"
+                       "cluster = hefei                       # optional\n"
+                       "contact = room#5, ext. 42 #not this\n"
+                       "skip_users = # nobody\n";
+    assert_true(load(f, text, NULL));
+    assert_string_equal(f->cfg.url, GOOD_URL);
+    assert_string_equal(f->cfg.token_file, "/etc/security/pam_scnet_quota.token");
+    assert_true(f->cfg.warn == 85.0 && f->cfg.deny == 100.0);
+    assert_string_equal(f->cfg.cluster, "hefei");
+    assert_string_equal(f->cfg.contact, "room#5, ext. 42");
+    assert_null(f->cfg.skip_users);
+}
+
+/* pam.d arguments are single words: a '#' there is part of the value. */
+static void test_arguments_have_no_comments(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f, "url = " GOOD_URL "\n", ARGS("contact=#hpc-help")));
+    assert_string_equal(f->cfg.contact, "#hpc-help");
+}
+
 /* Files edited on Windows end lines with CRLF: accepted, and no CR kept in any value. */
 static void test_crlf_line_endings(void **state)
 {
@@ -983,6 +1012,8 @@ int main(void)
         T(test_file_with_only_url_keeps_defaults),
         T(test_full_file_every_key),
         T(test_comments_and_blank_lines),
+        T(test_comment_after_a_value),
+        T(test_arguments_have_no_comments),
         T(test_crlf_line_endings),
         T(test_key_value_without_spaces),
         T(test_later_line_wins),

@@ -111,6 +111,20 @@ static void test_value_may_hold_equals_and_hash(void **state)
     assert_string_equal(f->c.secret_key, "abc/def+ghi==");
 }
 
+/* The same comment rule as the config file: after a blank, '#' starts a comment, so a
+ * value can hold '#' only inside a word (a password cannot contain " #"). */
+static void test_comment_after_a_value(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(parse(f,
+                      "# operator\nuser = op   # the platform user\npassword = " PW
+                      " with#hash and spaces\t# comment\norg_id = ORG-7 #org\n",
+                      SCNET_AUTH_PASSWORD));
+    assert_string_equal(f->c.user, "op");
+    assert_string_equal(f->c.password, PW " with#hash and spaces");
+    assert_string_equal(f->c.org_id, "ORG-7");
+}
+
 static void test_both_sets_in_one_file(void **state)
 {
     struct fixture *f = *state;
@@ -380,6 +394,7 @@ int main(void)
         T(test_aksk_file),
         T(test_password_file),
         T(test_value_may_hold_equals_and_hash),
+        T(test_comment_after_a_value),
         T(test_both_sets_in_one_file),
         T(test_no_final_newline),
         T(test_missing_keys),
