@@ -99,3 +99,49 @@ out:
         close(fd);
     return ok;
 }
+
+bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind,
+                          uid_t owner, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096], problem[512], label[4200];
+    struct stat st;
+    bool ok = false;
+    int dirfd = -1, fd = -1;
+
+    if (path[0] != '/' || !slash || (size_t)(slash - path) >= sizeof(dir) || !slash[1]) {
+        snprintf(err, errlen, "%s %s: not an absolute path to a file", what, path);
+        return false;
+    }
+    /* "/ca.pem" lives in "/". */
+    snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(err, errlen, "%s %s: directory %s: %s", what, path, dir,
+                 errno == ENOENT ? "no such directory" : strerror(errno));
+        goto out;
+    }
+    snprintf(label, sizeof(label), "%s %s: directory %s", what, path, dir);
+    if (!safe_file_check_fd(dirfd, label, S_IFDIR, SAFE_FILE_CONFIG, owner, &st, err, errlen))
+        goto out;
+    /* O_NONBLOCK: a FIFO planted at the path must not hang the login. */
+    fd = openat(dirfd, slash + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            snprintf(problem, sizeof(problem), "is a symlink (give the file it points to)");
+        else if (errno == ENOENT)
+            snprintf(problem, sizeof(problem), "no such file");
+        else
+            snprintf(problem, sizeof(problem), "cannot open: %s", strerror(errno));
+        snprintf(err, errlen, "%s %s: %s", what, path, problem);
+        goto out;
+    }
+    snprintf(label, sizeof(label), "%s %s", what, path);
+    ok = safe_file_check_fd(fd, label, S_IFREG, kind, owner, &st, err, errlen);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dirfd >= 0)
+        close(dirfd);
+    return ok;
+}

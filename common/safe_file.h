@@ -26,4 +26,11 @@ bool safe_file_check_fd(int fd, const char *what, mode_t type, enum safe_file_ki
 bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, size_t max_size,
                     char **content, size_t *len, bool *missing, char *err, size_t errlen);
 
+/* Check that path names a regular file (not a symlink) and that the directory holding it is
+ * a directory, both owned by owner and with the mode kind demands (a file trusted for what it
+ * says, such as a CA bundle, that is read by another library by path). On failure writes
+ * "<what> <path>: <problem>" into err ("no such file" when it does not exist). */
+bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind,
+                          uid_t owner, char *err, size_t errlen);
+
 #endif

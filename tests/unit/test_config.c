@@ -170,20 +170,25 @@ static void test_file_with_only_url_keeps_defaults(void **state)
 static void test_full_file_every_key(void **state)
 {
     struct fixture *f = *state;
-    const char *text = "url = https://scnet.example.com/hpc/\n"
-                       "token_file = /etc/scnet/token\n"
-                       "timeout = 2.5\n"
-                       "warn = 85\n"
-                       "deny = 100\n"
-                       "fail = closed\n"
-                       "cafile = /etc/ssl/scnet-ca.pem\n"
-                       "proxy = http://proxy.example.com:3128\n"
-                       "min_uid = 2000\n"
-                       "skip_users = alice, bob\n"
-                       "skip_groups = admins\n"
-                       "lang = zh\n"
-                       "contact = Ask hpc-support@example.com (ext. 4242) for more quota\n"
-                       "debug = yes\n";
+    char text[2 * PATH_MAX];
+
+    /* cafile must exist with safe owner and mode: the config file itself is such a file. */
+    snprintf(text, sizeof(text),
+             "url = https://scnet.example.com/hpc/\n"
+             "token_file = /etc/scnet/token\n"
+             "timeout = 2.5\n"
+             "warn = 85\n"
+             "deny = 100\n"
+             "fail = closed\n"
+             "cafile = %s\n"
+             "proxy = http://proxy.example.com:3128\n"
+             "min_uid = 2000\n"
+             "skip_users = alice, bob\n"
+             "skip_groups = admins\n"
+             "lang = zh\n"
+             "contact = Ask hpc-support@example.com (ext. 4242) for more quota\n"
+             "debug = yes\n",
+             f->conf);
     assert_true(load(f, text, NULL));
     assert_string_equal(f->cfg.url, "https://scnet.example.com/hpc/");
     assert_string_equal(f->cfg.token_file, "/etc/scnet/token");
@@ -191,7 +196,7 @@ static void test_full_file_every_key(void **state)
     assert_true(f->cfg.warn == 85.0);
     assert_true(f->cfg.deny == 100.0);
     assert_int_equal(f->cfg.fail, SCNET_FAIL_CLOSED);
-    assert_string_equal(f->cfg.cafile, "/etc/ssl/scnet-ca.pem");
+    assert_string_equal(f->cfg.cafile, f->conf);
     assert_string_equal(f->cfg.proxy, "http://proxy.example.com:3128");
     assert_int_equal(f->cfg.min_uid, 2000);
     assert_string_equal(f->cfg.skip_users, "alice, bob");
@@ -702,6 +707,71 @@ static void test_conf_symlink_refused(void **state)
     assert_null(f->cfg.url);
 }
 
+/* cafile decides which server the module believes: checked like the config file (owner,
+ * not writable by group or others, no symlink), and so is the directory it is in. */
+static void test_cafile_checked_like_the_token_file(void **state)
+{
+    struct fixture *f = *state;
+    char ca[PATH_MAX + 16], sub[PATH_MAX], link_path[PATH_MAX + 16], text[3 * PATH_MAX],
+        want[3 * PATH_MAX];
+
+    snprintf(ca, sizeof(ca), "%s/ca.pem", f->dir);
+    snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", ca);
+
+    /* Missing: says so plainly. */
+    assert_false(load(f, text, NULL));
+    snprintf(want, sizeof(want), "cafile %s: no such file", ca);
+    assert_string_equal(f->err, want);
+    config_free(&f->cfg);
+
+    /* Writable by everyone: anyone could make the module trust their server. */
+    unit_write_file(ca, "PEM\n", 4, 0666);
+    assert_false(load(f, text, NULL));
+    snprintf(want, sizeof(want),
+             "cafile %s: mode 0666 is too open (group and others must not write)", ca);
+    assert_string_equal(f->err, want);
+    config_free(&f->cfg);
+
+    assert_int_equal(chmod(ca, 0644), 0);
+    assert_true(load(f, text, NULL));
+    assert_string_equal(f->cfg.cafile, ca);
+    config_free(&f->cfg);
+
+    /* Its directory writable by others: the file could be replaced. */
+    snprintf(sub, sizeof(sub), "%.*s/open", (int)(sizeof(sub) - 8), f->dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(chmod(sub, 0777), 0);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", sub);
+    unit_write_file(ca, "PEM\n", 4, 0644);
+    snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", ca);
+    assert_false(load(f, text, NULL));
+    snprintf(want, sizeof(want),
+             "cafile %s: directory %s: mode 0777 is too open (group and others must not write)",
+             ca, sub);
+    assert_string_equal(f->err, want);
+    config_free(&f->cfg);
+
+    /* A symlink is refused: what it points to is what must be checked. */
+    snprintf(link_path, sizeof(link_path), "%s/link.pem", f->dir);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", f->dir);
+    assert_int_equal(symlink(ca, link_path), 0);
+    snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", link_path);
+    assert_false(load(f, text, NULL));
+    snprintf(want, sizeof(want), "cafile %s: is a symlink (give the file it points to)",
+             link_path);
+    assert_string_equal(f->err, want);
+
+    if (geteuid() == 0) {
+        config_free(&f->cfg);
+        snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", ca);
+        assert_int_equal(chown(ca, OTHER_UID, OTHER_UID), 0);
+        assert_false(load(f, text, NULL));
+        snprintf(want, sizeof(want), "cafile %s: owned by uid %d, must be owned by uid 0", ca,
+                 OTHER_UID);
+        assert_string_equal(f->err, want);
+    }
+}
+
 static void test_conf_owned_by_another_user(void **state)
 {
     struct fixture *f = *state;
@@ -867,8 +937,12 @@ static void test_list_contains(void **state)
 static void test_config_free_clears_everything(void **state)
 {
     struct fixture *f = *state;
-    const char *text = "url = " GOOD_URL "\ntoken_file = /t\ncafile = /c\nproxy = p\n"
-                       "skip_users = u\nskip_groups = g\ncontact = c\n";
+    char text[2 * PATH_MAX];
+
+    snprintf(text, sizeof(text),
+             "url = " GOOD_URL "\ntoken_file = /t\ncafile = %s\nproxy = p\n"
+             "skip_users = u\nskip_groups = g\ncontact = c\n",
+             f->conf);
     assert_true(load(f, text, NULL));
     config_free(&f->cfg);
     assert_null(f->cfg.conf_path);
@@ -1040,6 +1114,7 @@ int main(void)
         T(test_missing_url),
         T(test_conf_group_or_world_writable),
         T(test_conf_symlink_refused),
+        T(test_cafile_checked_like_the_token_file),
         T(test_conf_owned_by_another_user),
         T(test_bad_file_then_fail_closed_argument),
         T(test_relative_conf_argument),
