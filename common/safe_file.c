@@ -100,8 +100,8 @@ out:
     return ok;
 }
 
-bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind,
-                          uid_t owner, char *err, size_t errlen)
+bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind, uid_t owner,
+                          char *err, size_t errlen)
 {
     const char *slash = strrchr(path, '/');
     char dir[4096], problem[512], label[4200];

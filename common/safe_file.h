@@ -30,7 +30,7 @@ bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, siz
  * a directory, both owned by owner and with the mode kind demands (a file trusted for what it
  * says, such as a CA bundle, that is read by another library by path). On failure writes
  * "<what> <path>: <problem>" into err ("no such file" when it does not exist). */
-bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind,
-                          uid_t owner, char *err, size_t errlen);
+bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind, uid_t owner,
+                          char *err, size_t errlen);
 
 #endif

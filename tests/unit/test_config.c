@@ -746,8 +746,8 @@ static void test_cafile_checked_like_the_token_file(void **state)
     snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", ca);
     assert_false(load(f, text, NULL));
     snprintf(want, sizeof(want),
-             "cafile %s: directory %s: mode 0777 is too open (group and others must not write)",
-             ca, sub);
+             "cafile %s: directory %s: mode 0777 is too open (group and others must not write)", ca,
+             sub);
     assert_string_equal(f->err, want);
     config_free(&f->cfg);
 
@@ -757,8 +757,7 @@ static void test_cafile_checked_like_the_token_file(void **state)
     assert_int_equal(symlink(ca, link_path), 0);
     snprintf(text, sizeof(text), "url = " GOOD_URL "\ncafile = %s\n", link_path);
     assert_false(load(f, text, NULL));
-    snprintf(want, sizeof(want), "cafile %s: is a symlink (give the file it points to)",
-             link_path);
+    snprintf(want, sizeof(want), "cafile %s: is a symlink (give the file it points to)", link_path);
     assert_string_equal(f->err, want);
 
     if (geteuid() == 0) {
