@@ -4,10 +4,11 @@
 #   2. ci-sanitizers.sh  unit + pam + tools tests built with ASan + UBSan + LSan (build-asan/)
 #   3. ci-valgrind.sh    the pam tests under valgrind memcheck (build-valgrind/)
 #   4. ci-fuzz.sh        each libFuzzer harness for SECONDS (build-fuzz/)
+#   5. ci-selinux.sh     the SELinux policy module: devel Makefile, checkmodule, sesearch
 #
 #   usage: scripts/ci-hardening.sh [SECONDS]     (per fuzz harness; default 60)
 #
-# About 8 minutes on 2 cores (6 fuzz harnesses x 60 s of it). Installs missing Debian packages
+# About 8 minutes on 2 cores (6 fuzz harnesses x 60 s of it; the SELinux step 10-15 s). Installs missing Debian packages
 # first (scripts/install-deps.sh). The su test with a hostile environment is a ctest test
 # (su.hostile_env, root), run with the others by run-tests.sh.
 set -uo pipefail
@@ -33,6 +34,7 @@ step lint scripts/ci-lint.sh
 step sanitizers scripts/ci-sanitizers.sh
 step valgrind scripts/ci-valgrind.sh
 step fuzz scripts/ci-fuzz.sh "$seconds"
+step selinux scripts/ci-selinux.sh
 
 echo
 echo "======== ci-hardening summary"

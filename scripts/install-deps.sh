@@ -17,6 +17,9 @@ test_packages=(
     dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
     # scripts/ci-hardening.sh: lint, sanitizers, valgrind, libFuzzer; tests/su (locales: de_DE)
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd
+    # scripts/ci-selinux.sh: refpolicy headers + devel Makefile, the compilers, setools, and
+    # Debian's reference policy to link against (installing it does not enable SELinux)
+    selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils setools m4 bzip2
 )
 build_only=false
 list=false

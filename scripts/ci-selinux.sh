@@ -1,0 +1,190 @@
+#!/bin/bash
+# The SELinux policy module (packaging/selinux/pam_scnet_quota.{te,fc,if}), checked on Debian:
+#   1. lint: no apostrophe in a comment (an m4 quote: everything after it up to the next
+#      quote is silently dropped from the policy), module name = file name
+#   2. the reference policy devel Makefile (selinux-policy-dev) builds pam_scnet_quota.pp
+#      (m4 + checkmodule + semodule_package); any output on stderr is a failure
+#   3. the same module by hand: checkmodule -M -m on the m4-expanded .te, semodule_package
+#      with the m4-expanded .fc; both packages must be identical, and the file contexts
+#      must be in it (semodule_unpackage)
+#   4. a tiny test module calls every interface of the .if
+#   5. link and expand both modules with Debian's reference policy (selinux-policy-default:
+#      base + ssh, su, unconfined and the role modules), which proves every required type
+#      exists, then ask sesearch/seinfo about the resulting kernel policy: what the helper
+#      may connect to, the transitions, the booleans, and that the login domains get no
+#      network right from this module (same rules with and without it)
+# What this cannot prove: that an enforcing RHEL/Kylin node runs the module without AVC
+# denials (see pam_scnet_quota(8), SELINUX). About 10 s here.
+#
+#   usage: scripts/ci-selinux.sh          (packages: scripts/install-deps.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$PWD/packaging/selinux
+mod=pam_scnet_quota
+devel_makefile=/usr/share/selinux/devel/Makefile
+refpolicy_modules=/usr/share/selinux/default
+
+fail() {
+    echo "ci-selinux: FAILED: $*" >&2
+    exit 1
+}
+for tool in checkmodule semodule_package semodule_unpackage semodule_link semodule_expand m4 sesearch seinfo; do
+    command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh)"
+done
+[ -f "$devel_makefile" ] || fail "$devel_makefile missing (selinux-policy-dev)"
+[ -f "$refpolicy_modules/base.pp.bz2" ] || fail "$refpolicy_modules/base.pp.bz2 missing (selinux-policy-default)"
+
+work=$(mktemp -d /tmp/ci-selinux.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# ---- 1. lint
+for f in "$src/$mod.te" "$src/$mod.if" "$src/$mod.fc"; do
+    [ -f "$f" ] || fail "$f missing"
+    if grep -n "^[[:space:]]*#.*'" "$f" | grep -v '^[0-9]*:#line'; then
+        fail "$f: apostrophe in a comment (m4 quote; rules after it would vanish)"
+    fi
+done
+grep -q "^policy_module($mod, [0-9.]*)$" "$src/$mod.te" || fail "$mod.te: policy_module($mod, VERSION) missing"
+echo "lint: ok"
+
+# ---- 2. the reference policy devel Makefile
+mkdir "$work/make"
+cp "$src/$mod.te" "$src/$mod.if" "$src/$mod.fc" "$work/make/"
+if ! make -C "$work/make" -f "$devel_makefile" "$mod.pp" >"$work/make.out" 2>"$work/make.err"; then
+    cat "$work/make.out" "$work/make.err" >&2
+    fail "devel Makefile"
+fi
+if [ -s "$work/make.err" ]; then
+    cat "$work/make.err" >&2
+    fail "devel Makefile wrote to stderr"
+fi
+echo "devel Makefile: ok ($(stat -c %s "$work/make/$mod.pp") bytes)"
+
+# ---- 3. checkmodule -M -m + semodule_package on the m4-expanded sources
+# The .te is expanded by the same m4 run as the Makefile's (its tmp/ keeps it); the .fc
+# is expanded here from the policy headers' support macros.
+expanded=$work/make/tmp/$mod.tmp
+[ -s "$expanded" ] || fail "no m4-expanded .te in the Makefile's tmp/"
+m4_params=(-D enable_mcs -D distro_debian -D init_systemd -D mls_num_sens=16 -D mls_num_cats=1024 -D mcs_num_cats=1024)
+m4 "${m4_params[@]}" /usr/share/selinux/devel/include/support/*.spt "$src/$mod.fc" >"$work/$mod.fc.expanded"
+checkmodule -M -m -o "$work/$mod.mod" "$expanded" >"$work/checkmodule.out" 2>&1 ||
+    { cat "$work/checkmodule.out" >&2; fail "checkmodule -M -m"; }
+if grep -Ei 'warning|error' "$work/checkmodule.out"; then fail "checkmodule warned"; fi
+semodule_package -o "$work/$mod.pp" -m "$work/$mod.mod" -f "$work/$mod.fc.expanded" 2>"$work/package.err" ||
+    { cat "$work/package.err" >&2; fail "semodule_package"; }
+[ ! -s "$work/package.err" ] || { cat "$work/package.err" >&2; fail "semodule_package wrote to stderr"; }
+cmp -s "$work/$mod.pp" "$work/make/$mod.pp" || fail "checkmodule+semodule_package and the Makefile made different packages"
+semodule_unpackage "$work/$mod.pp" "$work/unpacked.mod" "$work/unpacked.fc"
+for want in \
+    '^/usr/libexec/pam_scnet_quota/scnet-quota-fetch[[:space:]]+--[[:space:]]+system_u:object_r:pam_scnet_quota_fetch_exec_t:s0$' \
+    '^/var/cache/pam_scnet_quota\(/\.\*\)\?[[:space:]]+system_u:object_r:pam_scnet_quota_cache_t:s0$' \
+    '^/etc/security/pam_scnet_quota\\\.token[[:space:]]+--[[:space:]]+system_u:object_r:pam_scnet_quota_secret_t:s0$'; do
+    grep -Eq "$want" "$work/unpacked.fc" || { cat "$work/unpacked.fc" >&2; fail "file contexts in the package: no line matching $want"; }
+done
+echo "checkmodule -M -m + semodule_package: ok (same package, file contexts inside)"
+
+# ---- 4. every interface of the .if, called from a test module
+mkdir "$work/iftest"
+cp "$src/$mod.te" "$src/$mod.if" "$src/$mod.fc" "$work/iftest/"
+cat >"$work/iftest/scnetqiftest.te" <<'EOF'
+policy_module(scnetqiftest, 1.0)
+type scnetqiftest_t;
+domain_type(scnetqiftest_t)
+role system_r types scnetqiftest_t;
+pam_scnet_quota_pam_host(scnetqiftest_t, system_r)
+type scnetqiftest_parts_t;
+domain_type(scnetqiftest_parts_t)
+pam_scnet_quota_run_fetch(scnetqiftest_parts_t, system_r)
+pam_scnet_quota_domtrans_fetch(scnetqiftest_parts_t)
+pam_scnet_quota_manage_cache(scnetqiftest_parts_t)
+pam_scnet_quota_cache_filetrans(scnetqiftest_parts_t)
+pam_scnet_quota_read_secrets(scnetqiftest_parts_t)
+pam_scnet_quota_secret_filetrans(scnetqiftest_parts_t)
+EOF
+interfaces=$(sed -n "s/^interface(\`\([a-z_]*\)'.*/\1/p" "$src/$mod.if")
+[ -n "$interfaces" ] || fail "no interface found in $mod.if"
+for i in $interfaces; do
+    grep -q "^$i(" "$work/iftest/scnetqiftest.te" || fail "interface $i: add a call to the interface test"
+done
+make -C "$work/iftest" -f "$devel_makefile" scnetqiftest.pp >"$work/iftest.out" 2>&1 ||
+    { cat "$work/iftest.out" >&2; fail "interface test module"; }
+echo "interfaces: $(echo "$interfaces" | wc -w) compile in a test module"
+
+# ---- 5. link with Debian's reference policy, and ask the kernel policy
+mkdir "$work/ref"
+for m in base ssh su unconfined staff unprivuser auditadm secadm; do
+    bunzip2 -c "$refpolicy_modules/$m.pp.bz2" >"$work/ref/$m.pp"
+done
+link_expand() { # output, module packages...
+    local out=$1
+    shift
+    semodule_link -o "$out.lnk" "$@" >"$out.link.log" 2>&1 || { cat "$out.link.log" >&2; fail "semodule_link $*"; }
+    semodule_expand "$out.lnk" "$out" >"$out.expand.log" 2>&1 || { cat "$out.expand.log" >&2; fail "semodule_expand $*"; }
+}
+ref=("$work/ref/base.pp" $(ls "$work"/ref/*.pp | grep -v /base.pp$)) # base first
+link_expand "$work/without.bin" "${ref[@]}"
+link_expand "$work/with.bin" "${ref[@]}" "$work/$mod.pp"
+link_expand "$work/iftest.bin" "${ref[@]}" "$work/$mod.pp" "$work/iftest/scnetqiftest.pp"
+# One dump per policy (each setools call loads the whole policy: about 0.6 s of CPU).
+sesearch -A -T "$work/with.bin" >"$work/with.rules" || fail "sesearch"
+sesearch -A -T "$work/iftest.bin" >"$work/iftest.rules" || fail "sesearch"
+has() { # description, rules dump, expected rule (whole line)
+    grep -qxF "$3" "$2" || fail "$1: no rule '$3'"
+}
+hasnt() { # description, rules dump, extended regex
+    if grep -E "$3" "$2"; then fail "$1"; fi
+}
+rules=$work/with.rules
+helper=pam_scnet_quota_fetch_t
+has "helper connects to HTTP(S) ports" "$rules" "allow $helper http_port_t:tcp_socket name_connect;"
+has "helper reaches a proxy only with the boolean" "$rules" \
+    "allow $helper http_cache_port_t:tcp_socket name_connect; [ pam_scnet_quota_use_proxy ]:True"
+has "helper reaches squid only with the boolean" "$rules" \
+    "allow $helper squid_port_t:tcp_socket name_connect; [ pam_scnet_quota_use_proxy ]:True"
+has "helper resolves names" "$rules" "allow $helper dns_port_t:tcp_socket name_connect;"
+has "helper reads the CA store" "$rules" "allow $helper cert_t:file { getattr ioctl lock open read };"
+# With attributes expanded: every port the helper may connect to, from any rule.
+sesearch -A -s $helper -c tcp_socket -p name_connect "$work/with.bin" | sed 's/ \[.*//' | awk '{print $3}' | sort -u >"$work/ports"
+printf '%s\n' dns_port_t:tcp_socket http_cache_port_t:tcp_socket http_port_t:tcp_socket squid_port_t:tcp_socket >"$work/ports.want"
+diff -u "$work/ports.want" "$work/ports" || fail "helper may connect to more ports than DNS, HTTP and proxies"
+hasnt "helper reads no secret and touches no cache file" "$rules" "^allow $helper pam_scnet_quota_(secret|cache)_t:"
+hasnt "helper binds no port" "$rules" "^allow $helper .*name_bind"
+for d in sshd_t:pam_scnet_quota_permit_sshd local_login_t:pam_scnet_quota_permit_local_login \
+    sysadm_su_t:pam_scnet_quota_permit_su staff_su_t:pam_scnet_quota_permit_su user_su_t:pam_scnet_quota_permit_su; do
+    dom=${d%%:*} bool=${d#*:}
+    has "$dom runs the helper in its domain" "$rules" \
+        "type_transition $dom pam_scnet_quota_fetch_exec_t:process $helper; [ $bool ]:True"
+    has "$dom kills the helper at the deadline" "$rules" \
+        "allow $dom $helper:process { sigkill signal transition }; [ $bool ]:True"
+    has "$dom labels the cache folder it creates" "$rules" \
+        "type_transition $dom var_t:dir pam_scnet_quota_cache_t pam_scnet_quota;"
+    has "$dom manages cache files" "$rules" \
+        "allow $dom pam_scnet_quota_cache_t:file { append create getattr ioctl link lock open read rename setattr unlink write }; [ $bool ]:True"
+    has "$dom reads the secrets" "$rules" \
+        "allow $dom pam_scnet_quota_secret_t:file { getattr ioctl lock open read }; [ $bool ]:True"
+done
+hasnt "a login domain may write the secrets" "$rules" "^allow [a-z_]+ pam_scnet_quota_secret_t:file .*(write|append)"
+has "root shell labels the cache folder" "$rules" \
+    "type_transition unconfined_t var_t:dir pam_scnet_quota_cache_t pam_scnet_quota;"
+has "root shell labels the token file" "$rules" \
+    "type_transition unconfined_t etc_t:file pam_scnet_quota_secret_t pam_scnet_quota.token;"
+# No domain but the helper gets a network right from this module: the policy's socket
+# rules with and without it differ only in the helper's lines.
+for p in without with; do
+    sesearch -A -c tcp_socket,udp_socket,netlink_route_socket "$work/$p.bin" | grep -v "^allow $helper " >"$work/net.$p" ||
+        fail "sesearch"
+done
+diff -u "$work/net.without" "$work/net.with" || fail "$mod gives network rights to a domain other than the helper"
+for b in pam_scnet_quota_permit_sshd:true pam_scnet_quota_permit_local_login:true \
+    pam_scnet_quota_permit_su:true pam_scnet_quota_use_proxy:false; do
+    # (seinfo lists the booleans of an expanded module policy only when asked by name)
+    seinfo -x -b "${b%%:*}" "$work/with.bin" >"$work/boolean"
+    grep -qx "[[:space:]]*bool ${b%%:*} ${b#*:};" "$work/boolean" ||
+        { cat "$work/boolean" >&2; fail "boolean ${b%%:*} should default to ${b#*:}"; }
+done
+has "interface pam_scnet_quota_pam_host" "$work/iftest.rules" \
+    "type_transition scnetqiftest_t pam_scnet_quota_fetch_exec_t:process $helper;"
+has "interface pam_scnet_quota_secret_filetrans" "$work/iftest.rules" \
+    "type_transition scnetqiftest_parts_t etc_t:file pam_scnet_quota_secret_t pam_scnet_quota.credentials;"
+echo "linked with Debian's reference policy; sesearch/seinfo assertions: ok"
+echo "ci-selinux: all clean"
