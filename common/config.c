@@ -112,6 +112,16 @@ void config_free(struct scnet_config *cfg)
     }
 }
 
+bool config_looks_like_key(const char *name, size_t len)
+{
+    if (len == 0 || len > 32)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_'))
+            return false;
+    return true;
+}
+
 bool config_list_contains(const char *list, const char *name)
 {
     size_t name_len = strlen(name);
@@ -357,7 +367,7 @@ static bool parse_line(struct scnet_config *cfg, char *line, char *err, size_t e
         return true;
     case CONF_LINE_NO_EQUALS:
         /* Not echoed: a line without '=' may well be a token pasted into the wrong file. */
-        snprintf(err, errlen, "expected 'key = value'");
+        snprintf(err, errlen, "not a 'key = value' line");
         return false;
     case CONF_LINE_PAIR:
         break;
@@ -373,8 +383,10 @@ static bool parse_line(struct scnet_config *cfg, char *line, char *err, size_t e
             snprintf(err, errlen, "'%s' cannot be set here; put %s in %s", key,
                      strcmp(secret_home(key, strlen(key)), "token_file") == 0 ? "the token" : "it",
                      secret_home(key, strlen(key)));
+        else if (config_looks_like_key(key, strlen(key)))
+            snprintf(err, errlen, "unknown key '%s'", key);
         else
-            snprintf(err, errlen, "unknown key '%.80s'", key);
+            snprintf(err, errlen, "not a 'key = value' line");
         return false;
     }
     return apply_option(cfg, def, value, err, errlen);

@@ -59,4 +59,9 @@ void config_free(struct scnet_config *cfg);
 /* True when `name` appears in the comma-separated list (spaces around items ignored). */
 bool config_list_contains(const char *list, const char *name);
 
+/* Whether the len bytes at name look like a key name ([a-z_], 1 to 32 bytes), and may
+ * therefore be echoed in an error. Anything else before a '=' may be a pasted secret
+ * (base64 ends in '=' padding) and is never shown. */
+bool config_looks_like_key(const char *name, size_t len);
+
 #endif

@@ -93,7 +93,7 @@ static bool parse_line(const char *line, const char *end, struct credentials *cr
         return true;
     case CONF_LINE_NO_EQUALS:
         /* Not echoed: a line without '=' may well be a bare secret. */
-        snprintf(err, errlen, "expected 'key = value'");
+        snprintf(err, errlen, "not a 'key = value' line");
         return false;
     case CONF_LINE_PAIR:
         break;
@@ -102,20 +102,15 @@ static bool parse_line(const char *line, const char *end, struct credentials *cr
     key_end = parts.key + parts.key_len;
     f = find_field(line, (size_t)(key_end - line));
     if (!f) {
-        int shown = (int)(key_end - line) > 40 ? 40 : (int)(key_end - line);
-        bool printable = true;
-        for (int i = 0; i < shown; i++)
-            if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
-                printable = false;
-        if (printable)
+        /* A base64 secret with '=' padding also has an '=': echo only what looks like a
+         * key name, never the start of a secret. */
+        if (config_looks_like_key(line, (size_t)(key_end - line)))
             snprintf(err, errlen,
                      "unknown key '%.*s' (expected user, access_key, secret_key, password, "
                      "org_id)",
-                     shown, line);
+                     (int)(key_end - line), line);
         else
-            snprintf(err, errlen,
-                     "unknown key (expected user, access_key, secret_key, "
-                     "password, org_id)");
+            snprintf(err, errlen, "not a 'key = value' line");
         return false;
     }
     dest = field_ptr(creds, f);
