@@ -149,10 +149,27 @@ static size_t skip_c1(const unsigned char *s, size_t n, size_t i, uint32_t cp, s
     }
 }
 
-/* Bidi embeddings, overrides and isolates can make a path read as something else. */
-static bool is_bidi_control(uint32_t cp)
+/* Unicode general category Cf (format characters), as of Unicode 15, with the unassigned
+ * rest of the tag block: invisible, yet they change what a terminal shows. Bidi marks,
+ * embeddings, overrides and isolates can make a path read as something else; zero-width
+ * spaces and joiners, word joiners, the BOM and the soft hyphen hide text inside a name
+ * that looks like another; tag characters spell out hidden ASCII. */
+static const struct {
+    uint32_t first, last;
+} format_chars[] = {
+    {0x00ad, 0x00ad},   {0x0600, 0x0605},   {0x061c, 0x061c},   {0x06dd, 0x06dd},
+    {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},   {0x180e, 0x180e},
+    {0x200b, 0x200f},   {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2066, 0x206f},
+    {0xfeff, 0xfeff},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+    {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe007f},
+};
+
+static bool is_format_char(uint32_t cp)
 {
-    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    for (size_t k = 0; k < sizeof(format_chars) / sizeof(format_chars[0]); k++)
+        if (cp >= format_chars[k].first && cp <= format_chars[k].last)
+            return true;
+    return false;
 }
 
 char *text_sanitize(const char *in, size_t max_bytes)
@@ -191,7 +208,7 @@ char *text_sanitize(const char *in, size_t max_bytes)
             i++;
         } else if (cp <= 0x9f) {
             i = skip_c1(s, n, i, cp, len);
-        } else if (is_bidi_control(cp)) {
+        } else if (is_format_char(cp)) {
             i += len;
         } else if (cp == 0x2028 || cp == 0x2029) {
             /* Unicode line and paragraph separators: line breaks in another guise. */

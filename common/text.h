@@ -11,8 +11,10 @@
 #define TEXT_MAX_SERVER_STRING 200 /* bytes of one server string shown to a user */
 
 /* A copy of in that is safe to print: valid UTF-8 only (invalid bytes become '?'), no C0
- * or C1 controls, no DEL, escape sequences removed whole, at most max_bytes bytes (cut on a
- * character boundary, "..." appended when cut). Never NULL unless out of memory. */
+ * or C1 controls, no DEL, no invisible format characters (Unicode Cf: bidi controls,
+ * zero-width characters, BOM, soft hyphen, tags), escape sequences removed whole, at most
+ * max_bytes bytes (cut on a character boundary, "..." appended when cut). Never NULL unless out of
+ * memory. */
 char *text_sanitize(const char *in, size_t max_bytes);
 
 /* en or zh for lang: auto picks zh when locale (e.g. "zh_CN.UTF-8") starts with "zh". */

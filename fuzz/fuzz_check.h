@@ -36,8 +36,22 @@ static inline void fuzz_check_no_c0(const char *s, bool allow_newline)
     }
 }
 
+/* Unicode category Cf (invisible format characters), from the Unicode 15 tables, plus the
+ * unassigned rest of the tag block. */
+static inline bool fuzz_is_format_char(uint32_t cp)
+{
+    return cp == 0xad || (cp >= 0x600 && cp <= 0x605) || cp == 0x61c || cp == 0x6dd ||
+           cp == 0x70f || cp == 0x890 || cp == 0x891 || cp == 0x8e2 || cp == 0x180e ||
+           (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206f) || cp == 0xfeff ||
+           (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0x110bd || cp == 0x110cd ||
+           (cp >= 0x13430 && cp <= 0x1343f) || (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+           (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
 /* What reaches a terminal: strict UTF-8, no C0 (except '\n' when allowed), no DEL, no C1
- * controls, no bidi controls, no Unicode line or paragraph separators. */
+ * controls, no format characters (Cf: bidi controls, zero-width, tags...), no Unicode line
+ * or paragraph separators. */
 static inline void fuzz_check_terminal_safe(const char *s, bool allow_newline)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -72,7 +86,7 @@ static inline void fuzz_check_terminal_safe(const char *s, bool allow_newline)
         FUZZ_ASSERT(cp <= 0x10ffff);             /* Unicode's range */
         FUZZ_ASSERT(cp < 0xd800 || cp > 0xdfff); /* no surrogates */
         FUZZ_ASSERT(cp > 0x9f);                  /* no C1 controls */
-        FUZZ_ASSERT(!(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069));
+        FUZZ_ASSERT(!fuzz_is_format_char(cp));
         FUZZ_ASSERT(cp != 0x2028 && cp != 0x2029);
         p += n + 1;
     }

@@ -228,6 +228,63 @@ static void test_bidi_overrides_dropped(void **state)
     expect_clean("\xe2\x80\xa9\xe2\x80\xaf", 200, " \xe2\x80\xaf");
 }
 
+/* One code point as UTF-8 into out (room for 5). */
+static void utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+
+    if (cp < 0x80) {
+        *o++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (unsigned char)(0xc0 | (cp >> 6));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        *o++ = (unsigned char)(0xe0 | (cp >> 12));
+        *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    } else {
+        *o++ = (unsigned char)(0xf0 | (cp >> 18));
+        *o++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+        *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    }
+    *o = '\0';
+}
+
+static void test_invisible_format_characters_dropped(void **state)
+{
+    /* Unicode category Cf, listed from the standard (not from the code under test). */
+    static const uint32_t format[] = {
+        0x00ad,  0x0600,  0x0605,  0x061c,  0x06dd,  0x070f,  0x0890,  0x0891,  0x08e2,  0x180e,
+        0x200b,  0x200c,  0x200d,  0x200e,  0x200f,  0x202a,  0x202e,  0x2060,  0x2061,  0x2064,
+        0x2066,  0x2069,  0x206a,  0x206f,  0xfeff,  0xfff9,  0xfffb,  0x110bd, 0x110cd, 0x13430,
+        0x13438, 0x1bca0, 0x1bca3, 0x1d173, 0x1d17a, 0xe0001, 0xe0020, 0xe0041, 0xe007f,
+    };
+    /* Their visible neighbours stay. */
+    static const uint32_t visible[] = {0x00ac, 0x00ae, 0x061b, 0x061d, 0x200a, 0x2010,
+                                       0x205f, 0x2065, 0x2070, 0xfefe, 0xff01, 0xfffc};
+    char in[64], want[64], ch[8];
+
+    for (size_t k = 0; k < sizeof(format) / sizeof(format[0]); k++) {
+        utf8_encode(format[k], ch);
+        snprintf(in, sizeof(in), "ali%sce%s", ch, ch);
+        expect_clean(in, 200, "alice");
+    }
+    for (size_t k = 0; k < sizeof(visible) / sizeof(visible[0]); k++) {
+        utf8_encode(visible[k], ch);
+        snprintf(in, sizeof(in), "a%sb", ch);
+        snprintf(want, sizeof(want), "a%sb", ch);
+        expect_clean(in, 200, want);
+    }
+    /* A path spelled with tag characters after a visible one: only the visible part. */
+    expect_clean("/home/x\xf3\xa0\x81\xa5\xf3\xa0\x81\xb6\xf3\xa0\x81\xa9\xf3\xa0\x81\xac", 200,
+                 "/home/x");
+    /* Nothing visible: nothing left, and no room taken from the bound. */
+    expect_clean("\xe2\x80\x8b\xe2\x80\x8b\xe2\x80\x8b"
+                 "ab",
+                 2, "ab");
+}
+
 static void test_bound_exact_fit_and_cut(void **state)
 {
     expect_clean("abc", 3, "abc");
@@ -623,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_surrogates_and_beyond_unicode),
         cmocka_unit_test(test_truncated_multibyte_at_end),
         cmocka_unit_test(test_bidi_overrides_dropped),
+        cmocka_unit_test(test_invisible_format_characters_dropped),
         cmocka_unit_test(test_bound_exact_fit_and_cut),
         cmocka_unit_test(test_cut_on_character_boundary),
         cmocka_unit_test(test_5000_bytes_cut_to_bound),
