@@ -42,6 +42,12 @@
 /* An expireTime further ahead than this is not believed (token_ttl applies instead). */
 #define TOKEN_EXPIRE_MAX_AHEAD (400L * 86400)
 #define STAMP_MAX 128
+/* Shares of the time left (in percent) that the token may take, so that the quota request
+ * still has time: waiting for the lock when no usable token is cached, and renewing when a
+ * still-valid one could be used instead. A lock holder that is stopped or slow (a user can
+ * stop their own setuid su) then costs other logins this share, not the whole timeout. */
+#define TOKEN_LOCK_WAIT_SHARE 50
+#define TOKEN_RENEW_SHARE 50
 
 void token_free(char *token)
 {
@@ -363,6 +369,16 @@ static bool take(struct cached_token *ct, char **token)
     return true;
 }
 
+/* The point in time (CLOCK_MONOTONIC ms) share percent of the way to deadline_ms. */
+static int64_t share_of(int64_t deadline_ms, int share)
+{
+    int64_t now = monotonic_ms();
+
+    if (deadline_ms <= now)
+        return deadline_ms;
+    return now + (deadline_ms - now) * share / 100;
+}
+
 static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_ms,
                                const struct scnet_log *log, const char *rejected, char **token,
                                char *err, size_t errlen)
@@ -392,18 +408,26 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
             ok = take(&ct, token);
             goto out;
         }
-        lockfd = cache_lock(dirfd, key, cfg->owner, deadline_ms, why, sizeof(why));
-        if (lockfd < 0) {
-            if (is_fallback(&ct, rejected, now)) {
+        if (is_fallback(&ct, rejected, now)) {
+            /* One try: whoever holds the lock is renewing it (or is stopped); the cached
+             * token is good for this login either way. */
+            lockfd = cache_lock(dirfd, key, cfg->owner, monotonic_ms(), why, sizeof(why));
+            if (lockfd < 0) {
                 format_left(ct.expires - now, left, sizeof(left));
-                scnet_log(log, LOG_WARNING,
-                          "token: renewal skipped (%s); using the cached token, %s left", why,
-                          left);
+                scnet_debug(log,
+                            "token: renewal left to the lock holder (%s); using the cached "
+                            "token, %s left",
+                            why, left);
                 ok = take(&ct, token);
                 goto out;
             }
-            snprintf(err, errlen, "token: %s", why);
-            goto out;
+        } else {
+            lockfd = cache_lock(dirfd, key, cfg->owner,
+                                share_of(deadline_ms, TOKEN_LOCK_WAIT_SHARE), why, sizeof(why));
+            if (lockfd < 0) {
+                snprintf(err, errlen, "token: %s", why);
+                goto out;
+            }
         }
         /* Another login may have fetched one while this one waited for the lock. */
         cached_token_free(&ct);
@@ -439,7 +463,11 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
         format_left(ct.expires - now, left, sizeof(left));
         scnet_debug(log, "token: fetching (%s), %s left", auth_name(cfg->auth), left);
     }
-    if (!fetch(cfg, deadline_ms, log, &fresh, region, sizeof(region), why, sizeof(why))) {
+    /* With a token to fall back on, renewal must leave time for the quota request. */
+    if (!fetch(cfg,
+               is_fallback(&ct, rejected, now) ? share_of(deadline_ms, TOKEN_RENEW_SHARE)
+                                               : deadline_ms,
+               log, &fresh, region, sizeof(region), why, sizeof(why))) {
         if (is_fallback(&ct, rejected, now)) {
             format_left(ct.expires - now, left, sizeof(left));
             scnet_log(log, LOG_WARNING,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -413,6 +414,96 @@ static void test_cluster_choice(void **state)
                                 "ac (0), hefei (11250), kunshan (11251))"));
 }
 
+/* Path of the token's file in the cache directory with this suffix (".cache", ".lock"). */
+static void token_file_path(const char *suffix, char *out, size_t outlen)
+{
+    DIR *d = opendir(token_cache);
+    struct dirent *e;
+    int found = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (strstr(e->d_name, "token%3A") && len > strlen(suffix) &&
+            strcmp(e->d_name + len - strlen(suffix), suffix) == 0) {
+            snprintf(out, outlen, "%s/%s", token_cache, e->d_name);
+            found++;
+        }
+    }
+    closedir(d);
+    assert_int_equal(found, 1);
+}
+
+/* A user can kill -STOP their own setuid su while it holds the token lock. Other logins
+ * must not wait for it while a valid token is cached, and without one only for a share of
+ * timeout, after which fail decides. The lock is held here with flock, as su would. */
+static void test_stopped_lock_holder(void **state)
+{
+    struct pam_run run;
+    char log[8192], path[1000];
+    long tokens = token_count("aksk");
+    double start, ms;
+    int held;
+
+    aksk_creds();
+    token_conf("aksk", "fail = closed");
+    login("near", &run, NULL, 0);
+    assert_near_banner(&run);
+    token_file_path(".lock", path, sizeof(path));
+    held = open(path, O_RDWR | O_CLOEXEC);
+    assert_true(held >= 0);
+    assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+
+    /* Inside the renew window (every use would renew): the cached token, at once. */
+    token_conf("aksk", "fail = closed\ntoken_renew_before = 3700");
+    start = now_ms();
+    login("near", &run, log, sizeof(log));
+    ms = now_ms() - start;
+    assert_near_banner(&run);
+    if (ms > 1500)
+        fail_msg("login took %.0f ms with the token lock held and a valid token", ms);
+    assert_int_equal(token_count("aksk"), tokens + 1);
+
+    /* No usable token: half of timeout = 3 s for the lock, then fail = closed refuses. */
+    token_file_path(".cache", path, sizeof(path));
+    assert_int_equal(unlink(path), 0);
+    /* (No stale quota answer standing in either: fail itself decides.) */
+    token_conf("aksk", "fail = closed\nstale_ttl = 0");
+    start = now_ms();
+    login("near", &run, log, sizeof(log));
+    ms = now_ms() - start;
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+    assert_non_null(strstr(log, "token: timed out waiting for the lock"));
+    if (ms < 1000 || ms > 2600)
+        fail_msg("gave up on the lock after %.0f ms of 3000 (expected about half)", ms);
+    assert_int_equal(token_count("aksk"), tokens + 1);
+    close(held);
+}
+
+/* The token service answers too slowly: renewal gets half of timeout, then the token still
+ * valid is used and the quota request has the rest. */
+static void test_renewal_timeout_keeps_valid_token(void **state)
+{
+    struct pam_run run;
+    char log[8192];
+    long tokens = token_count("aksk"), quota_near;
+
+    aksk_creds();
+    /* stale_ttl = 0: no old quota answer can stand in for the one this login must get. */
+    token_conf("aksk", "fail = closed\nstale_ttl = 0\ntoken_renew_before = 3700");
+    login("near", &run, NULL, 0);
+    assert_near_banner(&run);
+    sim_http(&sim, "POST", "/_sim/token-service", "{\"delay\":10}");
+    quota_near = sim_quota_count(&sim, "near");
+    login("near", &run, log, sizeof(log));
+    assert_near_banner(&run);
+    assert_non_null(strstr(log, "token: renewal failed (token service: timeout after "));
+    assert_int_equal(sim_quota_count(&sim, "near"), quota_near + 1);
+    assert_int_equal(token_count("aksk"), tokens + 2);
+    sim_http(&sim, "POST", "/_sim/token-service", "{\"delay\":0}");
+}
+
 /* N parallel logins, one process each (like sshd), through session_child and the real
  * libpam, with a cold token cache: one token request. */
 static void test_burst_makes_one_token_request(void **state)
@@ -481,6 +572,8 @@ int main(void)
         T(test_password_mode),
         T(test_cluster_choice),
         T(test_burst_makes_one_token_request),
+        T(test_stopped_lock_holder),
+        T(test_renewal_timeout_keeps_valid_token),
     };
 #undef T
     return cmocka_run_group_tests_name("pam_token", tests, setup, NULL);

@@ -199,6 +199,7 @@ class SimState:
         self.last_quota_path = None
         self.overrides = {}
         self.token_service_down = False
+        self.token_service_delay = 0.0
         self.token_life = self.default_token_life
 
     def reset(self):
@@ -230,7 +231,7 @@ class SimState:
                 self.token_state_requests += 1
             else:
                 self.token_by_kind[kind] += 1
-            return self.token_service_down
+            return self.token_service_down, self.token_service_delay
 
     def stats(self):
         with self.lock:
@@ -264,9 +265,13 @@ class SimState:
                 ov.pop("threshold", None)
                 ov["scenario"] = str(spec["scenario"])
 
-    def set_token_service(self, down):
+    def set_token_service(self, spec):
+        delay = float(spec.get("delay", 0))
+        if not 0 <= delay <= 60:
+            raise ValueError("'delay' must be 0 to 60 seconds")
         with self.lock:
-            self.token_service_down = bool(down)
+            self.token_service_down = bool(spec.get("down", False))
+            self.token_service_delay = delay
 
     def set_token_life(self, seconds):
         with self.lock:
@@ -640,9 +645,21 @@ class Handler(BaseHTTPRequestHandler):
     def _token_down(self):
         self._send(503, b"<html><body><h1>503 Service Unavailable</h1></body></html>", HTML_CT)
 
+    def _token_unavailable(self, kind):
+        """Counts the request; True when it has been answered already (service down) or
+        the client left while the service was slow."""
+        down, delay = self.sim.count_token(kind)
+        if delay > 0 and not self._wait(delay):
+            self.close_connection = True
+            return True
+        if down:
+            self._token_down()
+            return True
+        return False
+
     def _token_aksk(self):
-        if self.sim.count_token("aksk"):
-            return self._token_down()
+        if self._token_unavailable("aksk"):
+            return
         h = self.headers
         user, ak = header_text(h.get("user")), header_text(h.get("accessKey"))
         ts, sig = header_text(h.get("timestamp")), header_text(h.get("signature"))
@@ -665,8 +682,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"code": "0", "msg": "success", "data": self.sim.issue_tokens(user)})
 
     def _token_password(self):
-        if self.sim.count_token("password"):
-            return self._token_down()
+        if self._token_unavailable("password"):
+            return
         h = self.headers
         user, pw, org = (header_text(h.get("user")), header_text(h.get("password")),
                          header_text(h.get("orgId")))
@@ -676,16 +693,16 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"code": "0", "msg": "success", "data": self.sim.issue_tokens(user)})
 
     def _token_next(self):
-        if self.sim.count_token("next"):
-            return self._token_down()
+        if self._token_unavailable("next"):
+            return
         tok = self.sim.renew_token(header_text(self.headers.get("token")))
         if tok is None:
             return self._token_fail("10008", "权限不足")
         self._send_json(200, {"code": "0", "msg": "success", "data": tok})
 
     def _token_state(self):
-        if self.sim.count_token("state"):
-            return self._token_down()
+        if self._token_unavailable("state"):
+            return
         ok = self.sim.token_valid(header_text(self.headers.get("token")), False)
         self._send_json(200, {"code": "0", "msg": "success", "data": ok})
 
@@ -712,7 +729,7 @@ class Handler(BaseHTTPRequestHandler):
                 if path == "/_sim/set":
                     sim.set_override(spec)
                 elif path == "/_sim/token-service":
-                    sim.set_token_service(spec.get("down", False))
+                    sim.set_token_service(spec)
                 else:
                     sim.set_token_life(spec["seconds"])
             except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:

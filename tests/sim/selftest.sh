@@ -220,6 +220,10 @@ aksk ak6 alice AKALICE SKalice "$NOW"
 curl -s -o "$TMP/q0" -H "token: $(tok ak6 1)" "$A$QP/low"; check "token-life 0" py "$TMP/q0" "d['code'] == '10008'"
 curl -s -o /dev/null -X POST -d '{"down":true}' "$A/_sim/token-service"
 check "token service down" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'user: bob' -H 'password: pw:bob' -H 'orgId: org42' "$A/ac/openapi/v2/tokens")" = 503
+curl -s -o /dev/null -X POST -d '{"delay":1}' "$A/_sim/token-service"
+SLOW_T=$(curl -s -o /dev/null -w '%{time_total}' -X POST -H 'user: bob' -H 'password: pw:bob' -H 'orgId: org42' "$A/ac/openapi/v2/tokens")
+check "token service delay" python3 -c "import sys; sys.exit(not float('$SLOW_T') >= 1.0)"
+curl -s -o /dev/null -X POST -d '{"delay":0}' "$A/_sim/token-service"
 
 # ---------------------------------------------------------------- overrides, stats
 curl -s -o /dev/null -X POST -d '{"user":"alice","usage":10,"threshold":700}' "$A/_sim/set"
@@ -229,7 +233,7 @@ q ov2 carol;  check "set scenario" py "$TMP/ov2" "$E['username'] == 'carol' and 
 curl -s -o /dev/null -X POST -d '{"user":"x","down":true}' "$A/_sim/set"
 q ov3 x;      check "set down" test "$(status ov3)" = 503
 curl -s -o "$TMP/stats1" "$A/_sim/stats"
-check "stats" py "$TMP/stats1" "d['quota_by_user'].get('alice') == 1 and d['token_by_kind']['aksk'] == 6 and d['token_by_kind']['password'] == 3 and d['token_by_kind']['next'] == 2 and d['token_requests'] == 11 and d['last_headers']['token'] == 'sim-static-token' and d['last_quota_path'] == '$QP/x'"
+check "stats" py "$TMP/stats1" "d['quota_by_user'].get('alice') == 1 and d['token_by_kind']['aksk'] == 6 and d['token_by_kind']['password'] == 4 and d['token_by_kind']['next'] == 2 and d['token_requests'] == 12 and d['last_headers']['token'] == 'sim-static-token' and d['last_quota_path'] == '$QP/x'"
 curl -s -o "$TMP/rs" -X POST "$A/_sim/reset"
 curl -s -o "$TMP/stats2" "https://localhost:$SP/_sim/stats" --cacert "$CERTS/ca.pem"
 check "reset" py "$TMP/stats2" "d['quota_requests'] == 0 and d['quota_by_user'] == {} and d['token_requests'] == 0 and d['token_by_kind'] == {'aksk':0,'password':0,'next':0} and d['last_headers'] == {} and d['last_quota_path'] is None"

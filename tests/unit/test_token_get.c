@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -781,6 +782,115 @@ static void test_no_time_left(void **state)
     assert_int_equal(server_requests(&f->srv), 0);
 }
 
+/* ---- a lock holder that never finishes, a renewal that times out ---- */
+
+/* Take the token's lock as another process would (flock on its own open file description,
+ * which conflicts with the module's even in this process); returns the descriptor. */
+static int hold_token_lock(struct fixture *f)
+{
+    char path[PATH_MAX + 300];
+    size_t len;
+    int fd;
+
+    entry_path(f, path, sizeof(path));
+    len = strlen(path);
+    memcpy(path + len - strlen(".cache"), ".lock", sizeof(".lock"));
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    return fd;
+}
+
+/* token_get with budget_ms to spare; *elapsed_ms says how long it took. */
+static bool get_within(struct fixture *f, long budget_ms, long *elapsed_ms)
+{
+    int64_t start = monotonic_ms();
+    bool ok;
+
+    token_free(f->token);
+    f->token = NULL;
+    strcpy(f->err, "untouched");
+    f->log[0] = '\0';
+    ok = token_get(&f->cfg, start + budget_ms, &f->sink, NULL, &f->token, f->err, sizeof(f->err));
+    *elapsed_ms = (long)(monotonic_ms() - start);
+    return ok;
+}
+
+/* A stopped lock holder (a user can kill -STOP their own su while it renews) costs nothing
+ * while the cached token is still valid: one try of the lock, then the cached token. */
+static void test_busy_lock_with_valid_token_does_not_wait(void **state)
+{
+    struct fixture *f = *state;
+    char jwt[512];
+    long ms;
+    int held;
+
+    make_jwt(3600, "held", jwt, sizeof(jwt));
+    reply_with(&f->srv, jwt);
+    assert_true(get(f, NULL));
+    entry_set_expiry(f, 300, -1); /* inside token_renew_before: would be renewed */
+    held = hold_token_lock(f);
+    for (int i = 0; i < 3; i++) {
+        assert_true(get_within(f, 6000, &ms));
+        assert_string_equal(f->token, jwt);
+        if (ms > 2000)
+            fail_msg("waited %ld ms of 6000 for a lock it did not need", ms);
+    }
+    assert_int_equal(server_requests(&f->srv), 1);
+    assert_non_null(strstr(f->log, "token: renewal left to the lock holder"));
+    close(held);
+    /* Lock free again: the next login renews. */
+    assert_true(get(f, NULL));
+    assert_int_equal(server_requests(&f->srv), 2);
+}
+
+/* Without a usable token the login waits, but only for a share of the budget. */
+static void test_busy_lock_without_token_waits_a_share(void **state)
+{
+    struct fixture *f = *state;
+    char jwt[512];
+    long ms;
+    int held;
+
+    make_jwt(3600, "gone", jwt, sizeof(jwt));
+    reply_with(&f->srv, jwt);
+    assert_true(get(f, NULL));
+    entry_set_expiry(f, -10, -1);
+    held = hold_token_lock(f);
+    assert_false(get_within(f, 4000, &ms));
+    assert_null(f->token);
+    assert_string_equal(f->err, "token: timed out waiting for the lock");
+    /* It did wait (the holder may have been about to finish), and left time over. */
+    if (ms < 1000 || ms > 3200)
+        fail_msg("gave up after %ld ms of 4000 (expected about half)", ms);
+    assert_int_equal(server_requests(&f->srv), 1);
+    close(held);
+}
+
+/* A slow token service: renewal gets a share of the budget, then the still-valid token is
+ * used with time left for the quota request. */
+static void test_renewal_timeout_keeps_valid_token(void **state)
+{
+    struct fixture *f = *state;
+    char jwt[512];
+    long ms;
+
+    make_jwt(3600, "slow", jwt, sizeof(jwt));
+    reply_with(&f->srv, jwt);
+    assert_true(get(f, NULL));
+    entry_set_expiry(f, 300, -1);
+    pthread_mutex_lock(&f->srv.lock);
+    f->srv.delay_ms = 3000;
+    pthread_mutex_unlock(&f->srv.lock);
+    assert_true(get_within(f, 4000, &ms));
+    assert_string_equal(f->token, jwt);
+    assert_non_null(strstr(f->log, "4 token: renewal failed (token service: timeout after "));
+    if (ms > 2800)
+        fail_msg("renewal took %ld ms of 4000: no time left for the quota request", ms);
+    assert_int_equal(server_requests(&f->srv), 2);
+    assert_no_secrets(f);
+}
+
 /* ---- single flight ---- */
 
 struct racer {
@@ -853,6 +963,9 @@ int main(void)
         T(test_unusable_cache_dir_still_works),
         T(test_no_time_left),
         T(test_burst_makes_one_request),
+        T(test_busy_lock_with_valid_token_does_not_wait),
+        T(test_busy_lock_without_token_waits_a_share),
+        T(test_renewal_timeout_keeps_valid_token),
     };
 #undef T
     return cmocka_run_group_tests_name("token_get", tests, NULL, NULL);
