@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "log.h"
 #include "safe_file.h"
 
 #define CACHE_MAGIC "scnet-cache 1 "
@@ -130,7 +131,7 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
     if (mkdir(path, 0700) == 0) {
         created = true;
     } else if (errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot create: %s%s", path, strerror(errno), denied_hint(errno));
         goto out;
     }
     fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -143,7 +144,7 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
         else if (e == ENOTDIR)
             snprintf(err, errlen, "%s: not a directory", path);
         else
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+            snprintf(err, errlen, "%s: cannot open: %s%s", path, strerror(e), denied_hint(e));
         goto out;
     }
     /* A umask such as 0277 would leave our own fresh directory unusable; fix only ours, and
@@ -275,7 +276,8 @@ bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *ent
         if (errno == ELOOP)
             snprintf(err, errlen, "%s: is a symlink", what);
         else
-            snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
+            snprintf(err, errlen, "%s: cannot open: %s%s", what, strerror(errno),
+                     denied_hint(errno));
         goto out;
     }
     if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen))
@@ -397,7 +399,8 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                     0600);
         if (fd < 0 && (errno != EEXIST || attempt == 3)) {
-            snprintf(err, errlen, "%s: cannot create %s: %s", what, tmp, strerror(errno));
+            snprintf(err, errlen, "%s: cannot create %s: %s%s", what, tmp, strerror(errno),
+                     denied_hint(errno));
             goto out;
         }
     }
@@ -460,7 +463,8 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
         if (errno == ELOOP)
             snprintf(err, errlen, "%s: is a symlink", what);
         else
-            snprintf(err, errlen, "%s: cannot open: %s", what, strerror(errno));
+            snprintf(err, errlen, "%s: cannot open: %s%s", what, strerror(errno),
+                     denied_hint(errno));
         goto out;
     }
     if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen))

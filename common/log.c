@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -28,4 +29,11 @@ void error_set(char *err, size_t errlen, const char *fmt, ...)
     for (unsigned char *p = (unsigned char *)err; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f)
             *p = '?';
+}
+
+const char *denied_hint(int err)
+{
+    return err == EACCES || err == EPERM
+               ? " (permission denied: SELinux? see pam_scnet_quota(8), SELINUX)"
+               : "";
 }

@@ -22,6 +22,11 @@ void scnet_log(const struct scnet_log *log, int priority, const char *fmt, ...)
 void error_set(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* What to append to a reason when a call failed with err: for EACCES and EPERM, which root
+ * gets mostly from a security policy (an SELinux denial), a pointer to the man page section
+ * that says what the policy module allows; "" for any other err. */
+const char *denied_hint(int err);
+
 #define scnet_debug(log, ...) scnet_log((log), LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +25,7 @@
 #include "unit_support.h"
 
 #define OTHER_UID 12345
+#define NOBODY_ID 65534
 #define NAME_MAX_LEN 100
 /* A string literal as data and length, NULs included. */
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -236,6 +238,7 @@ static void test_dir_missing_parent_rejected(void **state)
     path_join(path, sizeof(path), parent, "cache");
     assert_int_equal(cache_dir_open(path, geteuid(), f->err, sizeof(f->err)), -1);
     assert_non_null(strstr(f->err, "cannot create"));
+    assert_null(strstr(f->err, "SELinux"));     /* the hint is for EACCES/EPERM only */
     assert_int_equal(access(parent, F_OK), -1); /* parents are the administrator's */
 }
 
@@ -263,6 +266,84 @@ static void test_dir_wrong_owner_rejected(void **state)
     assert_int_equal(chown(f->dir, OTHER_UID, OTHER_UID), 0);
     assert_int_equal(cache_dir_open(f->dir, 0, f->err, sizeof(f->err)), -1);
     assert_non_null(strstr(f->err, "owned by uid 12345, must be owned by uid 0"));
+}
+
+/* cache_dir_open(path) as a user without the right to it: in a child that drops to nobody
+ * when the test runs as root (root passes every mode check). Returns the reason. */
+static void open_dir_unprivileged(const char *path, char *err, size_t errlen)
+{
+    int pipefd[2];
+    pid_t pid;
+    ssize_t n;
+    int status;
+
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char reason[512] = "";
+
+        if (geteuid() == 0 &&
+            (setgroups(0, NULL) != 0 || setgid(NOBODY_ID) != 0 || setuid(NOBODY_ID) != 0))
+            _exit(2);
+        if (cache_dir_open(path, geteuid(), reason, sizeof(reason)) >= 0)
+            _exit(3);
+        if (write(pipefd[1], reason, strlen(reason)) < 0)
+            _exit(4);
+        _exit(0);
+    }
+    close(pipefd[1]);
+    n = read(pipefd[0], err, errlen - 1);
+    close(pipefd[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(n > 0);
+    err[n] = '\0';
+}
+
+#define SELINUX_HINT "(permission denied: SELinux? see pam_scnet_quota(8), SELINUX)"
+
+/* A folder that nobody may traverse, for the unprivileged child: the test folder may sit
+ * under one that nobody cannot enter (SCNET_TEST_TMP), which would deny every case alike. */
+static void make_traversable(char *dir, size_t dirlen)
+{
+    int n = snprintf(dir, dirlen, "/tmp/scnet-denied-XXXXXX");
+
+    assert_true(n > 0 && (size_t)n < dirlen);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0711), 0);
+}
+
+/* EACCES is what an SELinux denial looks like to the module; a mode gives the same errno. */
+static void test_dir_create_denied_points_at_selinux(void **state)
+{
+    struct fixture *f = *state;
+    char top[PATH_MAX], parent[PATH_MAX], path[PATH_MAX];
+
+    make_traversable(top, sizeof(top));
+    path_join(parent, sizeof(parent), top, "readonly");
+    assert_int_equal(mkdir(parent, 0555), 0);
+    path_join(path, sizeof(path), parent, "cache");
+    open_dir_unprivileged(path, f->err, sizeof(f->err));
+    assert_int_equal(unit_remove_tree(top), 0);
+    assert_string_equal(strstr(f->err, "cannot create: "),
+                        "cannot create: Permission denied " SELINUX_HINT);
+}
+
+static void test_dir_open_denied_points_at_selinux(void **state)
+{
+    struct fixture *f = *state;
+    char top[PATH_MAX], path[PATH_MAX];
+
+    make_traversable(top, sizeof(top));
+    path_join(path, sizeof(path), top, "cache");
+    assert_int_equal(mkdir(path, 0), 0);
+    open_dir_unprivileged(path, f->err, sizeof(f->err));
+    assert_int_equal(chmod(path, 0700), 0); /* so that the tree can be walked and removed */
+    assert_int_equal(unit_remove_tree(top), 0);
+    assert_string_equal(strstr(f->err, "cannot open: "),
+                        "cannot open: Permission denied " SELINUX_HINT);
 }
 
 /* ---- file names ---- */
@@ -946,6 +1027,8 @@ int main(void)
         T(test_dir_missing_parent_rejected, setup_base),
         T(test_dir_regular_file_rejected, setup_base),
         T(test_dir_wrong_owner_rejected, setup_base),
+        T(test_dir_create_denied_points_at_selinux, setup_base),
+        T(test_dir_open_denied_points_at_selinux, setup_base),
         cmocka_unit_test(test_name_encodes_everything_but_plain_bytes),
         cmocka_unit_test(test_name_long_and_empty_keys_are_hashed_and_bounded),
         cmocka_unit_test(test_name_short_buffer_gives_nothing),
