@@ -6,7 +6,7 @@
 #      (m4 + checkmodule + semodule_package); any output on stderr is a failure
 #   3. the same module by hand: checkmodule -M -m on the m4-expanded .te, semodule_package
 #      with the m4-expanded .fc; both packages must be identical, and the file contexts
-#      must be in it (semodule_unpackage)
+#      must be in it (semodule_unpackage) and win over the system ones (matchpathcon)
 #   4. a tiny test module calls every interface of the .if
 #   5. link and expand both modules with Debian's reference policy (selinux-policy-default:
 #      base + ssh, su, unconfined and the role modules), which proves every required type
@@ -14,7 +14,7 @@
 #      may connect to, the transitions, the booleans, and that the login domains get no
 #      network right from this module (same rules with and without it)
 # What this cannot prove: that an enforcing RHEL/Kylin node runs the module without AVC
-# denials (see pam_scnet_quota(8), SELINUX). About 10 s here.
+# denials (see pam_scnet_quota(8), SELINUX). About 12 s of CPU (10 s wall on an idle machine).
 #
 #   usage: scripts/ci-selinux.sh          (packages: scripts/install-deps.sh)
 set -euo pipefail
@@ -28,7 +28,8 @@ fail() {
     echo "ci-selinux: FAILED: $*" >&2
     exit 1
 }
-for tool in checkmodule semodule_package semodule_unpackage semodule_link semodule_expand m4 sesearch seinfo; do
+for tool in checkmodule semodule_package semodule_unpackage semodule_link semodule_expand m4 sesearch seinfo \
+    matchpathcon; do
     command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh)"
 done
 [ -f "$devel_makefile" ] || fail "$devel_makefile missing (selinux-policy-dev)"
@@ -82,6 +83,27 @@ for want in \
     grep -Eq "$want" "$work/unpacked.fc" || { cat "$work/unpacked.fc" >&2; fail "file contexts in the package: no line matching $want"; }
 done
 echo "checkmodule -M -m + semodule_package: ok (same package, file contexts inside)"
+# What restorecon would give each path: Debian's file contexts plus the module's (the most
+# specific entry wins, so a broader system entry such as /usr/libexec(/.*)? must lose).
+system_fc=/etc/selinux/default/contexts/files/file_contexts
+[ -f "$system_fc" ] || fail "$system_fc missing (selinux-policy-default)"
+cat "$system_fc" "$work/unpacked.fc" >"$work/all.fc"
+while read -r path type; do
+    got=$(matchpathcon -f "$work/all.fc" "$path" | awk '{print $2}')
+    [ "$got" = "system_u:object_r:$type:s0" ] || fail "restorecon would label $path $got, not $type"
+done <<'EOF'
+/usr/libexec/pam_scnet_quota/scnet-quota-fetch pam_scnet_quota_fetch_exec_t
+/usr/local/libexec/pam_scnet_quota/scnet-quota-fetch pam_scnet_quota_fetch_exec_t
+/usr/libexec/pam_scnet_quota bin_t
+/var/cache/pam_scnet_quota pam_scnet_quota_cache_t
+/var/cache/pam_scnet_quota/alice.cache pam_scnet_quota_cache_t
+/var/cache/pam_scnet_quota/token.lock pam_scnet_quota_cache_t
+/var/cache var_t
+/etc/security/pam_scnet_quota.token pam_scnet_quota_secret_t
+/etc/security/pam_scnet_quota.credentials pam_scnet_quota_secret_t
+/etc/security/pam_scnet_quota.conf etc_t
+EOF
+echo "file contexts: each path gets its type"
 
 # ---- 4. every interface of the .if, called from a test module
 mkdir "$work/iftest"

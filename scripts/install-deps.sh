@@ -19,7 +19,8 @@ test_packages=(
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd
     # scripts/ci-selinux.sh: refpolicy headers + devel Makefile, the compilers, setools, and
     # Debian's reference policy to link against (installing it does not enable SELinux)
-    selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils setools m4 bzip2
+    selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
+    setools m4 bzip2
 )
 build_only=false
 list=false
