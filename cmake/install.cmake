@@ -100,3 +100,23 @@ install(FILES "${PROJECT_SOURCE_DIR}/etc/pam_scnet_quota.conf.example"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
+# ---- Debian/Ubuntu: the pam-auth-update profile ----------------------------------------
+# /usr/share/pam-configs/scnet-quota (packaging/debian/pam-configs/): `pam-auth-update
+# --enable scnet-quota` adds `session optional pam_scnet_quota.so` to common-session. Not
+# enabled by anything (Default: no). Installed where pam-auth-update looks (absolute, like
+# the PAM directory), and only where that folder exists; set SCNET_PAM_CONFIGS_DIR to
+# force a place, or to "" for none.
+if(NOT DEFINED SCNET_PAM_CONFIGS_DIR)
+  set(_scnet_pam_configs "")
+  if(EXISTS /usr/share/pam-configs)
+    set(_scnet_pam_configs /usr/share/pam-configs)
+  endif()
+  set(SCNET_PAM_CONFIGS_DIR "${_scnet_pam_configs}" CACHE PATH
+      "Where pam-auth-update's profiles go (absolute; empty: not installed)")
+endif()
+if(SCNET_PAM_CONFIGS_DIR)
+  install(FILES "${PROJECT_SOURCE_DIR}/packaging/debian/pam-configs/scnet-quota"
+          DESTINATION "${SCNET_PAM_CONFIGS_DIR}"
+          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+endif()

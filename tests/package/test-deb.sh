@@ -1,26 +1,37 @@
 #!/bin/bash
 # Package test: builds the .deb with cpack from a build folder, checks its contents,
-# installs it with dpkg -i on this machine, logs in through a real /etc/pam.d service with
-# pamtester against the SCNet API simulator (the module named bare, so found in the system
-# PAM directory), runs the installed scnet-quota from PATH, removes and purges the package
-# and checks that nothing is left. When rpmbuild is there, also builds the .rpm and checks
-# its file list, requires, config files and scripts.
+# installs it with dpkg -i on this machine, and logs in with pamtester against the SCNet API
+# simulator through two real /etc/pam.d services: one naming the module by hand
+# (`session required`, so deny is enforced), and one including common-session after
+# `pam-auth-update --enable scnet-quota` (the package's profile). Then dpkg -r (the profile
+# leaves common-session, logins still work) and dpkg -P (the cache goes, the admin's
+# /etc/security/pam_scnet_quota.conf stays). The .rpm is tests/package/test-rpm.sh's.
 #
 #   usage: tests/package/test-deb.sh BUILD_DIR     (configured and built; needs root)
 #
-# Needs root (dpkg -i, /etc/pam.d, useradd); exits 77 (a skip) otherwise. Refuses to start
-# (exit 1, nothing touched) when the package, its files, /etc/pam.d/scnet-pkg-test, the
-# users near/over or /var/cache/pam_scnet_quota already exist. Everything it creates is
-# undone by the EXIT trap: the package (purged), the PAM service, the users, the
-# simulator, the cache folder, the work folder (PKG_KEEP_TMP=1 keeps that one).
+# Needs root (dpkg -i, /etc/pam.d, useradd); exits 77 (a skip) otherwise. Rewrites
+# /etc/pam.d/common-* through pam-auth-update, so run it under the system tests' lock
+# (COMMON.md); it saves those files and /var/lib/pam/ first and puts them back byte for
+# byte at exit. Refuses to start (exit 1, nothing touched) when the package, its files,
+# /etc/pam.d/scnet-pkg-*, /etc/security/pam_scnet_quota.conf, the users near/over or
+# /var/cache/pam_scnet_quota already exist. Everything it creates is undone by the EXIT
+# trap: the package (purged), the PAM services, the config, the users, the simulator, the
+# cache folder, the work folder (PKG_KEEP_TMP=1 keeps that one).
 # One PASS:/FAIL: line per assertion; the last line is "N passed, N failed".
 set -u
 set -o pipefail
 
 DEB_NAME=libpam-scnet-quota
-RPM_NAME=pam_scnet_quota
-SERVICE=scnet-pkg-test
+SERVICE=scnet-pkg-test # names the module by hand, session required, conf=<test config>
 PAM_FILE=/etc/pam.d/$SERVICE
+COMMON_SERVICE=scnet-pkg-common # @include common-session: the pam-auth-update profile
+COMMON_PAM_FILE=/etc/pam.d/$COMMON_SERVICE
+PROFILE=scnet-quota
+PROFILE_FILE=/usr/share/pam-configs/$PROFILE
+LIVE_CONF=/etc/security/pam_scnet_quota.conf # the module's default: what the profile's line reads
+COMMON_FILES=(/etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-password
+    /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive)
+PAM_STATE_DIR=/var/lib/pam # pam-auth-update's record of enabled profiles
 CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves it unset
 TEST_USERS=(near over)
 
@@ -52,17 +63,21 @@ version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackCon
 [ -n "$pam_dir" ] || die "SCNET_PAM_MODULE_DIR not in $build/CMakeCache.txt"
 [ -x "$cpack" ] || die "cpack not found (CMAKE_CPACK_COMMAND='$cpack')"
 [ -n "$version" ] || die "no CPACK_PACKAGE_VERSION in $build/CPackConfig.cmake"
-for tool in dpkg dpkg-deb dpkg-query pamtester useradd userdel groupdel getent man python3; do
+for tool in dpkg dpkg-deb dpkg-query pamtester pam-auth-update useradd userdel groupdel getent man python3; do
     command -v "$tool" >/dev/null ||
-        die "missing $tool (Debian: apt-get install dpkg pamtester passwd man-db python3)"
+        die "missing $tool (Debian: apt-get install dpkg pamtester libpam-runtime passwd man-db python3)"
 done
 
 # Refuse to touch anything that this run did not create.
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
-    "$PAM_FILE" "$CACHE_DIR"; do
+    "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR"; do
     [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
+done
+for f in "${COMMON_FILES[@]}"; do
+    [ -f "$f" ] || die "$f missing: this test needs Debian's pam-auth-update managed common-* files"
+    grep -q pam_scnet_quota "$f" && die "$f already names pam_scnet_quota; not touching it"
 done
 for u in "${TEST_USERS[@]}"; do
     if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
@@ -81,20 +96,42 @@ done
 
 tmp=
 installed=0
-pam_file_written=0
+pam_files_written=0
+live_conf_written=0
+pam_saved=0
 created_users=()
+
+restore_pam() { # the saved common-* and /var/lib/pam/, byte for byte; 1 if that failed
+    local f ok=0
+    for f in "${COMMON_FILES[@]}"; do
+        cp -p "$tmp/pam-saved/$(basename "$f")" "$f" && cmp -s "$tmp/pam-saved/$(basename "$f")" "$f" || {
+            say "test-deb: cleanup could not restore $f" >&2
+            ok=1
+        }
+    done
+    rm -rf "$PAM_STATE_DIR" && cp -a "$tmp/pam-saved/state" "$PAM_STATE_DIR" || {
+        say "test-deb: cleanup could not restore $PAM_STATE_DIR" >&2
+        ok=1
+    }
+    return "$ok"
+}
 
 cleanup() {
     local rc=$? u
     trap - EXIT INT TERM HUP
     [ -n "$tmp" ] && [ -d "$tmp/sim" ] && "$support/sim-stop.sh" "$tmp/sim" >/dev/null 2>&1
-    [ "$pam_file_written" = 1 ] && rm -f "$PAM_FILE"
+    [ "$pam_files_written" = 1 ] && rm -f "$PAM_FILE" "$COMMON_PAM_FILE"
     if [ "$installed" = 1 ]; then
         dpkg -P "$DEB_NAME" >/dev/null 2>&1 || {
             say "test-deb: cleanup: dpkg -P $DEB_NAME failed" >&2
             rc=1
         }
     fi
+    # After the purge (its prerm runs pam-auth-update): the common-* files as they were.
+    if [ "$pam_saved" = 1 ]; then
+        restore_pam || rc=1
+    fi
+    [ "$live_conf_written" = 1 ] && rm -f "$LIVE_CONF"
     # Absent when the run started (checked above): whatever is there now is this run's.
     rm -rf "$CACHE_DIR"
     for u in "${created_users[@]}"; do
@@ -134,73 +171,13 @@ free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
 
 t_start=$EPOCHREALTIME
 tmp=$(mktemp -d /tmp/scnet-pkg.XXXXXXXX) || die "mktemp failed"
-mkdir -p "$tmp/pkg" "$tmp/out" "$tmp/deb"
+mkdir -p "$tmp/pkg" "$tmp/out" "$tmp/deb" "$tmp/pam-saved"
 say "# build folder: $build (version $version)"
 say "# PAM module directory: $pam_dir"
 say "# work folder: $tmp"
 
 # ---------------------------------------------------------------------------------------
-# 1. The .rpm (when rpmbuild is there): built and inspected, never installed.
-
-if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
-    say "== .rpm"
-    t0=$EPOCHREALTIME
-    "$cpack" --config "$build/CPackConfig.cmake" -G RPM -B "$tmp/pkg" >"$tmp/cpack-rpm.log" 2>&1
-    rc=$?
-    shopt -s nullglob
-    rpms=("$tmp/pkg"/*.rpm)
-    shopt -u nullglob
-    check "cpack -G RPM exits 0 (got $rc) in $(elapsed "$t0") s" [ "$rc" = 0 ] ||
-        show_file "cpack -G RPM" "$tmp/cpack-rpm.log"
-    check "exactly one .rpm made (got ${#rpms[@]})" [ "${#rpms[@]}" = 1 ]
-    if [ "${#rpms[@]}" = 1 ]; then
-        rpm_file=${rpms[0]}
-        say "# $(basename "$rpm_file"): $(stat -c %s "$rpm_file") bytes"
-        check "rpm name is $RPM_NAME" [ "$(rpm -qp --qf '%{NAME}' "$rpm_file" 2>/dev/null)" = "$RPM_NAME" ]
-        check "rpm version is $version" [ "$(rpm -qp --qf '%{VERSION}' "$rpm_file" 2>/dev/null)" = "$version" ]
-        check "rpm license is MIT" [ "$(rpm -qp --qf '%{LICENSE}' "$rpm_file" 2>/dev/null)" = MIT ]
-        # Files: exactly these, plus rpm's /usr/lib/.build-id links; no system directory
-        # (the PAM directory, /etc/security, the man sections) claimed as the package's.
-        rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm_file" \
-            2>/dev/null | grep -v ' /usr/lib/\.build-id' >"$tmp/rpm-files"
-        {
-            say "-rw-r--r-- root:root $pam_dir/pam_scnet_quota.so"
-            say "-rwxr-xr-x root:root /usr/bin/scnet-quota"
-            say "-rw-r--r-- root:root /etc/security/pam_scnet_quota.conf.example"
-            say "drwxr-xr-x root:root /usr/share/doc/$RPM_NAME"
-            say "-rw-r--r-- root:root /usr/share/doc/$RPM_NAME/LICENSE"
-            for page in ${man_pages[@]+"${man_pages[@]}"}; do
-                say "-rw-r--r-- root:root /usr/share/man/man${page##*.}/$page.gz"
-            done
-        } >"$tmp/rpm-files.expected"
-        check "rpm -qpl: exactly the expected files, modes and owners" \
-            same_lines "$tmp/rpm-files.expected" "$tmp/rpm-files"
-        rpm -qpc "$rpm_file" >"$tmp/rpm-config" 2>/dev/null
-        check "rpm: the example is the only %config file" \
-            cmp -s "$tmp/rpm-config" <(say /etc/security/pam_scnet_quota.conf.example)
-        check "rpm: the example is %config(noreplace)" \
-            [ "$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm_file" 2>/dev/null |
-                sed -n 's| /etc/security/pam_scnet_quota.conf.example$||p')" = cn ]
-        rpm -qpR "$rpm_file" >"$tmp/rpm-requires" 2>/dev/null
-        say "# rpm -qpR:"
-        sed 's/^/    | /' "$tmp/rpm-requires"
-        for req in pam cjson libcurl 'libpam.so.0()(64bit)' 'libcjson.so.1()(64bit)'; do
-            check "rpm requires '$req'" grep -qxF -- "$req" "$tmp/rpm-requires"
-        done
-        check "rpm does not require libcurl.so (dlopen'ed; named as the package)" \
-            not_contains "$tmp/rpm-requires" "libcurl.so"
-        rpm -qp --scripts "$rpm_file" >"$tmp/rpm-scripts" 2>/dev/null
-        check "rpm has a %preun that warns about PAM services still using the module" \
-            contains "$tmp/rpm-scripts" "preuninstall scriptlet"
-        check "rpm has a %postun that removes $CACHE_DIR on erase" \
-            grep -qF "rm -rf $CACHE_DIR" "$tmp/rpm-scripts"
-    fi
-else
-    say "# rpmbuild not installed (apt-get install rpm): the .rpm is not checked"
-fi
-
-# ---------------------------------------------------------------------------------------
-# 2. The .deb: built, inspected.
+# 1. The .deb: built, inspected.
 
 say "== .deb: build and contents"
 t0=$EPOCHREALTIME
@@ -223,14 +200,18 @@ sed 's/^/    | /' "$tmp/control"
 check "Package: $DEB_NAME" [ "$(dpkg-deb -f "$deb" Package)" = "$DEB_NAME" ]
 check "Version: $version-1" [ "$(dpkg-deb -f "$deb" Version)" = "$version-1" ]
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in libc6 libpam0g libcjson1 libcurl4; do
+for dep in libc6 libpam0g libcjson1 libcurl4 libpam-runtime; do
     check "Depends names $dep" grep -qE "(^|, )$dep( |,|$)" <<<"$depends"
 done
 dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
 check "conffiles lists exactly the example" \
     cmp -s "$tmp/deb/DEBIAN/conffiles" <(say /etc/security/pam_scnet_quota.conf.example)
-check "maintainer scripts prerm and postrm are there, 0755" \
-    [ "$(stat -c %a "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
+check "maintainer scripts postinst, prerm and postrm are there, 0755" \
+    [ "$(stat -c %a "$tmp/deb/DEBIAN/postinst" "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
+check "prerm removes the profile: pam-auth-update --package --remove $PROFILE" \
+    grep -qE "^[[:space:]]*pam-auth-update --package --remove $PROFILE\$" "$tmp/deb/DEBIAN/prerm"
+check "postinst does not enable the profile (no --enable, no --force)" \
+    [ -z "$(grep -v '^[[:space:]]*#' "$tmp/deb/DEBIAN/postinst" | grep -E 'pam-auth-update.*(--enable|--force)')" ]
 
 # Every regular file, with mode and owner: exactly these (no test file, no build output).
 dpkg-deb -c "$deb" >"$tmp/deb-listing"
@@ -243,6 +224,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
+    say "-rw-r--r-- root/root $PROFILE_FILE"
     for page in ${man_pages[@]+"${man_pages[@]}"}; do
         say "-rw-r--r-- root/root /usr/share/man/man${page##*.}/$page.gz"
     done
@@ -252,6 +234,14 @@ check "dpkg -c: exactly the expected files, modes and owners" \
 check "dpkg -c: every directory is root/root 0755" \
     [ -z "$(awk '$1 ~ /^d/ && ($1 != "drwxr-xr-x" || $2 != "root/root")' "$tmp/deb-listing")" ]
 dpkg-deb -x "$deb" "$tmp/deb"
+# The profile: off unless enabled, in the Additional session block, interactive sessions
+# only (common-session, not common-session-noninteractive: cron and the like), optional.
+profile=$tmp/deb$PROFILE_FILE
+check "profile: Default: no" grep -qx 'Default: no' "$profile"
+check "profile: Session-Type: Additional" grep -qx 'Session-Type: Additional' "$profile"
+check "profile: Session-Interactive-Only: yes" grep -qx 'Session-Interactive-Only: yes' "$profile"
+check "profile: the Session line is 'optional pam_scnet_quota.so'" \
+    [ "$(sed -n '/^Session:/{n;p;}' "$profile" | tr -s ' \t' ' ')" = " optional pam_scnet_quota.so" ]
 check "no build or source path inside any packaged file" \
     [ -z "$(grep -rlaF -e "$build" -e "$src/" "$tmp/deb" --exclude-dir=DEBIAN)" ]
 check "the module and the command are stripped" \
@@ -269,9 +259,13 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------
-# 3. Installed with dpkg -i: the files where PAM, the shell and man look for them.
+# 2. Installed with dpkg -i: the files where PAM, the shell and man look for them.
 
 say "== dpkg -i"
+# pam-auth-update (postinst, --enable, prerm) rewrites these: saved, put back at exit.
+for f in "${COMMON_FILES[@]}"; do cp -p "$f" "$tmp/pam-saved/" || die "cannot save $f"; done
+cp -a "$PAM_STATE_DIR" "$tmp/pam-saved/state" || die "cannot save $PAM_STATE_DIR"
+pam_saved=1
 t0=$EPOCHREALTIME
 installed=1 # from here on the trap purges it, whatever dpkg -i managed to do
 dpkg -i "$deb" >"$tmp/dpkg-i.log" 2>&1
@@ -292,7 +286,12 @@ check "scnet-quota 0755 root:root (got $(mode_owner /usr/bin/scnet-quota))" \
 check "scnet-quota --version says $version" grep -qF "$version" <(scnet-quota --version 2>&1)
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
     [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
-check "no live config installed" [ ! -e /etc/security/pam_scnet_quota.conf ]
+check "no live config installed" [ ! -e "$LIVE_CONF" ]
+check "the profile is installed as $PROFILE_FILE, 0644 root:root (got $(mode_owner "$PROFILE_FILE"))" \
+    [ "$(mode_owner "$PROFILE_FILE")" = "644 root:root" ]
+for f in "${COMMON_FILES[@]}"; do
+    check "dpkg -i left $f as it was (the profile is not enabled)" cmp -s "$f" "$tmp/pam-saved/$(basename "$f")"
+done
 check "no cache folder made by the package (the module makes it, 0700)" [ ! -e "$CACHE_DIR" ]
 if [ "${#man_pages[@]}" = 0 ]; then
     say "# no man/*.[158] in the sources: no man page to look up"
@@ -310,7 +309,7 @@ if [ -f "$src/man/pam_scnet_quota.8" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
-# 4. A real PAM service naming the module bare, against the simulator.
+# 3. A real PAM service naming the module bare, against the simulator.
 
 say "== /etc/pam.d/$SERVICE with pamtester"
 "$support/sim-start.sh" "$tmp/sim" >"$tmp/sim-start.out" 2>&1 ||
@@ -331,6 +330,9 @@ deny = 100
 lang = en
 EOF
 chmod 0644 "$tmp/scnet.conf"
+# The same settings as the admin's own config, which the profile's line (no conf=) reads.
+live_conf_written=1
+install -m 0644 "$tmp/scnet.conf" "$LIVE_CONF" || die "cannot write $LIVE_CONF"
 
 for u in "${TEST_USERS[@]}"; do
     uid=$(free_uid)
@@ -339,7 +341,7 @@ for u in "${TEST_USERS[@]}"; do
     created_users+=("$u")
 done
 
-pam_file_written=1
+pam_files_written=1
 cat >"$PAM_FILE" <<EOF || die "cannot write $PAM_FILE"
 #%PAM-1.0
 # Written by pam_scnet_quota tests/package/test-deb.sh; removed when the test ends.
@@ -349,9 +351,18 @@ session  required pam_scnet_quota.so conf=$tmp/scnet.conf
 session  required pam_permit.so
 EOF
 chmod 0644 "$PAM_FILE"
+# A service like Debian's sshd or login: its session stack is common-session.
+cat >"$COMMON_PAM_FILE" <<EOF || die "cannot write $COMMON_PAM_FILE"
+#%PAM-1.0
+# Written by pam_scnet_quota tests/package/test-deb.sh; removed when the test ends.
+auth     required pam_permit.so
+account  required pam_permit.so
+@include common-session
+EOF
+chmod 0644 "$COMMON_PAM_FILE"
 
-run_pamtester() { # NAME USER: leaves $tmp/out/NAME.{out,err}, sets pt_rc
-    timeout -k 5 30 pamtester "$SERVICE" "$2" open_session </dev/null \
+run_pamtester() { # NAME SERVICE USER: leaves $tmp/out/NAME.{out,err}, sets pt_rc
+    timeout -k 5 30 pamtester "$2" "$3" open_session </dev/null \
         >"$tmp/out/$1.out" 2>"$tmp/out/$1.err"
     pt_rc=$?
 }
@@ -360,7 +371,7 @@ show_run() {
     show_file "$1 stderr" "$tmp/out/$1.err"
 }
 
-run_pamtester near near
+run_pamtester near "$SERVICE" near
 check "near (93%): pamtester open_session exits 0 (got $pt_rc)" [ "$pt_rc" = 0 ] || show_run near
 for fragment in WARNING /public/home/near 651.0 700.0 93.0%; do
     check "near: the banner on stdout contains '$fragment'" contains "$tmp/out/near.out" "$fragment" ||
@@ -369,7 +380,7 @@ done
 check "near: pamtester reports the session opened" \
     contains "$tmp/out/near.out" "successfully opened a session"
 
-run_pamtester over over
+run_pamtester over "$SERVICE" over
 check "over (105%, deny = 100): pamtester open_session fails (got $pt_rc)" [ "$pt_rc" != 0 ] ||
     show_run over
 for fragment in "Login refused" /public/home/over 735.0 105.0%; do
@@ -379,6 +390,38 @@ done
 check "over: no session opened" not_contains "$tmp/out/over.out" "successfully opened"
 check "the module made $CACHE_DIR, 0700 root:root (got $(mode_owner "$CACHE_DIR"))" \
     [ "$(mode_owner "$CACHE_DIR")" = "700 root:root" ]
+
+# ---------------------------------------------------------------------------------------
+# 4. The pam-auth-update profile: enabled by the admin, through common-session.
+
+say "== pam-auth-update --enable $PROFILE, /etc/pam.d/$COMMON_SERVICE with pamtester"
+run_pamtester common-before "$COMMON_SERVICE" near
+check "before --enable: near logs in through common-session (got $pt_rc)" [ "$pt_rc" = 0 ] ||
+    show_run common-before
+check "before --enable: no banner (the module is in no common stack)" \
+    not_contains "$tmp/out/common-before.out" WARNING
+DEBIAN_FRONTEND=noninteractive pam-auth-update --enable "$PROFILE" >"$tmp/enable.log" 2>&1
+rc=$?
+check "pam-auth-update --enable $PROFILE exits 0 (got $rc)" [ "$rc" = 0 ] || show_file enable "$tmp/enable.log"
+say "# /etc/pam.d/common-session now:"
+grep -v '^#' /etc/pam.d/common-session | sed 's/^/    | /'
+check "common-session has the profile's line 'session optional pam_scnet_quota.so'" \
+    [ "$(grep -E '^session[[:space:]]' /etc/pam.d/common-session | grep pam_scnet_quota | tr -s ' \t' ' ' | sed 's/ $//')" = \
+        "session optional pam_scnet_quota.so" ]
+check "common-session-noninteractive does not name the module (interactive sessions only)" \
+    not_contains /etc/pam.d/common-session-noninteractive pam_scnet_quota
+
+run_pamtester common-near "$COMMON_SERVICE" near
+check "near through common-session: pamtester open_session exits 0 (got $pt_rc)" [ "$pt_rc" = 0 ] ||
+    show_run common-near
+for fragment in WARNING /public/home/near 93.0%; do
+    check "near through common-session: the banner contains '$fragment'" \
+        contains "$tmp/out/common-near.out" "$fragment" || show_run common-near
+done
+# optional: a refusal is shown but not enforced (README: use required, in one service, for deny).
+run_pamtester common-over "$COMMON_SERVICE" over
+check "over through common-session (optional): the session still opens (got $pt_rc)" [ "$pt_rc" = 0 ] ||
+    show_run common-over
 
 # ---------------------------------------------------------------------------------------
 # 5. The installed admin command, from PATH.
@@ -402,6 +445,17 @@ say "== dpkg -r, dpkg -P"
 dpkg -r "$DEB_NAME" >"$tmp/dpkg-r.out" 2>"$tmp/dpkg-r.err"
 rc=$?
 check "dpkg -r exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -r" "$tmp/dpkg-r.err"
+check "after dpkg -r: common-session has no pam_scnet_quota line (prerm removed the profile)" \
+    not_contains /etc/pam.d/common-session pam_scnet_quota
+for f in "${COMMON_FILES[@]}"; do
+    check "after dpkg -r: $f is as before the test, byte for byte" cmp -s "$f" "$tmp/pam-saved/$(basename "$f")" ||
+        diff "$tmp/pam-saved/$(basename "$f")" "$f" | sed 's/^/    | /'
+done
+check "after dpkg -r: $PROFILE_FILE is gone" [ ! -e "$PROFILE_FILE" ]
+run_pamtester common-gone "$COMMON_SERVICE" near
+check "after dpkg -r: near still logs in through common-session (got $pt_rc)" [ "$pt_rc" = 0 ] ||
+    show_run common-gone
+check "after dpkg -r: ... with no banner" not_contains "$tmp/out/common-gone.out" WARNING
 check "prerm warns that $PAM_FILE still uses the module" \
     grep -qF "libpam-scnet-quota:   $PAM_FILE" "$tmp/dpkg-r.err" || show_file "dpkg -r stderr" "$tmp/dpkg-r.err"
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /usr/share/doc/$DEB_NAME/copyright; do
@@ -416,7 +470,7 @@ check "after dpkg -r: the cache stays until purge" [ -d "$CACHE_DIR" ]
 check "after dpkg -r: dpkg status is 'rc' (config files)" \
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME")" = "rc " ]
 # Why prerm warns: a "required" module that is gone fails the whole session stack.
-run_pamtester gone near
+run_pamtester gone "$SERVICE" near
 check "after dpkg -r: the service still naming the module refuses near (got $pt_rc)" [ "$pt_rc" != 0 ]
 
 dpkg -P "$DEB_NAME" >"$tmp/dpkg-p.log" 2>&1
@@ -425,6 +479,12 @@ check "dpkg -P exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -P" "$tmp/dpk
 [ "$rc" = 0 ] && installed=0
 check "after dpkg -P: the example is gone" [ ! -e /etc/security/pam_scnet_quota.conf.example ]
 check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]
+check "after dpkg -P: the admin's $LIVE_CONF is left alone" \
+    cmp -s "$LIVE_CONF" "$tmp/scnet.conf"
+check "postrm says it left the admin's $LIVE_CONF in place" \
+    grep -qF "left your files in place: $LIVE_CONF" "$tmp/dpkg-p.log" || show_file "dpkg -P" "$tmp/dpkg-p.log"
+say "# purge kept the admin's files, as postrm said:"
+grep -F 'libpam-scnet-quota:' "$tmp/dpkg-p.log" | sed 's/^/    | /' 
 check "after dpkg -P: /usr/share/doc/$DEB_NAME is gone" [ ! -e "/usr/share/doc/$DEB_NAME" ]
 check "after dpkg -P: dpkg knows nothing of $DEB_NAME" \
     [ -z "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null | grep -v '^un')" ]
