@@ -7,8 +7,10 @@
  * and nothing after. Numbers are plain decimal (no sign, no leading zeros). */
 #include "cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,9 @@
 #define CACHE_STEM_BUF (CACHE_DIRECT_MAX + 1)
 /* Room for "cache file ", a stem and ".tmp-<pid>-<16 hex>" or ".cache". */
 #define CACHE_NAME_BUF 160
+/* A temporary file lives for microseconds; one this old was left by a writer that died
+ * (before the write was held back from SIGXFSZ, or by SIGKILL), and is removed. */
+#define CACHE_TEMP_MAX_AGE 60
 
 static const char hex_upper[] = "0123456789ABCDEF";
 static const char hex_lower[] = "0123456789abcdef";
@@ -117,6 +122,25 @@ void cache_file_name(const char *key, char *name, size_t namelen)
     memcpy(name, stem, len + 1);
 }
 
+/* The group of what the module creates: root's when it runs as root. Inside setuid su the
+ * effective gid is the caller's, and the files would otherwise belong to the caller's
+ * group; as another user (tests, the admin command run by hand) its own group. */
+static gid_t created_group(void)
+{
+    return geteuid() == 0 ? 0 : getegid();
+}
+
+/* Give fd (a file or directory this process owns) the group above; err says why not. */
+static bool set_group(int fd, const struct stat *st, const char *what, char *err, size_t errlen)
+{
+    gid_t group = created_group();
+
+    if (st->st_gid == group || fchown(fd, (uid_t)-1, group) == 0)
+        return true;
+    snprintf(err, errlen, "%s: cannot set group %ld: %s", what, (long)group, strerror(errno));
+    return false;
+}
+
 int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
 {
     struct stat st;
@@ -155,6 +179,9 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
         goto out;
     }
     if (!safe_file_check_fd(fd, path, S_IFDIR, SAFE_FILE_SECRET, owner, &st, err, errlen))
+        goto out;
+    /* Only ours: an existing directory's group is the administrator's choice. */
+    if (created && !set_group(fd, &st, path, err, errlen))
         goto out;
     rc = fd;
     fd = -1;
@@ -357,13 +384,83 @@ static uint64_t temp_nonce(void)
            ((uint64_t)getpid() << 40);
 }
 
+/* Remove temporary files older than CACHE_TEMP_MAX_AGE. Run before each write (not on a
+ * cache hit): one pass over the names, a stat only for temporary ones. Best effort: what
+ * fails is left for the next write and costs the login nothing. */
+static void sweep_temp_files(int dirfd)
+{
+    struct stat st;
+    struct dirent *e;
+    time_t now = time(NULL);
+    DIR *dir;
+    int fd;
+
+    fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    dir = fdopendir(fd);
+    if (!dir) {
+        close(fd);
+        return;
+    }
+    /* readdir on a DIR of our own is thread-safe (readdir_r is the deprecated one). */
+    // cppcheck-suppress readdirCalled
+    while ((e = readdir(dir)) != NULL) {
+        /* Only our own temporary names: "<stem>.tmp-<pid>-<hex>" (a stem has no '.'). */
+        const char *dot = strchr(e->d_name, '.');
+        if (!dot || strncmp(dot, ".tmp-", 5) != 0 || e->d_name[0] == '.')
+            continue;
+        if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > CACHE_TEMP_MAX_AGE)
+            unlinkat(dirfd, e->d_name, 0);
+    }
+    closedir(dir);
+}
+
+/* Write header and body to fd and close it, with SIGXFSZ held back: a user can start su
+ * with RLIMIT_FSIZE = 0, and the signal's default action would kill the host. The write
+ * then fails with EFBIG instead; a SIGXFSZ it caused is consumed, one that was already
+ * pending is left alone. The signal is sent to the writing thread, so blocking it in this
+ * thread is enough (sigprocmask is per thread on Linux, and always in libc). */
+static bool write_and_close(int fd, const char *header, size_t header_len, const char *body,
+                            size_t len)
+{
+    const struct timespec no_wait = {0, 0};
+    sigset_t xfsz, old_mask, pending;
+    bool ok, was_pending;
+    int saved_errno;
+
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGXFSZ) == 1;
+    sigprocmask(SIG_BLOCK, &xfsz, &old_mask);
+    ok = write_all(fd, header, header_len) && write_all(fd, body, len);
+    saved_errno = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        saved_errno = errno;
+    }
+    if (!was_pending) {
+        sigemptyset(&pending);
+        sigpending(&pending);
+        if (sigismember(&pending, SIGXFSZ) == 1)
+            sigtimedwait(&xfsz, NULL, &no_wait);
+    }
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    errno = saved_errno;
+    return ok;
+}
+
 bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64_t fetched_at,
                  char *err, size_t errlen)
 {
     char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], tmp[CACHE_NAME_BUF], *name;
     char *header = NULL;
     size_t key_len = strlen(key), header_len = 0;
-    bool ok = false, tmp_exists = false;
+    bool ok = false, tmp_exists = false, written;
+    struct stat st;
     int fd = -1;
 
     make_stem(key, stem);
@@ -393,6 +490,7 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
     }
     header[header_len++] = '\n';
 
+    sweep_temp_files(dirfd);
     for (int attempt = 0; fd < 0; attempt++) {
         /* The stem has no '.', so "<stem>.tmp-..." never equals another key's entry or lock. */
         snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%016" PRIx64, stem, (long)getpid(), temp_nonce());
@@ -410,16 +508,18 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
         snprintf(err, errlen, "%s: cannot set mode 0600: %s", what, strerror(errno));
         goto out;
     }
-    if (!write_all(fd, header, header_len) || !write_all(fd, body, len)) {
-        snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", what, strerror(errno));
         goto out;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));
+    if (!set_group(fd, &st, what, err, errlen))
         goto out;
-    }
+    written = write_and_close(fd, header, header_len, body, len);
     fd = -1;
+    if (!written) {
+        snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));
+        goto out;
+    }
     /* rename replaces a symlink at the name itself, never its target; a directory there
      * makes it fail. */
     if (renameat(dirfd, tmp, dirfd, name) != 0) {
@@ -467,7 +567,8 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
                      denied_hint(errno));
         goto out;
     }
-    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen))
+    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen) ||
+        !set_group(fd, &st, what, err, errlen))
         goto out;
     /* flock has no timeout and alarm() would touch the host's signal handling: poll, starting
      * fine-grained since the holder usually needs only one API round trip. */

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -307,6 +309,62 @@ static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
     assert_burst_ok(results, 50, "42.0 GB of 700.0 GB");
 }
 
+/* A user can start su with RLIMIT_FSIZE = 0 (prlimit --fsize=0). A login on a cold cache
+ * then cannot write its answer: the process must survive (SIGXFSZ held back) with the
+ * API's answer, and leave no temporary file in the cache directory. */
+static void test_fsize_zero_login_survives_and_leaves_no_file(void **state)
+{
+    const char *child = getenv("SCNET_SESSION_CHILD"), *confdir = getenv("SCNET_SERVICE_DIR");
+    char out[2000] = "";
+    int fds[2], status;
+    ssize_t n;
+    size_t used = 0;
+    pid_t pid;
+    DIR *d;
+    struct dirent *e;
+
+    assert_non_null(child);
+    assert_non_null(confdir);
+    forget("near");
+    write_https_conf(&sim, "timeout = 3");
+    assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+
+        /* A pipe, not a file: the child's own output must not hit the limit. */
+        dup2(fds[1], 1);
+        setenv("LD_PRELOAD", getenv("SCNET_NSS_WRAPPER"), 1);
+        unsetenv("PAM_WRAPPER");
+        getrlimit(RLIMIT_FSIZE, &rl);
+        rl.rlim_cur = 0;
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(126);
+        execl(child, child, confdir, "scnet", "near", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    while ((n = read(fds[0], out + used, sizeof(out) - 1 - used)) > 0)
+        used += (size_t)n;
+    out[used] = '\0';
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the login process was killed by signal %d", WTERMSIG(status));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!strstr(out, "rc=0 ") || !strstr(out, "nearly full"))
+        fail_msg("unexpected login result: %s", out);
+    d = opendir(cache_dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, ".tmp-"))
+            fail_msg("temporary file left: %s", e->d_name);
+        assert_string_not_equal(e->d_name, "near.cache");
+    }
+    closedir(d);
+}
+
 static void test_broken_cache_dir_does_not_cost_the_login(void **state)
 {
     struct pam_run run;
@@ -333,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_burst_of_one_user_makes_one_request),
         cmocka_unit_test(test_burst_of_fifty_users_makes_fifty_requests),
         cmocka_unit_test(test_broken_cache_dir_does_not_cost_the_login),
+        cmocka_unit_test(test_fsize_zero_login_survives_and_leaves_no_file),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -11,8 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1015,6 +1017,124 @@ static void test_lock_open_mode_rejected(void **state)
     assert_non_null(strstr(f->err, "mode 0644 is too open (group and others must have no access)"));
 }
 
+/* ---- a hostile process: RLIMIT_FSIZE = 0, the caller's group ---- */
+
+/* Whether a name in the directory holds ".tmp-" (a temporary file). */
+static bool has_temp_file(const char *path)
+{
+    char listing[4096];
+
+    list_dir(path, listing, sizeof(listing));
+    return strstr(listing, ".tmp-") != NULL;
+}
+
+/* A user can start setuid su with RLIMIT_FSIZE = 0: SIGXFSZ must not kill the host. The
+ * write fails cleanly, no temporary file stays, and the signal mask is as it was. */
+static void test_write_under_fsize_zero_fails_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    int status;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        sigset_t mask, pending;
+        char err[512] = "";
+        bool ok;
+
+        getrlimit(RLIMIT_FSIZE, &rl);
+        rl.rlim_cur = 0;
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        ok = cache_write(f->dirfd, "alice", "{\"code\":\"0\"}", 12, 1700000000, err, sizeof(err));
+        if (ok)
+            _exit(11);
+        if (!strstr(err, "cannot write: File too large"))
+            _exit(12);
+        sigprocmask(SIG_BLOCK, NULL, &mask);
+        sigpending(&pending);
+        if (sigismember(&mask, SIGXFSZ) || sigismember(&pending, SIGXFSZ))
+            _exit(13);
+        if (has_temp_file(f->dir))
+            _exit(14);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the writer was killed by signal %d", WTERMSIG(status));
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_false(has_temp_file(f->dir));
+}
+
+/* Temporary files left by writers that died (SIGKILL, or SIGXFSZ before it was held back)
+ * are removed by the next write once older than a minute; younger ones and other names
+ * stay. */
+static void test_old_temp_files_swept_at_next_write(void **state)
+{
+    struct fixture *f = *state;
+    struct timespec old[2] = {{.tv_sec = time(NULL) - 120}, {.tv_sec = time(NULL) - 120}};
+    char listing[4096];
+
+    unit_write_file_at(f->dirfd, "bob.tmp-4242-00000000deadbeef", O_EXCL, "x", 1, 0600);
+    unit_write_file_at(f->dirfd, "carol.tmp-4243-00000000feedf00d", O_EXCL, "x", 1, 0600);
+    unit_write_file_at(f->dirfd, "notes", O_EXCL, "x", 1, 0600);
+    assert_int_equal(utimensat(f->dirfd, "bob.tmp-4242-00000000deadbeef", old, 0), 0);
+    assert_int_equal(utimensat(f->dirfd, "notes", old, 0), 0);
+    /* A cache hit sweeps nothing. */
+    assert_false(
+        cache_read(f->dirfd, "alice", geteuid(), &(struct cache_entry){0}, f->err, sizeof(f->err)));
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, "bob.tmp-4242-00000000deadbeef\n"
+                                 "carol.tmp-4243-00000000feedf00d\nnotes");
+    assert_true(cache_write(f->dirfd, "alice", "{}", 2, 1700000000, f->err, sizeof(f->err)));
+    list_dir(f->dir, listing, sizeof(listing));
+    assert_string_equal(listing, "alice.cache\ncarol.tmp-4243-00000000feedf00d\nnotes");
+}
+
+/* Inside setuid su the effective gid is the caller's: what the module creates must still
+ * belong to root's group (as root; as another user, to its own group: nothing to test). */
+static void test_created_files_belong_to_root_group(void **state)
+{
+    struct fixture *f = *state;
+    int status;
+    pid_t pid;
+
+    if (geteuid() != 0)
+        skip();
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const char *names[] = {"", "alice.cache", "alice.lock"};
+        char err[512] = "";
+        struct stat st;
+        int dirfd, lockfd;
+
+        if (setegid(4242) != 0)
+            _exit(10);
+        dirfd = cache_dir_open(f->dir, geteuid(), err, sizeof(err));
+        if (dirfd < 0 || !cache_write(dirfd, "alice", "{}", 2, 1700000000, err, sizeof(err)))
+            _exit(11);
+        lockfd = cache_lock(dirfd, "alice", geteuid(), 0, err, sizeof(err));
+        if (lockfd < 0)
+            _exit(12);
+        cache_unlock(lockfd);
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (fstatat(dirfd, names[i], &st, names[i][0] ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH) !=
+                0)
+                _exit(13);
+            if (st.st_gid != 0 || st.st_uid != 0)
+                _exit(20 + (int)i);
+        }
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    /* 20: the directory, 21: the entry, 22: the lock file has the caller's group. */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1055,6 +1175,9 @@ int main(void)
         T(test_unlock_releases_copies_inherited_by_children, setup_cache),
         T(test_lock_symlink_refused, setup_cache),
         T(test_lock_open_mode_rejected, setup_cache),
+        T(test_write_under_fsize_zero_fails_cleanly, setup_cache),
+        T(test_old_temp_files_swept_at_next_write, setup_cache),
+        T(test_created_files_belong_to_root_group, setup_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
