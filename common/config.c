@@ -29,6 +29,7 @@ enum opt_type {
     OPT_BOOL,
     OPT_AUTH,
     OPT_LIFETIME, /* long whole seconds, LIFETIME_MIN to DURATION_MAX */
+    OPT_DENY_SCOPE,
 };
 
 struct option_def {
@@ -49,6 +50,7 @@ static const struct option_def options[] = {
     OPT("timeout", OPT_SECONDS, timeout_ms),
     OPT("warn", OPT_PERCENT, warn),
     OPT("deny", OPT_PERCENT_OR_OFF, deny),
+    OPT("deny_scope", OPT_DENY_SCOPE, deny_scope),
     OPT("fail", OPT_FAIL, fail),
     OPT("cafile", OPT_PATH, cafile),
     OPT("proxy", OPT_TEXT, proxy),
@@ -307,6 +309,16 @@ static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
         else {
             snprintf(err, errlen, "%s: '%.100s' is not token_file, aksk or password", def->name,
                      value);
+            return false;
+        }
+        return true;
+    case OPT_DENY_SCOPE:
+        if (strcmp(value, "all") == 0)
+            *(enum scnet_deny_scope *)field = SCNET_DENY_SCOPE_ALL;
+        else if (strcmp(value, "tty") == 0)
+            *(enum scnet_deny_scope *)field = SCNET_DENY_SCOPE_TTY;
+        else {
+            snprintf(err, errlen, "%s: '%.100s' is not all or tty", def->name, value);
             return false;
         }
         return true;

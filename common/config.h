@@ -15,6 +15,9 @@ enum scnet_lang { SCNET_LANG_AUTO, SCNET_LANG_EN, SCNET_LANG_ZH };
 /* Where the token comes from: token_file, or the token service with AK/SK (v3) or password
  * (v2) credentials from credentials_file. */
 enum scnet_auth { SCNET_AUTH_TOKEN_FILE, SCNET_AUTH_AKSK, SCNET_AUTH_PASSWORD };
+/* Which sessions over deny are refused: all, or only those with a terminal (so scp, sftp
+ * and `ssh host cmd` still let an over-quota user free space). */
+enum scnet_deny_scope { SCNET_DENY_SCOPE_ALL, SCNET_DENY_SCOPE_TTY };
 
 struct scnet_config {
     char *conf_path;  /* the file read (default SCNET_DEFAULT_CONF) */
@@ -23,6 +26,7 @@ struct scnet_config {
     long timeout_ms;  /* bound for the whole check */
     double warn;      /* percent; 0 = always show the usage */
     double deny;      /* percent; < 0 = never refuse */
+    enum scnet_deny_scope deny_scope;
     enum scnet_fail_mode fail;
     char *cafile; /* NULL = system store */
     char *proxy;  /* NULL = no proxy, whatever the environment says */

@@ -29,6 +29,8 @@ const char *decision_name(enum scnet_decision decision)
         return "warn";
     case DECISION_DENY:
         return "deny";
+    case DECISION_DENY_SKIPPED:
+        return "deny-skipped";
     case DECISION_ERROR_OPEN:
     case DECISION_ERROR_DENY:
         return "error";
@@ -140,7 +142,9 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     }
     scnet_debug(log, "user=%s step=reply status=%ld bytes=%zu", user, resp.status, resp.body_len);
     if (resp.status != 200) {
-        snprintf(out->error, sizeof(out->error), "HTTP status %ld", resp.status);
+        /* The URL holds the base and the user name, never the token: it says which
+         * server answered what (a 404 is usually a wrong url). */
+        snprintf(out->error, sizeof(out->error), "HTTP status %ld from %s", resp.status, url);
         goto out;
     }
     rs = quota_reply_parse(resp.body, resp.body_len, &out->reply, why, sizeof(why));
@@ -311,6 +315,13 @@ static void decide(const struct scnet_config *cfg, const struct scnet_request *r
         fail_decides(cfg, req, out);
         return;
     }
+    /* deny_scope = tty: scp, sftp and `ssh host cmd` stay open so the user can free space;
+     * nothing is shown, as any output would corrupt their byte stream. */
+    if (out->policy.level == POLICY_DENY && out->source != SOURCE_STALE &&
+        cfg->deny_scope == SCNET_DENY_SCOPE_TTY && req->no_terminal) {
+        out->decision = DECISION_DENY_SKIPPED;
+        return;
+    }
     if (out->policy.level == POLICY_DENY && out->source != SOURCE_STALE) {
         out->decision = DECISION_DENY;
         render(cfg, req, BANNER_REFUSED, true, out);
@@ -369,6 +380,8 @@ static void log_decision(const struct scnet_config *cfg, const struct scnet_requ
             snprintf(number, sizeof(number), "%ld", out->stale_age_s);
             strbuf_kv(&line, "age", number);
         }
+        if (out->decision == DECISION_DENY_SKIPPED)
+            strbuf_kv(&line, "scope", "tty");
         break;
     }
     snprintf(number, sizeof(number), "%ld", out->elapsed_ms);

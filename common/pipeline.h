@@ -10,12 +10,13 @@
 #include "quota_reply.h"
 
 enum scnet_decision {
-    DECISION_SKIP,       /* user not checked */
-    DECISION_ALLOW,      /* below warn */
-    DECISION_WARN,       /* allowed, with a banner */
-    DECISION_DENY,       /* over deny on a fresh answer */
-    DECISION_ERROR_OPEN, /* quota unknown, fail = open: allowed */
-    DECISION_ERROR_DENY, /* quota unknown, fail = closed: refused */
+    DECISION_SKIP,         /* user not checked */
+    DECISION_ALLOW,        /* below warn */
+    DECISION_WARN,         /* allowed, with a banner */
+    DECISION_DENY,         /* over deny on a fresh answer */
+    DECISION_DENY_SKIPPED, /* over deny, but deny_scope = tty and no terminal: let in, silent */
+    DECISION_ERROR_OPEN,   /* quota unknown, fail = open: allowed */
+    DECISION_ERROR_DENY,   /* quota unknown, fail = closed: refused */
 };
 
 enum scnet_source { SOURCE_NONE, SOURCE_API, SOURCE_CACHE, SOURCE_STALE };
@@ -25,7 +26,8 @@ struct scnet_request {
     const char *locale; /* for lang = auto; NULL = "C" */
     bool config_ok;     /* false: cfg failed to load, config_error says why */
     const char *config_error;
-    bool no_cache; /* ask the API even when a fresh cached answer exists */
+    bool no_cache;    /* ask the API even when a fresh cached answer exists */
+    bool no_terminal; /* the session has no terminal (PAM_TTY not a tty device) */
 };
 
 struct scnet_outcome {

@@ -3,8 +3,10 @@
 #define PAM_SM_ACCOUNT
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -43,6 +45,28 @@ static const char *message_locale(pam_handle_t *pamh)
             return value;
     }
     return NULL;
+}
+
+/* Whether PAM_TTY names a terminal device: "/dev/pts/3", "pts/3", "tty1" do; sshd's "ssh"
+ * for a session without a terminal and an X display ":0" do not. Asked of the device node
+ * itself, so any naming a PAM application uses is read the same way. */
+static bool session_has_terminal(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+    const char *tty;
+    char path[256];
+    struct stat st;
+
+    if (pam_get_item(pamh, PAM_TTY, &item) != PAM_SUCCESS || !item)
+        return false;
+    tty = item;
+    if (!*tty || strstr(tty, ".."))
+        return false;
+    if (strncmp(tty, "/dev/", 5) == 0)
+        snprintf(path, sizeof(path), "%s", tty);
+    else
+        snprintf(path, sizeof(path), "/dev/%s", tty);
+    return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 /* Conversation messages are bounded (PAM_MAX_MSG_SIZE); send long text in line-aligned parts. */
@@ -86,6 +110,7 @@ static int pam_code(enum scnet_decision decision)
         return PAM_PERM_DENIED;
     case DECISION_ALLOW:
     case DECISION_WARN:
+    case DECISION_DENY_SKIPPED:
     case DECISION_ERROR_OPEN:
         break;
     }
@@ -109,6 +134,7 @@ static int check_session(pam_handle_t *pamh, int flags, int argc, const char **a
         user = NULL;
     req.user = user;
     req.locale = message_locale(pamh);
+    req.no_terminal = !session_has_terminal(pamh);
 
     scnet_check(&cfg, &req, &log, &out);
     if (out.message && !(flags & PAM_SILENT))

@@ -9,7 +9,10 @@
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "pam_service.h"
 #include "pipeline.h"
+#include "text.h"
+#include "user_filter.h"
 #include "version.h"
 
 enum exit_status { EXIT_ALLOWED = 0, EXIT_REFUSED = 1, EXIT_ERROR = 2 };
@@ -21,6 +24,8 @@ struct options {
     bool no_cache;
     bool check;
     bool verbose;
+    const char *service; /* --service: take the module's arguments from this PAM service */
+    const char *pam_dir; /* where its files are (default /etc/pam.d) */
 };
 
 static void stderr_sink(void *ctx, int priority, const char *line)
@@ -32,12 +37,16 @@ static void stderr_sink(void *ctx, int priority, const char *line)
 
 static void usage(FILE *out)
 {
-    fputs("Usage: scnet-quota [--conf FILE] [--json] [--no-cache] [--lang en|zh] USER...\n"
-          "       scnet-quota --check-config [--conf FILE] [USER]\n"
+    fputs("Usage: scnet-quota [--service NAME] [--conf FILE] [--json] [--no-cache] [--lang en|zh]\n"
+          "                   USER...\n"
+          "       scnet-quota --check-config [--service NAME] [--conf FILE] [USER]\n"
           "\n"
           "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
           "the module's configuration, cache and text.\n"
           "\n"
+          "  -s, --service NAME  use the module's arguments from /etc/pam.d/NAME (following\n"
+          "                      @include, include, substack), as that service's login does\n"
+          "      --pam-dir DIR   read the PAM service from DIR instead of /etc/pam.d\n"
           "  -c, --conf FILE     configuration file (default " SCNET_DEFAULT_CONF ")\n"
           "  -j, --json          one JSON object per user\n"
           "  -n, --no-cache      ask the API even when the cache holds a fresh answer\n"
@@ -52,14 +61,23 @@ static void usage(FILE *out)
           out);
 }
 
-/* The module's arguments, as a pam.d line would give them. */
-static bool load_config(const struct options *opt, struct scnet_config *cfg, char *err,
-                        size_t errlen)
+/* The module's arguments, as the pam.d line gives them (line: the service's line, or NULL),
+ * then --conf and --lang, which win as later arguments do. */
+static bool load_config(const struct options *opt, const struct pam_module_line *line,
+                        struct scnet_config *cfg, char *err, size_t errlen)
 {
     char conf_arg[4200] = "", lang_arg[32] = "";
-    const char *argv[2];
+    const char **argv = calloc((size_t)(line ? line->argc : 0) + 2, sizeof(char *));
     int argc = 0;
+    bool ok;
 
+    if (!argv) {
+        config_defaults(cfg);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (int i = 0; line && i < line->argc; i++)
+        argv[argc++] = line->argv[i];
     if (opt->conf) {
         snprintf(conf_arg, sizeof(conf_arg), "conf=%s", opt->conf);
         argv[argc++] = conf_arg;
@@ -68,7 +86,64 @@ static bool load_config(const struct options *opt, struct scnet_config *cfg, cha
         snprintf(lang_arg, sizeof(lang_arg), "lang=%s", opt->lang);
         argv[argc++] = lang_arg;
     }
-    return config_load(cfg, argc, argv, err, errlen);
+    ok = config_load(cfg, argc, argv, err, errlen);
+    free(argv);
+    return ok;
+}
+
+/* With --service: read the service's stack and pick the line its logins run (the first
+ * session line, else the first account line); *line stays NULL when there is none, which
+ * is said. False when the service cannot be read. */
+static bool read_service(const struct options *opt, struct pam_service *svc,
+                         const struct pam_module_line **line)
+{
+    const char *dir = opt->pam_dir ? opt->pam_dir : PAM_SERVICE_DEFAULT_DIR;
+    char err[1024] = "";
+
+    *line = NULL;
+    memset(svc, 0, sizeof(*svc));
+    if (!opt->service)
+        return true;
+    if (!pam_service_find(dir, opt->service, svc, err, sizeof(err))) {
+        fprintf(stderr, "scnet-quota: service %s: %s\n", opt->service, err);
+        return false;
+    }
+    for (size_t i = 0; i < svc->count && !*line; i++)
+        if (strcmp(svc->lines[i].type, "session") == 0)
+            *line = &svc->lines[i];
+    if (!*line && svc->count > 0)
+        *line = &svc->lines[0];
+    if (!*line) {
+        fprintf(stderr,
+                "scnet-quota: warning: %s/%s has no session or account line for "
+                "pam_scnet_quota.so: its logins are not checked (showing the configuration "
+                "file alone)\n",
+                dir, opt->service);
+        return true;
+    }
+    fprintf(stderr, "scnet-quota: service %s: %s:%u: %s %s pam_scnet_quota.so", opt->service,
+            (*line)->file, (*line)->line, (*line)->type, (*line)->control);
+    for (int i = 0; i < (*line)->argc; i++)
+        fprintf(stderr, " %s", (*line)->argv[i]);
+    fprintf(stderr, "\n");
+    if (svc->count > 1)
+        fprintf(stderr,
+                "scnet-quota: note: %zu lines of the service load the module; the one "
+                "above is used\n",
+                svc->count);
+    return true;
+}
+
+/* A refusal under a control that is not required/requisite is shown but not enforced. */
+static void warn_about_control(const struct pam_module_line *line, const struct scnet_config *cfg)
+{
+    if (!line || cfg->deny < 0 || strcmp(line->control, "required") == 0 ||
+        strcmp(line->control, "requisite") == 0)
+        return;
+    fprintf(stderr,
+            "scnet-quota: warning: deny = %.1f is set but %s:%u uses '%s': the refusal is "
+            "shown and the login continues; use required to enforce it\n",
+            cfg->deny, line->file, line->line, line->control);
 }
 
 static const char *source_word(enum scnet_source source)
@@ -94,13 +169,15 @@ static const char *verdict(enum scnet_decision decision)
 {
     switch (decision) {
     case DECISION_SKIP:
-        return "not checked";
+        return "skipped";
     case DECISION_ALLOW:
         return "allowed";
     case DECISION_WARN:
         return "allowed, with a warning";
     case DECISION_DENY:
         return "refused";
+    case DECISION_DENY_SKIPPED:
+        return "allowed without a terminal (over deny, deny_scope = tty)";
     case DECISION_ERROR_OPEN:
         return "allowed (quota unknown, fail = open)";
     case DECISION_ERROR_DENY:
@@ -109,16 +186,42 @@ static const char *verdict(enum scnet_decision decision)
     return "?";
 }
 
+/* A certificate or token "expired" / "not yet valid" is often the node's clock. */
+static const char *clock_hint(const char *error)
+{
+    if (strstr(error, "not yet valid") || strstr(error, "expired"))
+        return "; check the node's clock (date, chronyc tracking)";
+    return "";
+}
+
+/* Every path with its usage: below the warning line the banner is empty, but the admin
+ * asked to see the numbers. Server text is sanitised as for the banner. */
+static void print_usage_lines(const struct scnet_outcome *out)
+{
+    for (size_t i = 0; i < out->reply.count; i++) {
+        const struct quota_entry *e = &out->reply.entries[i];
+        char *path = text_sanitize(e->path, TEXT_MAX_SERVER_STRING);
+        if (e->has_limit)
+            printf("  %s  %.1f GB of %.1f GB  %.1f%%\n", path ? path : "?", e->usage, e->threshold,
+                   e->usage * 100.0 / e->threshold);
+        else
+            printf("  %s  %.1f GB (no quota set)\n", path ? path : "?", e->usage);
+        free(path);
+    }
+}
+
 static void print_text(const char *user, const struct scnet_outcome *out)
 {
     printf("%s: %s", user, verdict(out->decision));
     if (out->decision == DECISION_SKIP || out->decision >= DECISION_ERROR_OPEN)
-        printf(" (%s)", out->error);
+        printf(" (%s%s)", out->error, clock_hint(out->error));
     else
         printf(" (source %s, %ld ms)", source_word(out->source), out->elapsed_ms);
     printf("\n");
     if (out->message)
         printf("%s\n", out->message);
+    else if (out->decision == DECISION_ALLOW || out->decision == DECISION_DENY_SKIPPED)
+        print_usage_lines(out);
 }
 
 static void print_json(const char *user, const struct scnet_outcome *out)
@@ -178,9 +281,15 @@ static int check_users(const struct options *opt, int count, char **users)
         .no_cache = opt->no_cache,
         .config_error = config_error,
     };
+    struct pam_service svc;
+    const struct pam_module_line *line;
 
-    req.config_ok = load_config(opt, &cfg, config_error, sizeof(config_error));
-    log.debug = cfg.debug;
+    if (!read_service(opt, &svc, &line))
+        return EXIT_ERROR;
+    req.config_ok = load_config(opt, line, &cfg, config_error, sizeof(config_error));
+    warn_about_control(line, &cfg);
+    /* --verbose shows the steps whether or not debug is set in the file. */
+    log.debug = cfg.debug || opt->verbose;
     for (int i = 0; i < count; i++) {
         struct scnet_outcome out;
         int user_status;
@@ -191,12 +300,16 @@ static int check_users(const struct options *opt, int count, char **users)
             print_json(users[i], &out);
         else
             print_text(users[i], &out);
+        if (!opt->json && out.decision == DECISION_DENY && cfg.deny_scope == SCNET_DENY_SCOPE_TTY)
+            printf("(deny_scope = tty: refused at a login with a terminal; ssh host cmd, scp "
+                   "and sftp are let in without a word)\n");
         user_status = exit_for(out.decision);
         if (user_status > status)
             status = user_status;
         scnet_outcome_free(&out);
     }
     config_free(&cfg);
+    pam_service_free(&svc);
     return status;
 }
 
@@ -207,24 +320,40 @@ static int check_config(const struct options *opt, const char *user)
     struct scnet_outcome out;
     char err[1024] = "";
     int status = EXIT_ERROR;
+    struct pam_service svc;
+    const struct pam_module_line *line;
+    enum skip_reason skip;
 
-    if (!load_config(opt, &cfg, err, sizeof(err))) {
+    if (!read_service(opt, &svc, &line)) {
+        config_defaults(&cfg);
+        goto out;
+    }
+    if (!load_config(opt, line, &cfg, err, sizeof(err))) {
         printf("configuration: FAILED: %s\n", err);
         goto out;
     }
+    warn_about_control(line, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
-    log.debug = cfg.debug;
+    skip = user_filter_check(&cfg, user);
+    /* The request below still checks the token and the API; the user's logins are not. */
+    if (skip != SKIP_NONE)
+        printf("user %s: skipped (%s): the module does not check this user's logins\n", user,
+               skip_reason_name(skip));
+    log.debug = cfg.debug || opt->verbose;
+    /* Straight to the API, never the cache: a warm cache must not hide a broken url. */
     if (!scnet_probe(&cfg, user, &log, &out)) {
-        printf("API request for %s: FAILED after %ld ms: %s\n", user, out.elapsed_ms, out.error);
+        printf("API request for %s: FAILED after %ld ms: %s%s\n", user, out.elapsed_ms, out.error,
+               clock_hint(out.error));
         scnet_outcome_free(&out);
         goto out;
     }
-    printf("API request for %s: ok, %zu entr%s in %ld ms (%s)\n", user, out.reply.count,
-           out.reply.count == 1 ? "y" : "ies", out.elapsed_ms, cfg.url);
+    printf("API request for %s: ok, %zu entr%s in %ld ms (%s; the cache is not used)\n", user,
+           out.reply.count, out.reply.count == 1 ? "y" : "ies", out.elapsed_ms, cfg.url);
     scnet_outcome_free(&out);
     status = EXIT_ALLOWED;
 out:
     config_free(&cfg);
+    pam_service_free(&svc);
     return status;
 }
 
@@ -237,6 +366,8 @@ int main(int argc, char **argv)
         {"lang", required_argument, NULL, 'l'},
         {"check-config", no_argument, NULL, 'k'},
         {"verbose", no_argument, NULL, 'v'},
+        {"service", required_argument, NULL, 's'},
+        {"pam-dir", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -245,7 +376,7 @@ int main(int argc, char **argv)
     int c;
 
     setlocale(LC_ALL, "");
-    while ((c = getopt_long(argc, argv, "c:jnl:kvhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:jnl:kvs:hV", long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt.conf = optarg;
@@ -268,6 +399,12 @@ int main(int argc, char **argv)
             break;
         case 'v':
             opt.verbose = true;
+            break;
+        case 's':
+            opt.service = optarg;
+            break;
+        case 'P':
+            opt.pam_dir = optarg;
             break;
         case 'h':
             usage(stdout);

@@ -59,7 +59,7 @@ runtool --conf "$work/conf" -v hostilecode
 check "a hostile API code reaches neither the terminal nor the log line raw" \
     '[ "$(rc)" = 2 ] && grep -q "API code 10008" "$work/out" && ! LC_ALL=C grep -q "[[:cntrl:]]" "$work/out" "$work/err" && ! grep -q $'"'"'\xc2\x9b'"'"' "$work/out" "$work/err" && ! grep -q "^FAKE" "$work/out" "$work/err"'
 runtool --conf "$work/conf" root
-check "root is not checked: exit 0" '[ "$(rc)" = 0 ] && grep -q "^root: not checked (root)" "$work/out"'
+check "root is not checked: exit 0" '[ "$(rc)" = 0 ] && grep -q "^root: skipped (root)" "$work/out"'
 runtool --conf "$work/conf" --check-config near
 check "--check-config: ok" '[ "$(rc)" = 0 ] && grep -q "^configuration: ok" "$work/out" && grep -q "^API request for near: ok, 1 entry" "$work/out"'
 conf "colour = blue"
@@ -97,6 +97,107 @@ if [ "$(id -u)" = 0 ] && command -v update-ca-certificates >/dev/null; then
     rm -f "$store"
     update-ca-certificates --fresh >/dev/null 2>&1
 fi
+
+# --check-config and plain output say what is true (issue 11): the URL of an HTTP error,
+# a missing cafile, the clock hint, skip reasons, the usage of every path, --verbose.
+conf ""
+runtool --conf "$work/conf" --check-config http404
+check "--check-config: an HTTP error names the full URL it came from" \
+    '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: HTTP status 404 from https://127.0.0.1:$https_port/hpc/openapi/v2/parastor/quota/usernames/http404$" "$work/out"'
+conf ""
+sed -i "s|^cafile = .*|cafile = $work/no-such-ca.pem|" "$work/conf"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a missing cafile says no such file" \
+    '[ "$(rc)" = 2 ] && grep -q "^configuration: FAILED: cafile $work/no-such-ca.pem: no such file$" "$work/out"'
+conf "skip_users = near, other"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a user in skip_users is reported skipped, not just ok" \
+    '[ "$(rc)" = 0 ] && grep -q "^user near: skipped (skip_users): the module does not check this user" "$work/out"'
+runtool --conf "$work/conf" near
+check "plain: a user in skip_users is reported skipped (skip_users)" \
+    '[ "$(rc)" = 0 ] && grep -q "^near: skipped (skip_users)$" "$work/out"'
+conf ""
+runtool --conf "$work/conf" --no-cache low
+check "plain: a user below the line sees the usage of every path" \
+    '[ "$(rc)" = 0 ] && grep -q "^low: allowed (source api" "$work/out" && grep -q "^  /public/home/low  [0-9.]* GB of 700.0 GB  14.3%$" "$work/out"'
+runtool --conf "$work/conf" --check-config --verbose near
+check "--verbose alone (debug not set) shows the steps" \
+    '[ "$(rc)" = 0 ] && grep -q "step=request url=https://127.0.0.1:$https_port/" "$work/err"'
+check "--check-config says the cache is not used" 'grep -q "the cache is not used" "$work/out"'
+# An expired server certificate, signed by the simulator's CA: the clock hint.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/old.key" \
+    -subj /CN=127.0.0.1 -out "$work/old.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$work/old.ext"
+openssl x509 -req -in "$work/old.csr" -CA "$run/certs/ca.pem" -CAkey "$run/certs/ca.key" \
+    -CAcreateserial -CAserial "$work/ca.srl" -days -1 -extfile "$work/old.ext" -out "$work/old.pem" 2>/dev/null
+python3 -c '
+import socket, ssl, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[3], "w").write("%d\n" % s.getsockname()[1])
+s.settimeout(20)
+try:
+    c = s.accept()[0]
+    try: ctx.wrap_socket(c, server_side=True)
+    except Exception: pass
+except Exception: pass
+' "$work/old.pem" "$work/old.key" "$work/old.port" &
+old_pid=$!
+for _ in $(seq 50); do [ -s "$work/old.port" ] && break; sleep 0.1; done
+conf ""
+sed -i "s|^url = .*|url = https://127.0.0.1:$(cat "$work/old.port")|" "$work/conf"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: an expired certificate adds the clock hint" \
+    '[ "$(rc)" = 2 ] && grep -q "expired.*; check the node'"'"'s clock (date, chronyc tracking)$" "$work/out"'
+kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
+
+# --service: the module's arguments from a pam.d tree with @include, include, substack,
+# a '-' type, a full module path and a continued line, applied over the file as at login.
+conf ""
+mkdir -p "$work/pam.d"
+cat >"$work/pam.d/sshd" <<EOF
+# sshd, as a distribution lays it out
+@include common-account-test
+-session optional pam_systemd.so
+@include common-session-test
+EOF
+printf 'account required pam_unix.so\n' >"$work/pam.d/common-account-test"
+cat >"$work/pam.d/common-session-test" <<EOF
+session required pam_unix.so # the module's line comes next
+session  required  /usr/lib/x86_64-linux-gnu/security/pam_scnet_quota.so conf=$work/conf \\
+    warn=10
+EOF
+cat >"$work/pam.d/su-test" <<EOF
+auth    sufficient pam_rootok.so
+session substack   su-sessions
+EOF
+printf -- '-session optional pam_scnet_quota.so conf=%s\n' "$work/conf" >"$work/pam.d/su-sessions"
+printf 'account include nomod-account\nsession required pam_unix.so\n' >"$work/pam.d/nomod"
+printf 'account required pam_unix.so\n' >"$work/pam.d/nomod-account"
+runtool --conf "$work/conf" low
+check "without --service: low (14%) is below warn = 90" '[ "$(rc)" = 0 ] && grep -q "^low: allowed (source" "$work/out"'
+runtool --service sshd --pam-dir "$work/pam.d" low
+check "--service sshd: warn=10 from the included pam.d line applies (what that login shows)" \
+    '[ "$(rc)" = 0 ] && grep -q "^low: allowed, with a warning" "$work/out" && grep -q "14.3%" "$work/out"'
+check "--service sshd: names the line it used" \
+    'grep -q "^scnet-quota: service sshd: $work/pam.d/common-session-test:2: session required pam_scnet_quota.so conf=$work/conf warn=10$" "$work/err"'
+check "--service sshd: no control warning under required" '! grep -q "warning" "$work/err"'
+runtool --service su-test --pam-dir "$work/pam.d" over
+check "--service through substack with -session optional and deny: warns the refusal is not enforced" \
+    '[ "$(rc)" = 1 ] && grep -q "^over: refused" "$work/out" && grep -q "warning: deny = 100.0 is set but $work/pam.d/su-sessions:1 uses '"'"'optional'"'"': the refusal is shown and the login continues" "$work/err"'
+runtool --service nomod --pam-dir "$work/pam.d" low
+check "--service without a line for the module: says its logins are not checked" \
+    'grep -q "warning: $work/pam.d/nomod has no session or account line for pam_scnet_quota.so" "$work/err"'
+runtool --service missing --pam-dir "$work/pam.d" low
+check "--service of a service that does not exist: exit 2, says so" \
+    '[ "$(rc)" = 2 ] && grep -q "service missing: $work/pam.d/missing: No such file or directory" "$work/err"'
+runtool --check-config --service sshd --pam-dir "$work/pam.d" near
+check "--check-config --service: the service's arguments, then the request" \
+    '[ "$(rc)" = 0 ] && grep -q "^configuration: ok" "$work/out" && grep -q "warn=10" "$work/err"'
+printf 'session required pam_scnet_quota.so conf=%s colour=blue\n' "$work/conf" >"$work/pam.d/badarg"
+runtool --check-config --service badarg --pam-dir "$work/pam.d" near
+check "--check-config --service: a bad argument on the pam.d line is a configuration error" \
+    '[ "$(rc)" = 2 ] && grep -q "configuration: FAILED: module argument '"'"'colour'"'"': unknown key" "$work/out"'
 
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'

@@ -1,0 +1,190 @@
+#include "pam_service.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODULE_NAME "pam_scnet_quota.so"
+/* Linux-PAM itself stops at a depth of this order; a loop of includes must end. */
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_WORDS 64
+
+struct words {
+    char *word[MAX_WORDS];
+    int count;
+};
+
+/* Split a pam.d line into words; a word starting with '[' runs to the matching ']' (a
+ * control or an argument holding blanks), and its brackets are kept for a control and
+ * removed for an argument by the caller. The line is cut in place. */
+static void split_words(char *s, struct words *w)
+{
+    w->count = 0;
+    while (*s && w->count < MAX_WORDS) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s)
+            break;
+        w->word[w->count++] = s;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            s = close ? close + 1 : s + strlen(s);
+        } else {
+            while (*s && !isspace((unsigned char)*s))
+                s++;
+        }
+        if (*s)
+            *s++ = '\0';
+    }
+}
+
+static bool is_module(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return strcmp(base ? base + 1 : path, MODULE_NAME) == 0;
+}
+
+static bool add_line(struct pam_service *out, const char *file, unsigned line_no, const char *type,
+                     const struct words *w)
+{
+    struct pam_module_line *grown, *l;
+    int argc = w->count - 3;
+
+    grown = realloc(out->lines, (out->count + 1) * sizeof(*grown));
+    if (!grown)
+        return false;
+    out->lines = grown;
+    l = &out->lines[out->count];
+    memset(l, 0, sizeof(*l));
+    out->count++;
+    l->file = strdup(file);
+    l->line = line_no;
+    l->type = strdup(type);
+    l->control = strdup(w->word[1]);
+    l->argv = calloc((size_t)argc + 1, sizeof(char *));
+    if (!l->file || !l->type || !l->control || !l->argv)
+        return false;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = w->word[3 + i];
+        size_t len = strlen(arg);
+        /* [text with blanks] is one argument without its brackets. */
+        if (arg[0] == '[' && len >= 2 && arg[len - 1] == ']')
+            l->argv[i] = strndup(arg + 1, len - 2);
+        else
+            l->argv[i] = strdup(arg);
+        if (!l->argv[i])
+            return false;
+        l->argc++;
+    }
+    return true;
+}
+
+/* Read dir/name; only_type limits the lines taken to one type ("include"/"substack" of a
+ * type), NULL takes every type (@include). Recursive like the includes it follows, and
+ * bounded by MAX_INCLUDE_DEPTH. */
+// NOLINTNEXTLINE(misc-no-recursion): includes nest; depth is bounded by MAX_INCLUDE_DEPTH
+static bool read_stack(const char *dir, const char *name, const char *only_type, int depth,
+                       struct pam_service *out, char *err, size_t errlen)
+{
+    char path[4096], physical[2048], line[8192];
+    unsigned line_no = 0, first_line = 0;
+    bool ok = false;
+    FILE *in = NULL;
+
+    if (depth > MAX_INCLUDE_DEPTH) {
+        snprintf(err, errlen, "includes nest deeper than %d (a loop?) at %s", MAX_INCLUDE_DEPTH,
+                 name);
+        return false;
+    }
+    if (strchr(name, '/') || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        snprintf(err, errlen, "'%s' is not a PAM service name", name);
+        return false;
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    in = fopen(path, "re");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    line[0] = '\0';
+    while (fgets(physical, sizeof(physical), in)) {
+        struct words w;
+        char *hash, *type;
+        size_t len;
+
+        line_no++;
+        if (!line[0])
+            first_line = line_no;
+        physical[strcspn(physical, "\n")] = '\0';
+        len = strlen(physical);
+        /* A backslash at the end joins the next line, as Linux-PAM reads it. */
+        if (len > 0 && physical[len - 1] == '\\') {
+            physical[len - 1] = ' ';
+            strncat(line, physical, sizeof(line) - strlen(line) - 1);
+            continue;
+        }
+        strncat(line, physical, sizeof(line) - strlen(line) - 1);
+        hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        split_words(line, &w);
+        if (w.count == 0)
+            goto next;
+        if (strcmp(w.word[0], "@include") == 0) {
+            if (w.count >= 2 && !read_stack(dir, w.word[1], only_type, depth + 1, out, err, errlen))
+                goto out;
+            goto next;
+        }
+        if (w.count < 3)
+            goto next;
+        type = w.word[0][0] == '-' ? w.word[0] + 1 : w.word[0];
+        if (only_type && strcmp(type, only_type) != 0)
+            goto next;
+        if (strcmp(w.word[1], "include") == 0 || strcmp(w.word[1], "substack") == 0) {
+            if (!read_stack(dir, w.word[2], type, depth + 1, out, err, errlen))
+                goto out;
+            goto next;
+        }
+        if ((strcmp(type, "session") == 0 || strcmp(type, "account") == 0) &&
+            is_module(w.word[2]) && !add_line(out, path, first_line, type, &w)) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+    next:
+        line[0] = '\0';
+    }
+    ok = true;
+out:
+    fclose(in);
+    return ok;
+}
+
+bool pam_service_find(const char *dir, const char *service, struct pam_service *out, char *err,
+                      size_t errlen)
+{
+    bool ok;
+
+    memset(out, 0, sizeof(*out));
+    ok = read_stack(dir, service, NULL, 0, out, err, errlen);
+    if (!ok)
+        pam_service_free(out);
+    return ok;
+}
+
+void pam_service_free(struct pam_service *service)
+{
+    for (size_t i = 0; i < service->count; i++) {
+        struct pam_module_line *l = &service->lines[i];
+        for (int j = 0; j < l->argc; j++)
+            free(l->argv[j]);
+        free(l->argv);
+        free(l->file);
+        free(l->type);
+        free(l->control);
+    }
+    free(service->lines);
+    service->lines = NULL;
+    service->count = 0;
+}
