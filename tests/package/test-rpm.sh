@@ -190,7 +190,8 @@ qlv "$rpm_main" >"$tmp/main-files"
     say "-rw-r--r-- root:root /usr/share/doc/$NAME/SECURITY.md"
     if [ "$with_units" = 1 ]; then
         for unit in "${UNITS[@]}"; do say "-rw-r--r-- root:root /usr/lib/systemd/system/$unit"; done
-        say "-rw-r--r-- root:root /usr/share/doc/$NAME/pam-scnet-quota-refresh.cron"
+        say "drwxr-xr-x root:root /usr/share/doc/$NAME/examples"
+        say "-rw-r--r-- root:root /usr/share/doc/$NAME/examples/pam-scnet-quota-refresh"
     fi
 } >"$tmp/main-files.expected"
 check "rpm -qlvp: exactly the expected files, modes and owners (cache dir 0700)" \
@@ -207,7 +208,9 @@ check "no live /etc/security/pam_scnet_quota.conf in the package" \
 rpm -qpR "$rpm_main" >"$tmp/main-requires" 2>/dev/null
 say "# rpm -qpR:"
 sed 's/^/    | /' "$tmp/main-requires"
-for req in "pam($arch)" "libcurl($arch)" ca-certificates 'libpam.so.0()(64bit)' 'libcjson.so.1()(64bit)'; do
+curl_req="libcurl($arch)" # named by hand while the module dlopen()ed it
+[ "$with_helper" = 1 ] && curl_req='libcurl.so.4()(64bit)' # the helper links it
+for req in "pam($arch)" "$curl_req" ca-certificates 'libpam.so.0()(64bit)' 'libcjson.so.1()(64bit)'; do
     [ "$arch" = x86_64 ] && req=${req/(x86_64)/(x86-64)}
     check "requires '$req'" grep -qxF -- "$req" "$tmp/main-requires"
 done
@@ -253,6 +256,10 @@ check "no build or source path inside any packaged file" \
     [ -z "$(grep -rlaF -e "$top/BUILD" -e "$src/" "$tmp/main-root")" ]
 # (Stripping is find-debuginfo's work on a RHEL builder, which also makes the -debuginfo
 # package; Debian's rpm does neither, so it is not checked here.)
+if [ "$with_units" = 1 ]; then
+    check "the refresh service runs the packaged /usr/bin/scnet-quota --refresh" \
+        grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' "$tmp/main-root/usr/lib/systemd/system/${UNITS[0]}"
+fi
 check "the module is linked with BIND_NOW and RELRO (EL9's LDFLAGS)" \
     eval 'readelf -dl "$tmp/main-root/usr/lib64/security/pam_scnet_quota.so" | grep -q "BIND_NOW" &&
           readelf -dl "$tmp/main-root/usr/lib64/security/pam_scnet_quota.so" | grep -q "GNU_RELRO"'
