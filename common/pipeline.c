@@ -235,6 +235,7 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
     if (use_cache && entry.body && now - entry.fetched_at < cfg->cache_ttl &&
         use_cached(&entry, SOURCE_CACHE, out) && !would_deny(cfg, req->user, &out->reply)) {
+        out->stale_age_s = (long)(now - entry.fetched_at);
         ok = true;
         goto out;
     }
@@ -245,6 +246,7 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         struct cache_entry now_entry = {0};
         if (cache_read(dirfd, req->user, cfg->owner, &now_entry, why, sizeof(why)) &&
             entry_changed(&entry, &now_entry) && use_cached(&now_entry, SOURCE_CACHE, out)) {
+            out->stale_age_s = (long)(time(NULL) - now_entry.fetched_at);
             cache_entry_free(&now_entry);
             ok = true;
             goto out;
@@ -376,10 +378,13 @@ static void log_decision(const struct scnet_config *cfg, const struct scnet_requ
             strbuf_kv(&line, "percent", "none");
         }
         strbuf_kv(&line, "source", source_name(out->source));
-        if (out->source == SOURCE_STALE) {
-            snprintf(number, sizeof(number), "%ld", out->stale_age_s);
+        /* Why the API was not asked (cache: the answer is this young) or did not answer. */
+        if (out->source == SOURCE_CACHE || out->source == SOURCE_STALE) {
+            snprintf(number, sizeof(number), "%ld", out->stale_age_s < 0 ? 0 : out->stale_age_s);
             strbuf_kv(&line, "age", number);
         }
+        if (out->source == SOURCE_STALE)
+            strbuf_kv(&line, "reason", out->error);
         if (out->decision == DECISION_DENY_SKIPPED)
             strbuf_kv(&line, "scope", "tty");
         break;

@@ -38,7 +38,7 @@ struct scnet_outcome {
     struct quota_reply reply;
     struct policy_result policy;
     char error[512];  /* why the quota is unknown (ERROR_*) or why skipped */
-    long stale_age_s; /* source STALE: how old the answer is */
+    long stale_age_s; /* source CACHE or STALE: seconds since the API gave the answer */
     long elapsed_ms;
 };
 

@@ -151,6 +151,19 @@ check "--check-config: an expired certificate adds the clock hint" \
     '[ "$(rc)" = 2 ] && grep -q "expired.*; check the node'"'"'s clock (date, chronyc tracking)$" "$work/out"'
 kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 
+# The decision line says why the API was not used: a cached answer its age, a stale one
+# the reason the API failed (what scnet-quota -v prints is what the module logs).
+conf ""
+runtool --conf "$work/conf" --no-cache near
+runtool --conf "$work/conf" -v near
+check "log line of a cached answer: source=cache age=N" \
+    'grep -q "^scnet-quota: user=near result=warn .* source=cache age=[0-9][0-9]* ms=" "$work/err"'
+conf "cache_ttl = 0"
+sed -i "s|^url = .*|url = https://127.0.0.1:1|" "$work/conf"
+runtool --conf "$work/conf" -v near
+check "log line of a stale answer: source=stale age=N reason=\"why the API failed\"" \
+    'grep -q "^scnet-quota: user=near result=warn .* source=stale age=[0-9][0-9]* reason=\".*127.0.0.1.*\" ms=" "$work/err"'
+
 # --service: the module's arguments from a pam.d tree with @include, include, substack,
 # a '-' type, a full module path and a continued line, applied over the file as at login.
 conf ""
