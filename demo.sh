@@ -27,8 +27,9 @@ for _ in $(seq 50); do [ -s "$demo/hang.port" ] && break; sleep 0.1; done
 dead_port=$(cat "$demo/hang.port")
 
 module=$PWD/build/pam_module/pam_scnet_quota.so
-permit=$(find /usr/lib/x86_64-linux-gnu/security /lib/x86_64-linux-gnu/security /usr/lib64/security \
-         -name pam_permit.so 2>/dev/null | head -n 1)
+# Debian/Ubuntu multiarch (x86_64, aarch64, ...), then RHEL's lib64 and plain lib.
+permit=$(find /usr/lib/*-linux-gnu*/security /lib/*-linux-gnu*/security /usr/lib64/security \
+         /lib64/security /usr/lib/security /lib/security -name pam_permit.so 2>/dev/null | head -n 1)
 mkdir -p "$demo/services"
 for svc in demo demo-down demo-down-cached; do
     printf 'session required %s conf=%s/%s.conf\nsession required %s\n' \

@@ -33,8 +33,10 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 QUOTA_PATH = "/hpc/openapi/v2/parastor/quota/usernames/"
-PAM_DIRS = ["/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security",
-            "/usr/lib64/security", "/lib64/security", "/usr/lib/security", "/lib/security"]
+# Debian/Ubuntu multiarch folders (x86_64, aarch64, ...), then RHEL's lib64 and plain lib.
+LIB_DIRS = sorted(glob.glob("/usr/lib/*-linux-gnu*")) + sorted(glob.glob("/lib/*-linux-gnu*")) + [
+    "/usr/lib64", "/lib64", "/usr/lib", "/lib"]
+PAM_DIRS = [os.path.join(d, "security") for d in LIB_DIRS]
 WARN_USAGE, THRESHOLD = 651.0, 700.0  # 93.0%: every login with an answer shows a warning
 
 
@@ -266,8 +268,7 @@ class Bench:
 
         permit = find_file(["pam_permit.so"], PAM_DIRS)
         pam_exec = find_file(["pam_exec.so"], PAM_DIRS)
-        nss = find_file(["libnss_wrapper.so"],
-                        ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"])
+        nss = find_file(["libnss_wrapper.so"], LIB_DIRS)
         self.module = os.path.abspath(a.module)
         self.login = os.path.abspath(a.login)
 

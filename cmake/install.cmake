@@ -98,7 +98,9 @@ add_custom_target(scnet_man_pages ALL DEPENDS ${_scnet_man_outputs})
 install(FILES "${PROJECT_SOURCE_DIR}/etc/pam_scnet_quota.conf.example"
         DESTINATION "${SCNET_SECURITY_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
-install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}"
+# Its own component: the .deb has the licence as Debian's copyright file instead
+# (cmake/cpack-per-generator.cmake); `cmake --install` and the .rpm install it.
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT licence
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 # ---- Debian/Ubuntu: the pam-auth-update profile ----------------------------------------

@@ -80,10 +80,24 @@ endforeach()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_scnet_deb_control}/conffiles;${_scnet_deb_control}/postinst;${_scnet_deb_control}/prerm;${_scnet_deb_control}/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# Debian wants /usr/share/doc/<package>/copyright: made from LICENSE at packaging time.
-set(CPACK_PRE_BUILD_SCRIPTS "${PROJECT_SOURCE_DIR}/cmake/packaging-prebuild.cmake")
-# CPack passes on only CPACK_* variables: these two are read by packaging-prebuild.cmake.
-set(CPACK_SCNET_DOC_SUBDIR "${CMAKE_INSTALL_DOCDIR}")
-set(CPACK_SCNET_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
+# Debian wants /usr/share/doc/<package>/copyright (made from LICENSE, cmake/deb-doc.cmake)
+# and changelog.Debian.gz, in the .deb only: their install rule has its own component, which
+# cmake/cpack-per-generator.cmake gives the .deb (and LICENSE's to the others).
+set(_scnet_deb_doc "${PROJECT_BINARY_DIR}/packaging/deb-doc")
+add_custom_command(OUTPUT "${_scnet_deb_doc}/copyright" "${_scnet_deb_doc}/changelog.Debian.gz"
+  COMMAND ${CMAKE_COMMAND} -DLICENSE=${PROJECT_SOURCE_DIR}/LICENSE -DOUT_DIR=${_scnet_deb_doc}
+          -DPACKAGE=${CPACK_DEBIAN_PACKAGE_NAME} -DVERSION=${PROJECT_VERSION}
+          -DRELEASE=${CPACK_DEBIAN_PACKAGE_RELEASE} -DCONTACT=${SCNET_PACKAGE_CONTACT}
+          -P ${PROJECT_SOURCE_DIR}/cmake/deb-doc.cmake
+  DEPENDS "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/cmake/deb-doc.cmake"
+  COMMENT "Debian copyright and changelog.Debian.gz"
+  VERBATIM)
+add_custom_target(scnet_deb_doc ALL DEPENDS "${_scnet_deb_doc}/copyright")
+install(FILES "${_scnet_deb_doc}/copyright" "${_scnet_deb_doc}/changelog.Debian.gz"
+        DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_DEBIAN_PACKAGE_NAME}"
+        COMPONENT deb_doc EXCLUDE_FROM_ALL
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/cmake/cpack-per-generator.cmake")
+set(CPACK_SCNET_BINARY_DIR "${PROJECT_BINARY_DIR}") # CPack passes on only CPACK_* variables
 
 include(CPack)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "conf_line.h"
 #include "safe_file.h"
 

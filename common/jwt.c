@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
+
 /* Far beyond any real date (year 33,658), and every whole number up to it and just above it
  * is exact in a double, so a larger claim cannot round down into range. */
 #define JWT_EXPIRE_MAX 1e15
@@ -117,7 +119,8 @@ bool jwt_expire_ms(const char *token, int64_t *expire_ms, char *why, size_t whyl
         fail(why, whylen, "JWT payload holds a NUL byte");
         goto out;
     }
-    root = cJSON_ParseWithLengthOpts((const char *)decoded, decoded_len + 1, NULL, true);
+    /* decoded is NUL-terminated and holds no other NUL (checked above). */
+    root = cJSON_ParseWithOpts((const char *)decoded, NULL, true);
     if (!root || !cJSON_IsObject(root)) {
         fail(why, whylen, "JWT payload is not a JSON object");
         goto out;

@@ -61,7 +61,7 @@ static bool is_decimal_text(const char *s)
 static bool decimal_text_value(const char *s, double *value)
 {
     bool ok = false;
-    cJSON *num = cJSON_ParseWithLengthOpts(s, strlen(s) + 1, NULL, true);
+    cJSON *num = cJSON_ParseWithOpts(s, NULL, true);
 
     if (num != NULL && cJSON_IsNumber(num)) {
         *value = num->valuedouble;
@@ -242,8 +242,8 @@ enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_r
         error_set(err, errlen, "reply holds an escaped NUL (\\u0000)");
         goto cleanup;
     }
-    /* With require_null_terminated, cJSON insists on finding the NUL inside the length it is
-     * given; the body need not have one, so parse a terminated copy. */
+    /* cJSON parses up to the NUL, and require_null_terminated rejects anything after the
+     * value: the body need not have a NUL, so parse a terminated copy (it holds no other). */
     copy = malloc(len + 1);
     if (copy == NULL) {
         error_set(err, errlen, "out of memory");
@@ -251,7 +251,7 @@ enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_r
     }
     memcpy(copy, body, len);
     copy[len] = '\0';
-    root = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, true);
+    root = cJSON_ParseWithOpts(copy, NULL, true);
     if (root == NULL) {
         error_set(err, errlen, "reply is not valid JSON");
         goto cleanup;

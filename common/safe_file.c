@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
+
 bool safe_file_check_fd(int fd, const char *what, mode_t type, enum safe_file_kind kind,
                         uid_t owner, struct stat *st, char *err, size_t errlen)
 {

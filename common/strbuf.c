@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
+
 #define STRBUF_MIN_CAP 64
 
 /* Make room for extra more bytes plus the NUL. Growth copies into a fresh block and wipes

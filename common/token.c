@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "compat.h"
 #include "credentials.h"
 #include "deadline.h"
 #include "jwt.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "deadline.h"
 #include "http.h"
 #include "log.h"
@@ -240,7 +241,7 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
     }
     memcpy(copy, body, len);
     copy[len] = '\0';
-    root = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, true);
+    root = cJSON_ParseWithOpts(copy, NULL, true);
     if (!root || !cJSON_IsObject(root)) {
         error_set(err, errlen, "reply is not a JSON object");
         goto out;

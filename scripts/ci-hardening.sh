@@ -5,6 +5,8 @@
 #   3. ci-valgrind.sh    the pam tests under valgrind memcheck (build-valgrind/)
 #   4. ci-fuzz.sh        each libFuzzer harness for SECONDS (build-fuzz/)
 #   5. ci-selinux.sh     the SELinux policy module: devel Makefile, checkmodule, sesearch
+#   6. ci-compat.sh      the build floor: no pam.pc/libcjson.pc, gnu99, glibc fallbacks forced
+#                        (build-compat/), unit + pam + tools tests
 #
 #   usage: scripts/ci-hardening.sh [SECONDS]     (per fuzz harness; default 60)
 #
@@ -35,6 +37,7 @@ step sanitizers scripts/ci-sanitizers.sh
 step valgrind scripts/ci-valgrind.sh
 step fuzz scripts/ci-fuzz.sh "$seconds"
 step selinux scripts/ci-selinux.sh
+step compat scripts/ci-compat.sh
 
 echo
 echo "======== ci-hardening summary"

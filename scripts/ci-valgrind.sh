@@ -52,5 +52,5 @@ export SCNET_VALGRIND_LOGS=$PWD/$build/valgrind-logs
 rm -rf "$SCNET_VALGRIND_LOGS"
 mkdir -p "$SCNET_VALGRIND_LOGS"
 # One at a time: valgrind makes everything slow, and the pam tests measure time.
-ctest --test-dir "$build" --output-on-failure -L '^pam$' --timeout 900
+(cd "$build" && ctest --output-on-failure -L '^pam$' --timeout 900)
 echo "ci-valgrind: total $((SECONDS - t0)) s (logs in $SCNET_VALGRIND_LOGS)"
