@@ -134,9 +134,17 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
     return true;
 }
 
-/* A refusal under a control that is not required/requisite is shown but not enforced. */
-static void warn_about_control(const struct pam_module_line *line, const struct scnet_config *cfg)
+/* A refusal under a control that is not required/requisite is shown but not enforced; and
+ * sshd opens the session before any terminal exists, so deny_scope = tty refuses none of
+ * its logins. */
+static void warn_about_control(const struct pam_module_line *line, const char *service,
+                               const struct scnet_config *cfg)
 {
+    if (line && cfg->deny >= 0 && cfg->deny_scope == SCNET_DENY_SCOPE_TTY && service &&
+        strstr(service, "sshd"))
+        fprintf(stderr, "scnet-quota: warning: deny_scope = tty under sshd: sshd opens the PAM "
+                        "session before any terminal exists (PAM_TTY \"ssh\"), so no ssh login "
+                        "is refused\n");
     if (!line || cfg->deny < 0 || strcmp(line->control, "required") == 0 ||
         strcmp(line->control, "requisite") == 0)
         return;
@@ -287,7 +295,7 @@ static int check_users(const struct options *opt, int count, char **users)
     if (!read_service(opt, &svc, &line))
         return EXIT_ERROR;
     req.config_ok = load_config(opt, line, &cfg, config_error, sizeof(config_error));
-    warn_about_control(line, &cfg);
+    warn_about_control(line, opt->service, &cfg);
     /* --verbose shows the steps whether or not debug is set in the file. */
     log.debug = cfg.debug || opt->verbose;
     for (int i = 0; i < count; i++) {
@@ -332,7 +340,7 @@ static int check_config(const struct options *opt, const char *user)
         printf("configuration: FAILED: %s\n", err);
         goto out;
     }
-    warn_about_control(line, &cfg);
+    warn_about_control(line, opt->service, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
     skip = user_filter_check(&cfg, user);
     /* The request below still checks the token and the API; the user's logins are not. */

@@ -469,6 +469,11 @@ check "deny_scope = tty under sshd: ssh -tt is let in, as documented (exit $ssh_
     [ "$ssh_rc" = 0 ] || show_run tty-interactive
 check "deny_scope = tty under sshd: and shown nothing from the module" \
     not_contains "$tmp/out/tty-interactive.txt" "quota"
+# The configuration with deny_scope loads: near's interactive login still gets its banner
+# (a configuration error would show nothing, with fail = open).
+run_interactive tty-near near
+check "deny_scope = tty: the configuration is valid (near still sees the banner)" \
+    contains "$tmp/out/tty-near.txt" "WARNING" || show_run tty-near
 rm -f "$over_home/e2e-command-ran"
 run_ssh tty-cmd over 'touch ~/e2e-command-ran; echo command-ran'
 check "deny_scope = tty: 'ssh over cmd' runs (exit $ssh_rc)" [ "$ssh_rc" = 0 ] || show_run tty-cmd

@@ -212,6 +212,22 @@ runtool --check-config --service badarg --pam-dir "$work/pam.d" near
 check "--check-config --service: a bad argument on the pam.d line is a configuration error" \
     '[ "$(rc)" = 2 ] && grep -q "configuration: FAILED: module argument '"'"'colour'"'"': unknown key" "$work/out"'
 
+# deny_scope: a valid key; the preview says what tty means, and --service sshd warns that
+# sshd opens the session before any terminal exists.
+conf "deny_scope = tty"
+runtool --conf "$work/conf" over
+check "deny_scope = tty: over is refused at a terminal login, and the preview says so" \
+    '[ "$(rc)" = 1 ] && grep -q "^over: refused" "$work/out" && grep -q "^(deny_scope = tty: refused at a login with a terminal" "$work/out"'
+conf "deny_scope = sometimes"
+runtool --conf "$work/conf" --check-config near
+check "deny_scope: a bad value is a configuration error" \
+    '[ "$(rc)" = 2 ] && grep -q "deny_scope: '"'"'sometimes'"'"' is not all or tty" "$work/out"'
+conf "deny_scope = tty"
+printf 'session required pam_scnet_quota.so conf=%s\n' "$work/conf" >"$work/pam.d/sshd-tty"
+runtool --service sshd-tty --pam-dir "$work/pam.d" over
+check "--service sshd with deny_scope = tty: warns that no ssh login is refused" \
+    'grep -q "warning: deny_scope = tty under sshd: .* no ssh login is refused" "$work/err"'
+
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'
 runtool --version
