@@ -402,6 +402,8 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
     int64_t start = monotonic_ms();
     int64_t deadline = start + cfg->timeout_ms;
     enum skip_reason skip;
+    struct scnet_request as_looked_up;
+    char canonical[256], lookup_err[256] = "";
 
     memset(out, 0, sizeof(*out));
     if (!req->user || !*req->user) {
@@ -411,12 +413,23 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
     }
     /* Skip rules come before everything, config errors included: a broken config with
      * fail = closed must never lock root out. */
-    skip = user_filter_check(cfg, req->user);
+    skip = user_filter_check(cfg, req->user, canonical, sizeof(canonical), lookup_err,
+                             sizeof(lookup_err));
+    if (skip == SKIP_LOOKUP_FAILED) {
+        snprintf(out->error, sizeof(out->error), "user lookup failed: %s", lookup_err);
+        fail_decides(cfg, req, out);
+        goto done;
+    }
     if (skip != SKIP_NONE) {
         out->decision = DECISION_SKIP;
         snprintf(out->error, sizeof(out->error), "%s", skip_reason_name(skip));
         goto done;
     }
+    /* From here on the account's own name (pw_name), not PAM_USER as typed: the API, the
+     * cache and the match of the reply's username all use it. */
+    as_looked_up = *req;
+    as_looked_up.user = canonical;
+    req = &as_looked_up;
     if (!req->config_ok) {
         snprintf(out->error, sizeof(out->error), "config: %s", req->config_error);
         fail_decides(cfg, req, out);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,7 +31,13 @@ static bool grow_nss_buffer(int rc, char **buf, size_t *size)
     return true;
 }
 
-static bool lookup_user(const char *user, struct passwd *pw, char **buf, size_t *size)
+enum lookup_result { LOOKUP_FOUND, LOOKUP_NO_SUCH_USER, LOOKUP_FAILED };
+
+/* getpwnam_r: 0 with no result is "no such user"; so are the codes getpwnam_r(3) lists for
+ * it (ENOENT, ESRCH, EBADF, EPERM: some NSS modules and nss_wrapper use them). Anything
+ * else (EIO, EAGAIN, EMFILE, ENOMEM, ... from sssd or LDAP) is a failed lookup, in *error. */
+static enum lookup_result lookup_user(const char *user, struct passwd *pw, char **buf, size_t *size,
+                                      int *error)
 {
     struct passwd *res = NULL;
     int rc;
@@ -39,7 +46,14 @@ static bool lookup_user(const char *user, struct passwd *pw, char **buf, size_t 
         errno = 0;
         rc = getpwnam_r(user, pw, *buf, *size, &res);
     } while (grow_nss_buffer(rc, buf, size));
-    return rc == 0 && res != NULL;
+    if (rc < 0) /* shims that return -1 and set errno */
+        rc = errno != 0 ? errno : EIO;
+    *error = rc;
+    if (rc == 0)
+        return res != NULL ? LOOKUP_FOUND : LOOKUP_NO_SUCH_USER;
+    if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+        return LOOKUP_NO_SUCH_USER;
+    return LOOKUP_FAILED;
 }
 
 static bool lookup_group(const char *name, struct group *grp, char **buf, size_t *size)
@@ -103,24 +117,48 @@ out:
     return found;
 }
 
-enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user)
+enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user,
+                                   char *canonical, size_t canonlen, char *err, size_t errlen)
 {
     enum skip_reason reason = SKIP_NONE;
     struct passwd pw;
     size_t buf_size = NSS_BUF_SIZE;
     char *buf = malloc(buf_size);
+    const char *name;
+    int error = ENOMEM;
 
-    if (!buf || !lookup_user(user, &pw, &buf, &buf_size)) {
+    if (canonical && canonlen > 0)
+        canonical[0] = '\0';
+    switch (buf ? lookup_user(user, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED) {
+    case LOOKUP_FOUND:
+        break;
+    case LOOKUP_NO_SUCH_USER:
         reason = SKIP_UNKNOWN_USER;
         goto out;
+    case LOOKUP_FAILED:
+        /* A directory that is down must not lock root out under fail = closed. */
+        reason = strcmp(user, "root") == 0 ? SKIP_ROOT : SKIP_LOOKUP_FAILED;
+        if (err)
+            snprintf(err, errlen, "getpwnam_r: %s", strerror(error));
+        goto out;
     }
+    name = pw.pw_name && *pw.pw_name ? pw.pw_name : user;
+    if (canonical && strlen(name) >= canonlen) {
+        reason = SKIP_LOOKUP_FAILED;
+        if (err)
+            snprintf(err, errlen, "getpwnam_r: account name of %zu bytes is too long",
+                     strlen(name));
+        goto out;
+    }
+    if (canonical)
+        memcpy(canonical, name, strlen(name) + 1);
     if (pw.pw_uid == 0)
         reason = SKIP_ROOT;
     else if ((long)pw.pw_uid < cfg->min_uid)
         reason = SKIP_LOW_UID;
-    else if (config_list_contains(cfg->skip_users, user))
+    else if (config_list_contains(cfg->skip_users, name))
         reason = SKIP_USER_LIST;
-    else if (cfg->skip_groups && in_skip_groups(cfg->skip_groups, user, pw.pw_gid))
+    else if (cfg->skip_groups && in_skip_groups(cfg->skip_groups, name, pw.pw_gid))
         reason = SKIP_GROUP_LIST;
 out:
     free(buf);
@@ -142,6 +180,8 @@ const char *skip_reason_name(enum skip_reason reason)
         return "skip_groups";
     case SKIP_UNKNOWN_USER:
         return "unknown_user";
+    case SKIP_LOOKUP_FAILED:
+        return "lookup_failed";
     }
     return "?";
 }

@@ -11,12 +11,20 @@ enum skip_reason {
     SKIP_USER_LIST,
     SKIP_GROUP_LIST,
     SKIP_UNKNOWN_USER,
+    SKIP_LOOKUP_FAILED, /* not a skip: NSS failed (EIO, EAGAIN...), an error `fail` decides */
 };
 
-/* Why user is not to be checked under cfg, or SKIP_NONE. */
-enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user);
+/* Why user is not to be checked under cfg, or SKIP_NONE. The account's own name from the
+ * lookup (pw_name, which a case-insensitive directory may spell differently from what was
+ * typed) goes to canonical (canonlen bytes; NULL: not wanted): it is the name to check,
+ * ask the API about and cache under. SKIP_LOOKUP_FAILED when the lookup itself failed
+ * rather than finding no such user; err (NULL: not wanted) then says why. "root" is
+ * never checked, even when the lookup fails. */
+enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user,
+                                   char *canonical, size_t canonlen, char *err, size_t errlen);
 
-/* A short word for logs: "root", "min_uid", "skip_users", "skip_groups", "unknown_user". */
+/* A short word for logs: "root", "min_uid", "skip_users", "skip_groups", "unknown_user",
+ * "lookup_failed". */
 const char *skip_reason_name(enum skip_reason reason);
 
 #endif

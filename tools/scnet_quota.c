@@ -331,6 +331,7 @@ static int check_config(const struct options *opt, const char *user)
     struct pam_service svc;
     const struct pam_module_line *line;
     enum skip_reason skip;
+    char lookup_err[256] = "";
 
     if (!read_service(opt, &svc, &line)) {
         config_defaults(&cfg);
@@ -342,9 +343,11 @@ static int check_config(const struct options *opt, const char *user)
     }
     warn_about_control(line, opt->service, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
-    skip = user_filter_check(&cfg, user);
+    skip = user_filter_check(&cfg, user, NULL, 0, lookup_err, sizeof(lookup_err));
     /* The request below still checks the token and the API; the user's logins are not. */
-    if (skip != SKIP_NONE)
+    if (skip == SKIP_LOOKUP_FAILED)
+        printf("user %s: lookup failed (%s): the module lets `fail` decide\n", user, lookup_err);
+    else if (skip != SKIP_NONE)
         printf("user %s: skipped (%s): the module does not check this user's logins\n", user,
                skip_reason_name(skip));
     log.debug = cfg.debug || opt->verbose;

@@ -230,6 +230,33 @@ static void test_bad_token_is_an_error(void **state)
     unlink(path);
 }
 
+/* A directory that fails (sssd or LDAP down: EIO) is not "no such user": fail decides. The
+ * test NSS module fails "nsserror" so, through nss_wrapper's getpwnam_r. */
+static void test_nss_failure_lets_fail_decide(void **state)
+{
+    struct pam_run run;
+
+    check_unknown("nsserror", "");
+    /* A user that does not exist is still skipped (PAM_IGNORE fails a stack of one). */
+    write_https_conf(&sim, "fail = closed");
+    run_pam("scnet_alone", "scnet-no-such-user", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_not_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
+}
+
+/* The account's own name from the lookup is checked, not PAM_USER as typed: a
+ * case-insensitive directory finds "NEAR" as the account "near". */
+static void test_canonical_account_name_is_checked(void **state)
+{
+    struct pam_run run;
+    long before = sim_quota_count(&sim, "near");
+
+    session_with("", "NEAR", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_int_equal(sim_quota_count(&sim, "near"), before + 1);
+}
+
 static void test_config_errors_let_fail_decide(void **state)
 {
     check_unknown("over", "colour = blue");
@@ -456,6 +483,8 @@ int main(void)
         cmocka_unit_test(test_api_errors_and_bad_replies),
         cmocka_unit_test(test_bad_token_is_an_error),
         cmocka_unit_test(test_config_errors_let_fail_decide),
+        cmocka_unit_test(test_nss_failure_lets_fail_decide),
+        cmocka_unit_test(test_canonical_account_name_is_checked),
         cmocka_unit_test(test_dead_api),
         cmocka_unit_test(test_timeouts_bound_the_login),
         cmocka_unit_test(test_answer_within_timeout_is_used),

@@ -53,7 +53,7 @@ static void set_list(char **field, const char *value)
 
 static void assert_reason(const struct scnet_config *cfg, const char *user, enum skip_reason want)
 {
-    enum skip_reason got = user_filter_check(cfg, user);
+    enum skip_reason got = user_filter_check(cfg, user, NULL, 0, NULL, 0);
     if (got != want)
         fail_msg("user '%s': got %s, want %s", user, skip_reason_name(got), skip_reason_name(want));
 }
@@ -62,7 +62,25 @@ static void test_root_is_skipped(void **state)
 {
     struct scnet_config *cfg = *state;
     assert_reason(cfg, "root", SKIP_ROOT);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "root")), "root");
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "root", NULL, 0, NULL, 0)), "root");
+}
+
+/* The account's name from the lookup comes back for the caller to use; a buffer too small
+ * for it is a failed lookup (never a cut name), with the reason. */
+static void test_canonical_name_returned(void **state)
+{
+    struct scnet_config *cfg = *state;
+    char canonical[64] = "untouched", small[3] = "xx", err[128] = "";
+
+    assert_int_equal(
+        user_filter_check(cfg, "nobody", canonical, sizeof(canonical), err, sizeof(err)),
+        SKIP_NONE);
+    assert_string_equal(canonical, "nobody");
+    assert_int_equal(user_filter_check(cfg, "nobody", small, sizeof(small), err, sizeof(err)),
+                     SKIP_LOOKUP_FAILED);
+    assert_string_equal(small, "");
+    assert_string_equal(err, "getpwnam_r: account name of 6 bytes is too long");
+    assert_string_equal(skip_reason_name(SKIP_LOOKUP_FAILED), "lookup_failed");
 }
 
 static void test_root_is_skipped_even_with_min_uid_0(void **state)
@@ -77,7 +95,8 @@ static void test_system_user_below_min_uid(void **state)
     struct scnet_config *cfg = *state;
     assert_int_equal(cfg->min_uid, 1000);
     assert_reason(cfg, "daemon", SKIP_LOW_UID);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon")), "min_uid");
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, 0)),
+                        "min_uid");
 }
 
 static void test_min_uid_boundary(void **state)
@@ -109,8 +128,9 @@ static void test_unknown_user(void **state)
 {
     struct scnet_config *cfg = *state;
     assert_reason(cfg, "scnet-no-such-user-x", SKIP_UNKNOWN_USER);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "scnet-no-such-user-x")),
-                        "unknown_user");
+    assert_string_equal(
+        skip_reason_name(user_filter_check(cfg, "scnet-no-such-user-x", NULL, 0, NULL, 0)),
+        "unknown_user");
 }
 
 static void test_skip_users_list(void **state)
@@ -118,7 +138,8 @@ static void test_skip_users_list(void **state)
     struct scnet_config *cfg = *state;
     set_list(&cfg->skip_users, "alice, nobody ,bob");
     assert_reason(cfg, "nobody", SKIP_USER_LIST);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "nobody")), "skip_users");
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "nobody", NULL, 0, NULL, 0)),
+                        "skip_users");
 }
 
 static void test_skip_users_needs_whole_name(void **state)
@@ -144,7 +165,8 @@ static void test_skip_groups_primary_group(void **state)
     cfg->min_uid = 0;
     set_list(&cfg->skip_groups, "daemon");
     assert_reason(cfg, "daemon", SKIP_GROUP_LIST);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon")), "skip_groups");
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, 0)),
+                        "skip_groups");
 }
 
 static void test_skip_groups_list_with_spaces_and_unknown_groups(void **state)
@@ -232,11 +254,14 @@ static int nss_child_main(void)
     int code;
 
     config_defaults(&cfg);
-    code = (int)user_filter_check(&cfg, "bigalice");             /* exists: SKIP_NONE */
-    code = code * 10 + (int)user_filter_check(&cfg, "biggecos"); /* huge entry: SKIP_NONE */
+    code = (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, 0); /* exists: SKIP_NONE */
+    code = code * 10 +
+           (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, 0); /* huge entry: SKIP_NONE */
     cfg.skip_groups = strdup("smallgroup, biggroup");
-    code = code * 10 + (int)user_filter_check(&cfg, "bigalice"); /* SKIP_GROUP_LIST */
-    code = code * 10 + (int)user_filter_check(&cfg, "biggecos"); /* in neither: SKIP_NONE */
+    code = code * 10 +
+           (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, 0); /* SKIP_GROUP_LIST */
+    code = code * 10 +
+           (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, 0); /* in neither: SKIP_NONE */
     config_free(&cfg);
     fprintf(stderr, "nss_wrapper child: results %04d\n", code);
     /* The expected 0040 fits an exit status; anything over 255 is a failure anyway. */
@@ -329,6 +354,7 @@ int main(int argc, char **argv)
         T(test_skip_groups_not_member),
         T(test_odd_names_do_not_crash),
         cmocka_unit_test(test_reason_names),
+        T(test_canonical_name_returned),
         cmocka_unit_test(test_entries_larger_than_lookup_buffer),
     };
 #undef T
