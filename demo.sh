@@ -39,6 +39,7 @@ write_conf() { # name url [extra line]
     (umask 077 && cat > "$demo/$1.conf" <<CONF
 url = $2
 cache_dir = $demo/cache
+helper = $PWD/build/fetch_helper/scnet-quota-fetch
 ${3:-}
 token_file = $demo/token
 cafile = $demo/certs/ca.pem

@@ -297,6 +297,7 @@ class Bench:
                 lines.append("cafile = %s" % sim.ca)
             lines += ["timeout = %s" % timeout, "warn = 90", "fail = open", "lang = en",
                       "cache_dir = %s" % self.cache_dir,
+                      "helper = %s" % os.path.abspath(self.args.helper),
                       "cache_ttl = %d" % cache_ttl, "stale_ttl = %d" % stale_ttl]
             path = os.path.join(t, "conf", name + ".conf")
             write_private(path, "\n".join(lines) + "\n")
@@ -667,6 +668,7 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--module", required=True, help="pam_scnet_quota.so")
+    p.add_argument("--helper", required=True, help="scnet-quota-fetch, built")
     p.add_argument("--login", required=True, help="tests/pam/session_child, built")
     p.add_argument("--runner", required=True, help="runner")
     p.add_argument("--logins", type=int, default=200, help="logins per fast case (200)")

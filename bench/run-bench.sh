@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S "$root" -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota >/dev/null
+cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch >/dev/null
 mkdir -p "$build/bench"
 cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
 # One login per process: the same real-libpam driver the burst tests use.
@@ -34,6 +34,7 @@ cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_ch
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \
+    --helper "$build/fetch_helper/scnet-quota-fetch" \
     --login "$build/bench/session_child" \
     --runner "$build/bench/runner" \
     --command "$command" "$@"

@@ -6,7 +6,7 @@
 # Results used elsewhere:
 #   scnet::pam, scnet::cjson   imported targets (include directories and library)
 #   PAM_LIBDIR                 where libpam is (cmake/install.cmake starts there)
-#   CURL_INCLUDE_DIR           the folder holding curl/curl.h
+#   scnet::curl                libcurl, for the network helper only (CURL_INCLUDE_DIR: its header)
 #   Threads::Threads           -pthread (below glibc 2.34 pthread_* live in libpthread)
 #   generated/compat_config.h  SCNET_HAVE_EXPLICIT_BZERO, SCNET_HAVE_GETRANDOM (common/compat.h)
 #   SCNET_FORTIFY_OPTIONS      -D_FORTIFY_SOURCE=2 unless the flags or the compiler set it
@@ -78,12 +78,18 @@ else()
   message(WARNING "cJSON: no version in cjson/cJSON.h under '${CJSON_HEADER_DIR}'; 1.7.10 or newer is needed")
 endif()
 
-# ---- libcurl (its header: the module and its tests load libcurl with dlopen) ------------
+# ---- libcurl: linked by the network helper (fetch_helper/) only, never by the module ------
+# libcurl.pc when there is one; else the header and the library.
 find_path(CURL_INCLUDE_DIR curl/curl.h)
-if(NOT CURL_INCLUDE_DIR)
-  message(FATAL_ERROR "curl/curl.h not found. Install libcurl-devel (RHEL, openEuler, Kylin) or "
+find_library(CURL_LIBRARY NAMES curl)
+if(NOT CURL_INCLUDE_DIR OR NOT CURL_LIBRARY)
+  message(FATAL_ERROR "libcurl development files not found (curl/curl.h: ${CURL_INCLUDE_DIR}, "
+          "libcurl: ${CURL_LIBRARY}). Install libcurl-devel (RHEL, openEuler, Kylin) or "
           "libcurl4-openssl-dev (Debian, Ubuntu).")
 endif()
+add_library(scnet::curl INTERFACE IMPORTED)
+set_target_properties(scnet::curl PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${CURL_INCLUDE_DIR}"
+                      INTERFACE_LINK_LIBRARIES "${CURL_LIBRARY}")
 
 # ---- threads ---------------------------------------------------------------------------
 # Below glibc 2.34 pthread_* are in libpthread: linked by name, since the module is linked

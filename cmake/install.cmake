@@ -3,6 +3,7 @@
 #
 #   the module      ${SCNET_PAM_MODULE_DIR}/pam_scnet_quota.so              0644  absolute
 #   the command     <prefix>/${CMAKE_INSTALL_BINDIR}/scnet-quota            0755
+#   the helper      ${SCNET_HELPER_DIR}/scnet-quota-fetch                    0755  absolute
 #   man pages       <prefix>/${CMAKE_INSTALL_MANDIR}/man<N>/<page>.<N>.gz   0644
 #   the example     ${SCNET_SECURITY_DIR}/pam_scnet_quota.conf.example      0644  absolute
 #   the licence     <prefix>/${CMAKE_INSTALL_DOCDIR}/LICENSE                0644
@@ -60,6 +61,13 @@ install(TARGETS pam_scnet_quota
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(TARGETS scnet-quota
         RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                    WORLD_READ WORLD_EXECUTE)
+
+# The network helper: root-owned and not writable by others, in a root-owned directory, or
+# the module refuses it (config_check_helper). Its path is compiled into the module.
+install(TARGETS scnet-quota-fetch
+        RUNTIME DESTINATION "${SCNET_HELPER_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                     WORLD_READ WORLD_EXECUTE)
 

@@ -1,11 +1,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf_line.h"
@@ -69,6 +72,7 @@ static const struct option_def options[] = {
     OPT("cluster", OPT_TEXT, cluster),
     OPT("token_ttl", OPT_LIFETIME, token_ttl),
     OPT("token_renew_before", OPT_DURATION, token_renew_before),
+    OPT("helper", OPT_PATH, helper),
 };
 
 /* pam.d files are world-readable: these never belong there. */
@@ -100,6 +104,7 @@ void config_defaults(struct scnet_config *cfg)
     cfg->credentials_file = strdup(SCNET_DEFAULT_CREDENTIALS_FILE);
     cfg->token_ttl = 43200;
     cfg->token_renew_before = 600;
+    cfg->helper = strdup(SCNET_DEFAULT_HELPER);
     cfg->owner = geteuid();
 }
 
@@ -107,7 +112,8 @@ void config_free(struct scnet_config *cfg)
 {
     char **strings[] = {&cfg->conf_path, &cfg->url,        &cfg->token_file,       &cfg->cafile,
                         &cfg->proxy,     &cfg->skip_users, &cfg->skip_groups,      &cfg->contact,
-                        &cfg->cache_dir, &cfg->auth_url,   &cfg->credentials_file, &cfg->cluster};
+                        &cfg->cache_dir, &cfg->auth_url,   &cfg->credentials_file, &cfg->cluster,
+                        &cfg->helper};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -122,6 +128,65 @@ bool config_looks_like_key(const char *name, size_t len)
         if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_'))
             return false;
     return true;
+}
+
+/* path's parent directory, opened for fstat only. */
+static int open_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    size_t len = slash != NULL && slash != path ? (size_t)(slash - path) : 1;
+
+    if (len >= sizeof(dir)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+bool config_check_helper(const struct scnet_config *cfg, char *err, size_t errlen)
+{
+    char what[PATH_MAX + 16], problem[PATH_MAX + 128];
+    struct stat st;
+    bool ok = false;
+    int fd = -1, dir = -1;
+
+    snprintf(what, sizeof(what), "helper %s", cfg->helper != NULL ? cfg->helper : "(none)");
+    if (cfg->helper == NULL || cfg->helper[0] != '/') {
+        snprintf(err, errlen, "%s: not an absolute path", what);
+        goto out;
+    }
+    /* O_PATH: only its status is needed; O_NOFOLLOW: the checked file is the one run. */
+    fd = open(cfg->helper, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror(errno));
+        goto out;
+    }
+    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_CONFIG, cfg->owner, &st, err, errlen))
+        goto out;
+    if (!(st.st_mode & S_IXUSR)) {
+        snprintf(err, errlen, "%s: not executable", what);
+        goto out;
+    }
+    dir = open_parent(cfg->helper);
+    if (dir < 0) {
+        snprintf(err, errlen, "%s: its directory: %s", what, strerror(errno));
+        goto out;
+    }
+    if (!safe_file_check_fd(dir, "its directory", S_IFDIR, SAFE_FILE_CONFIG, cfg->owner, &st,
+                            problem, sizeof(problem))) {
+        snprintf(err, errlen, "%s: %s", what, problem);
+        goto out;
+    }
+    ok = true;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dir >= 0)
+        close(dir);
+    return ok;
 }
 
 bool config_list_contains(const char *list, const char *name)

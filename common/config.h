@@ -9,6 +9,8 @@
 #define SCNET_DEFAULT_TOKEN_FILE "/etc/security/pam_scnet_quota.token"
 #define SCNET_DEFAULT_CACHE_DIR "/var/cache/pam_scnet_quota"
 #define SCNET_DEFAULT_CREDENTIALS_FILE "/etc/security/pam_scnet_quota.credentials"
+/* SCNET_DEFAULT_HELPER: where the install rules put scnet-quota-fetch */
+#include "paths.h"
 
 enum scnet_fail_mode { SCNET_FAIL_OPEN, SCNET_FAIL_CLOSED };
 enum scnet_lang { SCNET_LANG_AUTO, SCNET_LANG_EN, SCNET_LANG_ZH };
@@ -45,6 +47,7 @@ struct scnet_config {
     char *cluster;           /* region (clusterId or clusterName); NULL = first regional one */
     long token_ttl;          /* seconds a token without expireTime is trusted */
     long token_renew_before; /* renew when fewer seconds than this remain */
+    char *helper;            /* the network helper, scnet-quota-fetch */
     uid_t owner;             /* files must be owned by this uid (the process's euid) */
 };
 
@@ -53,6 +56,12 @@ struct scnet_config {
  * on error). Returns false and writes one line naming the file, line and problem into err
  * on the first error. */
 bool config_load(struct scnet_config *cfg, int argc, const char **argv, char *err, size_t errlen);
+
+/* Check that cfg->helper is a regular executable file, and that it and its directory are
+ * owned by cfg->owner and not writable by group or others (whoever could replace it would
+ * run code as root at every login). False with "helper <path>: <problem>" in err. Run by
+ * the module and scnet-quota after config_load: a failure is a configuration error. */
+bool config_check_helper(const struct scnet_config *cfg, char *err, size_t errlen);
 
 /* Set every field to its default (owner = geteuid()). */
 void config_defaults(struct scnet_config *cfg);

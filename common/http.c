@@ -1,474 +1,611 @@
-/* One bounded HTTP(S) request through libcurl, loaded with dlopen on the first request. */
-
-/* CURLOPT_PROTOCOLS is deprecated in the 7.88 header but is the only way to restrict
- * protocols on libcurl older than 7.85 (RHEL 9 ships 7.76); without this the fallback
- * below does not compile under -Werror. */
-#define CURL_DISABLE_DEPRECATION
-
+/* Bounded HTTP(S) requests through the network helper, scnet-quota-fetch (see http.h).
+ *
+ * Why a process: libcurl inside the login process cannot keep the promise of `timeout`
+ * (it joins its resolver thread, older releases have no way out), reads the environment
+ * of whoever started su, and leaves copies of the token in the host's heap. The helper has
+ * none of the host's environment, descriptors or signal handling, and when the deadline
+ * passes it is killed, which no DNS lookup, TCP connect or TLS handshake can outlast. */
 #include "http.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "deadline.h"
+#include "fetch_wire.h"
 #include "log.h"
 #include "strbuf.h"
-#include "version.h"
 
-extern char **environ;
+/* How long http_client_start waits for the helper's exec to succeed. */
+#define CLIENT_START_MS 5000
 
-#define CURL_SONAME "libcurl.so.4"
-#define SYSTEM_CA_DEBIAN "/etc/ssl/certs/ca-certificates.crt"
-#define SYSTEM_CA_RHEL "/etc/pki/tls/certs/ca-bundle.crt"
-/* Hashed directories kept by update-ca-certificates (Debian) and update-ca-trust (RHEL 9). */
-#define SYSTEM_CA_DIR_DEBIAN "/etc/ssl/certs"
-#define SYSTEM_CA_DIR_RHEL "/etc/pki/ca-trust/extracted/pem/directory-hash"
-
-/* libcurl's entry points, typed from its own header so that a wrong signature does not
- * compile. The header's type-checking macros only wrap the real names, so calls through
- * this table are unchecked: the set_* helpers below pin the argument types instead. */
-struct curl_api {
-    __typeof__(curl_global_init) *global_init;
-    __typeof__(curl_easy_init) *easy_init;
-    __typeof__(curl_easy_setopt) *easy_setopt;
-    __typeof__(curl_easy_perform) *easy_perform;
-    __typeof__(curl_easy_getinfo) *easy_getinfo;
-    __typeof__(curl_easy_cleanup) *easy_cleanup;
-    __typeof__(curl_easy_strerror) *easy_strerror;
-    __typeof__(curl_slist_append) *slist_append;
-    __typeof__(curl_slist_free_all) *slist_free_all;
+struct http_client {
+    char *helper;
+    pid_t pid;       /* 0: no helper running */
+    int to_helper;   /* its stdin: our end, non-blocking */
+    int from_helper; /* its stdout: our end, non-blocking */
+    /* SIGCHLD as the host had it, while ours is SIG_DFL (see sigchld_take) */
+    bool sigchld_taken;
+    struct sigaction host_sigchld;
 };
 
-static const struct {
-    const char *name;
-    size_t offset;
-} curl_symbols[] = {
-    {"curl_global_init", offsetof(struct curl_api, global_init)},
-    {"curl_easy_init", offsetof(struct curl_api, easy_init)},
-    {"curl_easy_setopt", offsetof(struct curl_api, easy_setopt)},
-    {"curl_easy_perform", offsetof(struct curl_api, easy_perform)},
-    {"curl_easy_getinfo", offsetof(struct curl_api, easy_getinfo)},
-    {"curl_easy_cleanup", offsetof(struct curl_api, easy_cleanup)},
-    {"curl_easy_strerror", offsetof(struct curl_api, easy_strerror)},
-    {"curl_slist_append", offsetof(struct curl_api, slist_append)},
-    {"curl_slist_free_all", offsetof(struct curl_api, slist_free_all)},
+/* The calling thread's signal state around one call. */
+struct signal_guard {
+    sigset_t saved_mask;
+    bool pipe_was_pending;
 };
 
-/* The one-time library initialisation: written only inside curl_once. */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static struct curl_api curl;
-static bool curl_ready;
-static char curl_load_error[256];
-
-/* Where a transfer's body goes, bounded by max. */
-struct body_sink {
-    struct strbuf body;
-    size_t max;
-    bool too_large;
-};
-
-struct perform_call {
-    CURL *easy;
-    CURLcode result;
-};
-
-/* Run fn(ctx) with only our own variables as the process environment.
+/* Hold back SIGPIPE and SIGCHLD in this thread for the length of a call.
  *
- * This code runs as root inside su, where the environment belongs to the user who ran su.
- * libcurl reads http_proxy/https_proxy/ALL_PROXY/NO_PROXY on each transfer, and when it
- * initialises OpenSSL it reads SSLKEYLOGFILE and opens that file for appending: root would
- * write TLS secrets (and create the file) wherever the user points. The libraries pulled in
- * by dlopen and the resolver read further variables. None is needed, so none is offered;
- * the one variable set is ours: GnuTLS (pulled in by libcurl's RTMP support, never used
- * here) then skips its 0.3-0.5 ms start-up at load.
+ * SIGPIPE: a helper that dies while we write would kill the host (su, sshd) with it;
+ * MSG_NOSIGNAL does not exist for pipes. The signal is synchronous and sent to the writing
+ * thread, so blocking it here is enough; guard_leave consumes only one we caused.
  *
- * Swapping the environ pointer is safe because a PAM module runs single-threaded in the
- * calling thread and nothing here calls setenv. libcurl's resolver threads are started inside
- * curl_easy_perform, and glibc reads its resolver variables as a lookup starts, so they see
- * the empty environment too. */
-static void without_environment(void (*fn)(void *ctx), void *ctx)
+ * SIGCHLD: a host with a handler that reaps with waitpid(-1) (many daemons do) would take
+ * our helper's exit status, and after that our kill could reach a recycled pid. Blocked,
+ * the host's handler runs only when guard_leave restores the mask, after we reaped our
+ * child: the host loses nothing (its own children's SIGCHLD is still pending then), and sees
+ * at worst one SIGCHLD for a child that is not its own, which a handler must tolerate anyway
+ * (signals merge). Blocking is per thread: in a threaded host another thread may still run
+ * the handler, and waitpid then reports ECHILD, which counts as reaped. */
+static void guard_enter(struct signal_guard *g)
 {
-    static char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
-    static char *our_environment[] = {gnutls_lazy, NULL};
-    char **saved = environ;
+    sigset_t set, pending;
 
-    environ = our_environment;
-    fn(ctx);
-    environ = saved;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigaddset(&set, SIGCHLD);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    g->pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &set, &g->saved_mask);
 }
 
-static void curl_load_hidden(void *ctx)
+static void guard_leave(struct signal_guard *g)
 {
-    void *lib;
-    const char *why;
-
-    (void)ctx;
-    /* RTLD_NODELETE: libpam dlcloses this module at pam_end, and a resolver thread libcurl
-     * left behind after a timeout may still run its code. */
-    lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (lib == NULL) {
-        why = dlerror();
-        /* dlerror names the file and the reason */
-        snprintf(curl_load_error, sizeof(curl_load_error), "cannot load libcurl: %s",
-                 why != NULL ? why : CURL_SONAME);
-        return;
-    }
-    for (size_t i = 0; i < sizeof(curl_symbols) / sizeof(curl_symbols[0]); i++) {
-        void *sym = dlsym(lib, curl_symbols[i].name);
-
-        if (sym == NULL) {
-            snprintf(curl_load_error, sizeof(curl_load_error), "%s has no %s", CURL_SONAME,
-                     curl_symbols[i].name);
-            return;
-        }
-        /* POSIX guarantees a data pointer from dlsym can hold a function address. */
-        memcpy((char *)&curl + curl_symbols[i].offset, &sym, sizeof(sym));
-    }
-    /* Never undone (no curl_global_cleanup, no dlclose): the host process (sshd) may use
-     * libcurl itself, and resolver threads may outlive a request. */
-    if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(curl_load_error, sizeof(curl_load_error), "curl_global_init failed");
-        return;
-    }
-    curl_ready = true;
-}
-
-static void curl_load(void)
-{
-    without_environment(curl_load_hidden, NULL);
-}
-
-bool http_library_loaded(void)
-{
-    return curl_ready;
-}
-
-static size_t body_write(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct body_sink *sink = ctx;
-    size_t len = size * nmemb; /* size is always 1 */
-
-    if (len > sink->max - sink->body.len) {
-        sink->too_large = true;
-        return 0; /* anything but len aborts the transfer */
-    }
-    strbuf_append(&sink->body, data, len);
-    return sink->body.failed ? 0 : len;
-}
-
-/* Typed wrappers: easy_setopt is variadic and reads each value with the type the option
- * implies (long, pointer, curl_off_t), so a plain int or a wrong pointer would be misread. */
-static bool set_long(CURL *easy, CURLoption option, long value)
-{
-    return curl.easy_setopt(easy, option, value) == CURLE_OK;
-}
-
-static bool set_str(CURL *easy, CURLoption option, const char *value)
-{
-    return curl.easy_setopt(easy, option, value) == CURLE_OK;
-}
-
-static bool set_ptr(CURL *easy, CURLoption option, void *value)
-{
-    return curl.easy_setopt(easy, option, value) == CURLE_OK;
-}
-
-static bool set_size(CURL *easy, CURLoption option, curl_off_t value)
-{
-    return curl.easy_setopt(easy, option, value) == CURLE_OK;
-}
-
-static bool set_writer(CURL *easy, curl_write_callback fn)
-{
-    return curl.easy_setopt(easy, CURLOPT_WRITEFUNCTION, fn) == CURLE_OK;
-}
-
-/* Only https, or http+https for an http URL (the caller has checked it is loopback). */
-static bool set_protocols(CURL *easy, bool allow_http)
-{
-    const char *names = allow_http ? "http,https" : "https";
-    long mask = allow_http ? (CURLPROTO_HTTP | CURLPROTO_HTTPS) : CURLPROTO_HTTPS;
-    CURLcode cc;
-
-    cc = curl.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, names);
-    if (cc == CURLE_OK)
-        return set_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, names);
-    if (cc != CURLE_UNKNOWN_OPTION)
-        return false;
-    /* libcurl older than 7.85 */
-    return set_long(easy, CURLOPT_PROTOCOLS, mask) && set_long(easy, CURLOPT_REDIR_PROTOCOLS, mask);
-}
-
-static bool set_trust(CURL *easy, const char *cafile)
-{
-    struct stat st;
-
-    if (cafile != NULL) {
-        /* The admin's file is the only trust anchor: no directory of extra CAs. */
-        return set_str(easy, CURLOPT_CAINFO, cafile) && set_str(easy, CURLOPT_CAPATH, NULL);
-    }
-    /* A hashed directory when there is one: OpenSSL then reads only the certificates the
-     * handshake needs, where a bundle file makes it parse all ~150 (25-30 ms a login).
-     * stat, not access: inside su, access() checks the invoking user's real uid. */
-    if (stat(SYSTEM_CA_DIR_RHEL, &st) == 0 && S_ISDIR(st.st_mode))
-        return set_str(easy, CURLOPT_CAINFO, NULL) &&
-               set_str(easy, CURLOPT_CAPATH, SYSTEM_CA_DIR_RHEL);
-    /* /etc/ssl/certs is hashed where update-ca-certificates made the Debian bundle beside it
-     * (on RHEL the same name holds only the bundle). */
-    if (stat(SYSTEM_CA_DEBIAN, &st) == 0)
-        return set_str(easy, CURLOPT_CAINFO, NULL) &&
-               set_str(easy, CURLOPT_CAPATH, SYSTEM_CA_DIR_DEBIAN);
-    return set_str(easy, CURLOPT_CAINFO, SYSTEM_CA_RHEL) && set_str(easy, CURLOPT_CAPATH, NULL);
-}
-
-/* "" disables proxies, including any a variable would name. */
-static bool set_proxy(CURL *easy, const char *proxy)
-{
-    if (proxy != NULL)
-        return set_str(easy, CURLOPT_PROXY, proxy);
-    return set_str(easy, CURLOPT_PROXY, "") && set_str(easy, CURLOPT_NOPROXY, "");
-}
-
-static bool set_method(CURL *easy, const struct http_request *req)
-{
-    if (strcmp(req->method, "POST") != 0)
-        return set_long(easy, CURLOPT_HTTPGET, 1L);
-    /* POSTFIELDS is not copied by libcurl: one copy fewer of whatever the body holds. */
-    return set_long(easy, CURLOPT_POST, 1L) &&
-           set_str(easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
-}
-
-/* Every option must take: a transfer with half the settings (say, no host check) must not
- * happen. */
-static bool configure(CURL *easy, const struct http_request *req, struct curl_slist *headers,
-                      struct body_sink *sink, char *curl_err)
-{
-    curl_off_t max_size = sink->max > INT64_MAX ? INT64_MAX : (curl_off_t)sink->max;
-
-    return set_str(easy, CURLOPT_URL, req->url) && set_ptr(easy, CURLOPT_ERRORBUFFER, curl_err) &&
-           /* No SIGALRM around DNS lookups, no handler of ours in the host process. */
-           set_long(easy, CURLOPT_NOSIGNAL, 1L) &&
-           /* The total bound also catches a server that accepts and then trickles. */
-           set_long(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms) &&
-           set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms) &&
-           set_protocols(easy, strncasecmp(req->url, "http://", 7) == 0) &&
-           /* A 3xx is the server's answer; following it could leave the vetted host. */
-           set_long(easy, CURLOPT_FOLLOWLOCATION, 0L) &&
-           set_long(easy, CURLOPT_SSL_VERIFYPEER, 1L) &&
-           set_long(easy, CURLOPT_SSL_VERIFYHOST, 2L) && set_trust(easy, req->cafile) &&
-           set_proxy(easy, req->proxy) &&
-           /* Our headers (the token) go to the server only, never into a CONNECT to a proxy. */
-           set_long(easy, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE) &&
-           set_str(easy, CURLOPT_USERAGENT, SCNET_USER_AGENT) &&
-           set_ptr(easy, CURLOPT_HTTPHEADER, headers) && set_method(easy, req) &&
-           set_writer(easy, body_write) && set_ptr(easy, CURLOPT_WRITEDATA, sink) &&
-           set_size(easy, CURLOPT_MAXFILESIZE_LARGE, max_size) &&
-           set_long(easy, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED) &&
-           /* No connection may outlive the request into the user's session. */
-           set_long(easy, CURLOPT_FORBID_REUSE, 1L) && set_long(easy, CURLOPT_TCP_KEEPALIVE, 0L) &&
-           set_long(easy, CURLOPT_VERBOSE, 0L);
-}
-
-/* Copies of the request headers for libcurl, with "Expect:" added: a 100-continue round
- * trip would only cost time. NULL when out of memory. */
-static struct curl_slist *headers_build(const char *const *lines)
-{
-    struct curl_slist *list = NULL, *grown;
-
-    for (size_t i = 0; lines != NULL && lines[i] != NULL; i++) {
-        grown = curl.slist_append(list, lines[i]);
-        if (grown == NULL)
-            goto fail;
-        list = grown;
-    }
-    grown = curl.slist_append(list, "Expect:");
-    if (grown == NULL)
-        goto fail;
-    return grown;
-fail:
-    curl.slist_free_all(list);
-    return NULL;
-}
-
-/* The copies hold the token: wipe them before libcurl frees them. */
-static void headers_free(struct curl_slist *list)
-{
-    for (struct curl_slist *node = list; node != NULL; node = node->next) {
-        if (node->data != NULL)
-            explicit_bzero(node->data, strlen(node->data));
-    }
-    if (list != NULL)
-        curl.slist_free_all(list);
-}
-
-static void perform_hidden(void *ctx)
-{
-    struct perform_call *call = ctx;
-
-    call->result = curl.easy_perform(call->easy);
-}
-
-/* curl_easy_perform with no environment and SIGPIPE held back. With CURLOPT_NOSIGNAL libcurl
- * leaves SIGPIPE alone; its own sends use MSG_NOSIGNAL, but older releases let OpenSSL
- * write() to the socket, and a server closing at that moment would kill su. The signal is
- * synchronous, sent to this thread: blocking it here is enough, then a pending one we caused
- * is consumed. */
-static CURLcode perform(CURL *easy)
-{
-    struct perform_call call = {.easy = easy, .result = CURLE_FAILED_INIT};
-    sigset_t pipe_set, old_mask, pending;
-    bool was_pending;
+    sigset_t pipe_set, pending;
     const struct timespec no_wait = {0, 0};
 
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
-    sigemptyset(&pending);
-    sigpending(&pending);
-    was_pending = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-
-    without_environment(perform_hidden, &call);
-
-    if (!was_pending) {
+    if (!g->pipe_was_pending) {
         sigemptyset(&pending);
         sigpending(&pending);
         if (sigismember(&pending, SIGPIPE) == 1)
             sigtimedwait(&pipe_set, NULL, &no_wait);
     }
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-    return call.result;
+    pthread_sigmask(SIG_SETMASK, &g->saved_mask, NULL);
 }
 
-static bool is_tls_error(CURLcode cc)
+/* A host that ignores SIGCHLD (or sets SA_NOCLDWAIT) has its children reaped by the kernel:
+ * waitpid would only report ECHILD, and a kill at the deadline could reach a recycled pid.
+ * For the helper's lifetime (one request in the module: at most `timeout`) SIGCHLD is
+ * SIG_DFL, as pam_unix does around unix_chkpwd; then the host's setting comes back exactly.
+ * The cost, in that window only: a child of the host's that exits then stays a zombie,
+ * because a host that ignores SIGCHLD never waits for it. A host with a handler keeps it:
+ * guard_enter covers that case without a process-wide change. */
+static void sigchld_take(struct http_client *c)
 {
-    switch (cc) {
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CLIENTCERT:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_USE_SSL_FAILED:
-        return true;
-    default:
+    struct sigaction dfl;
+
+    if (sigaction(SIGCHLD, NULL, &c->host_sigchld) != 0)
+        return;
+    if (c->host_sigchld.sa_handler != SIG_IGN && !(c->host_sigchld.sa_flags & SA_NOCLDWAIT))
+        return;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    if (sigaction(SIGCHLD, &dfl, NULL) == 0)
+        c->sigchld_taken = true;
+}
+
+static void sigchld_give_back(struct http_client *c)
+{
+    if (c->sigchld_taken)
+        sigaction(SIGCHLD, &c->host_sigchld, NULL);
+    c->sigchld_taken = false;
+}
+
+/* A descriptor not in 0-2: a host started with a standard descriptor closed would have
+ * pipe2 hand out 0, 1 or 2, which the child's dup2 calls would then overwrite. */
+static int above_stdio(int fd)
+{
+    int moved;
+
+    if (fd < 0 || fd > STDERR_FILENO)
+        return fd;
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    close(fd);
+    return moved;
+}
+
+static bool cloexec_pipe(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
+    fds[0] = above_stdio(fds[0]);
+    fds[1] = above_stdio(fds[1]);
+    return fds[0] >= 0 && fds[1] >= 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* What the child does between fork and exec: only async-signal-safe calls, since the host
+ * may have other threads (and their locks) that do not exist in the child. Every signal
+ * was blocked across fork; dispositions go back to default before the mask is opened, so
+ * no handler of the host's runs in the child. */
+static void child_exec(char *helper, pid_t parent, int in_fd, int out_fd, int null_fd,
+                       int report_fd)
+{
+    char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
+    /* Built from nothing: no proxies, SSLKEYLOGFILE, CA overrides or locale of the user
+     * who ran su. GnuTLS (pulled in by libcurl's RTMP support, never used) then skips its
+     * 0.3-0.5 ms start-up. */
+    char *envp[] = {gnutls_lazy, NULL};
+    char *argv[] = {helper, NULL};
+    struct sigaction dfl;
+    sigset_t none;
+    int error;
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        (void)sigaction(sig, &dfl, NULL);
+    /* Dies with the thread that started it; if that is already gone, do not run at all. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
+        _exit(FETCH_EXIT_SETUP);
+    if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        dup2(null_fd, STDERR_FILENO) < 0)
+        _exit(FETCH_EXIT_SETUP);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(helper, argv, envp);
+    error = errno;
+    /* The parent reads this from the close-on-exec pipe; an exec that works closes it. */
+    if (write(report_fd, &error, sizeof(error)) < 0)
+        _exit(FETCH_EXIT_SETUP);
+    _exit(FETCH_EXIT_SETUP);
+}
+
+/* SIGKILL and reap our helper (never any other child); *status gets its wait status, -1
+ * when someone else reaped it. Restores the host's SIGCHLD setting. */
+static void helper_end(struct http_client *c, int *status)
+{
+    int st = -1;
+
+    close_fd(&c->to_helper);
+    close_fd(&c->from_helper);
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, &st, 0) < 0) {
+            if (errno != EINTR) {
+                st = -1; /* ECHILD: a handler of a threaded host reaped it */
+                break;
+            }
+        }
     }
+    c->pid = 0;
+    sigchld_give_back(c);
+    if (status != NULL)
+        *status = st;
 }
 
-/* libcurl's detailed text when it wrote one, else its generic text for the code. */
-static const char *curl_reason(CURLcode cc, const char *curl_err)
+/* Why a helper ended without a reply, for the log line. */
+static void describe_end(int status, const char *helper, char *err, size_t errlen)
 {
-    return curl_err[0] != '\0' ? curl_err : curl.easy_strerror(cc);
+    if (status == -1)
+        error_set(err, errlen, "network helper %s ended without a reply", helper);
+    else if (WIFSIGNALED(status))
+        error_set(err, errlen, "network helper %s was killed by signal %d", helper,
+                  WTERMSIG(status));
+    else if (WEXITSTATUS(status) == FETCH_EXIT_BAD_REQUEST)
+        error_set(err, errlen, "network helper %s refused the request", helper);
+    else if (WEXITSTATUS(status) == FETCH_EXIT_SETUP)
+        error_set(err, errlen, "network helper %s could not start (caller gone or libcurl)",
+                  helper);
+    else
+        error_set(err, errlen, "network helper %s exited with status %d", helper,
+                  WEXITSTATUS(status));
 }
 
-static enum http_result classify(CURLcode cc, const struct http_request *req,
-                                 const struct body_sink *sink, const char *curl_err, char *err,
-                                 size_t errlen)
+/* Wait until the child's exec worked (the report pipe closes) or failed (an errno arrives),
+ * at most until deadline. */
+static enum http_result exec_outcome(struct http_client *c, int report_fd, int64_t deadline,
+                                     char *err, size_t errlen)
 {
-    if (cc == CURLE_OK)
+    struct pollfd pfd = {.fd = report_fd, .events = POLLIN};
+    int error = 0, n;
+    ssize_t got;
+
+    for (;;) {
+        long left = deadline_left_ms(deadline);
+
+        if (left <= 0) {
+            helper_end(c, NULL);
+            error_set(err, errlen, "network helper %s did not start in time", c->helper);
+            return HTTP_TIMEOUT;
+        }
+        n = poll(&pfd, 1, (int)left);
+        if (n > 0)
+            break;
+        if (n < 0 && errno != EINTR) {
+            helper_end(c, NULL);
+            error_set(err, errlen, "cannot wait for the network helper: %s", strerror(errno));
+            return HTTP_UNAVAILABLE;
+        }
+    }
+    do
+        got = read(report_fd, &error, sizeof(error));
+    while (got < 0 && errno == EINTR);
+    if (got == 0)
         return HTTP_OK;
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
+    helper_end(c, NULL);
+    if (got == (ssize_t)sizeof(error))
+        error_set(err, errlen, "cannot run the network helper %s: %s", c->helper, strerror(error));
+    else
+        error_set(err, errlen, "cannot run the network helper %s", c->helper);
+    return HTTP_UNAVAILABLE;
+}
+
+/* Start c's helper. The caller holds a signal_guard. */
+static enum http_result helper_start(struct http_client *c, int64_t deadline, char *err,
+                                     size_t errlen)
+{
+    enum http_result rc = HTTP_UNAVAILABLE;
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, report[2] = {-1, -1}, null_fd = -1;
+    sigset_t all, saved;
+    pid_t parent = getpid(), pid;
+
+    if (!cloexec_pipe(in) || !cloexec_pipe(out) || !cloexec_pipe(report) ||
+        (null_fd = above_stdio(open("/dev/null", O_WRONLY | O_CLOEXEC))) < 0 ||
+        fcntl(in[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+        error_set(err, errlen, "cannot set up pipes for the network helper: %s", strerror(errno));
+        goto out;
+    }
+    sigchld_take(c);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    pid = fork();
+    if (pid == 0)
+        child_exec(c->helper, parent, in[0], out[1], null_fd, report[1]);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (pid < 0) {
+        error_set(err, errlen, "cannot start the network helper: %s", strerror(errno));
+        sigchld_give_back(c);
+        goto out;
+    }
+    c->pid = pid;
+    c->to_helper = in[1];
+    c->from_helper = out[0];
+    in[1] = out[0] = -1;
+    close_fd(&report[1]);
+    rc = exec_outcome(c, report[0], deadline, err, errlen);
+out:
+    close_fd(&in[0]);
+    close_fd(&in[1]);
+    close_fd(&out[0]);
+    close_fd(&out[1]);
+    close_fd(&report[0]);
+    close_fd(&report[1]);
+    close_fd(&null_fd);
+    return rc;
+}
+
+/* Where one exchange stands. */
+struct exchange {
+    struct strbuf frame; /* the request: holds the token */
+    size_t sent;
+    unsigned char head[FETCH_WIRE_HEAD_LEN];
+    size_t head_got;
+    unsigned char *payload; /* the reply, once its head is read */
+    size_t payload_len, payload_got, max_body;
+    bool eof;
+};
+
+/* Write what the pipe takes now; false when the helper is gone. */
+static bool exchange_send(struct http_client *c, struct exchange *x)
+{
+    ssize_t n = write(c->to_helper, x->frame.data + x->sent, x->frame.len - x->sent);
+
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR;
+    x->sent += (size_t)n;
+    if (x->sent == x->frame.len)
+        strbuf_wipe(&x->frame); /* the token leaves our memory as soon as it is sent */
+    return true;
+}
+
+/* Read what the pipe has now; false with err on a broken reply head or no memory. */
+static bool exchange_receive(struct http_client *c, struct exchange *x, char *err, size_t errlen)
+{
+    unsigned char *dst;
+    size_t want;
+    ssize_t n;
+
+    if (x->head_got < sizeof(x->head)) {
+        dst = x->head + x->head_got;
+        want = sizeof(x->head) - x->head_got;
+    } else {
+        dst = x->payload + x->payload_got;
+        want = x->payload_len - x->payload_got;
+    }
+    n = want > 0 ? read(c->from_helper, dst, want) : 0;
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR;
+    if (n == 0 && want > 0) {
+        x->eof = true;
+        return true;
+    }
+    if (x->head_got < sizeof(x->head)) {
+        x->head_got += (size_t)n;
+        if (x->head_got < sizeof(x->head))
+            return true;
+        if (!fetch_wire_head_parse(x->head, FETCH_WIRE_REPLY,
+                                   fetch_wire_reply_max_payload(x->max_body), &x->payload_len, err,
+                                   errlen))
+            return false;
+        x->payload = malloc(x->payload_len > 0 ? x->payload_len : 1);
+        if (x->payload == NULL) {
+            error_set(err, errlen, "out of memory for the reply");
+            return false;
+        }
+    } else {
+        x->payload_got += (size_t)n;
+    }
+    return true;
+}
+
+static bool exchange_complete(const struct exchange *x)
+{
+    return x->payload != NULL && x->payload_got == x->payload_len;
+}
+
+static void exchange_free(struct exchange *x)
+{
+    strbuf_wipe(&x->frame);
+    if (x->payload != NULL) {
+        explicit_bzero(x->payload, x->payload_len);
+        free(x->payload);
+    }
+    x->payload = NULL;
+}
+
+/* Turn a decoded reply into the caller's result. */
+static enum http_result reply_result(const struct http_request *req, struct fetch_wire_reply *r,
+                                     struct http_response *resp, char *err, size_t errlen)
+{
+    if (r->result == HTTP_OK) {
+        resp->status = r->status;
+        resp->body = r->body;
+        resp->body_len = r->body_len;
+        r->body = NULL;
+        return HTTP_OK;
+    }
+    resp->status = r->status;
+    /* The helper counts from when it got the request: name the caller's budget. */
+    if (r->result == HTTP_TIMEOUT)
+        error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
+    else
+        error_set(err, errlen, "%s", r->error[0] != '\0' ? r->error : "request failed");
+    return r->result;
+}
+
+/* One request over c's running helper, by deadline. The caller holds a signal_guard. Any
+ * failure other than an answer from the helper ends the helper. */
+static enum http_result exchange_run(struct http_client *c, const struct http_request *req,
+                                     int64_t deadline, struct http_response *resp, char *err,
+                                     size_t errlen)
+{
+    struct exchange x = {.max_body = req->max_body != 0 ? req->max_body : HTTP_MAX_BODY};
+    struct http_request sent = *req;
+    struct fetch_wire_reply reply = {0};
+    enum http_result rc = HTTP_UNAVAILABLE;
+    int status;
+    char why[256] = "";
+
+    /* The helper's own libcurl bound: what is left of the caller's. */
+    sent.timeout_ms = deadline_left_ms(deadline);
+    if (sent.timeout_ms <= 0) {
+        helper_end(c, NULL);
         error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
         return HTTP_TIMEOUT;
     }
-    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-        cc == CURLE_COULDNT_RESOLVE_PROXY) {
-        error_set(err, errlen, "cannot connect: %s", curl_reason(cc, curl_err));
-        return HTTP_CONNECT;
+    if (!fetch_wire_encode_request(&sent, &x.frame, err, errlen)) {
+        exchange_free(&x);
+        return HTTP_FAILED; /* nothing was written: the helper can stay */
     }
-    if (is_tls_error(cc)) {
-        error_set(err, errlen, "TLS failure: %s", curl_reason(cc, curl_err));
-        return HTTP_TLS;
+    while (!exchange_complete(&x) && !x.eof) {
+        struct pollfd pfd[2] = {{.fd = x.sent < x.frame.len ? c->to_helper : -1, .events = POLLOUT},
+                                {.fd = c->from_helper, .events = POLLIN}};
+        long left = deadline_left_ms(deadline);
+        int n;
+
+        if (left <= 0) {
+            helper_end(c, NULL);
+            error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
+            rc = HTTP_TIMEOUT;
+            goto out;
+        }
+        n = poll(pfd, 2, (int)left);
+        if (n < 0 && errno != EINTR) {
+            error_set(err, errlen, "cannot wait for the network helper: %s", strerror(errno));
+            helper_end(c, NULL);
+            goto out;
+        }
+        if (n <= 0)
+            continue;
+        if ((pfd[0].revents & (POLLOUT | POLLERR | POLLHUP)) && !exchange_send(c, &x))
+            x.eof = true; /* EPIPE: it is gone; read what it may have said */
+        if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+            !exchange_receive(c, &x, why, sizeof(why))) {
+            error_set(err, errlen, "network helper %s: %s", c->helper, why);
+            helper_end(c, NULL);
+            goto out;
+        }
     }
-    if (cc == CURLE_FILESIZE_EXCEEDED || (cc == CURLE_WRITE_ERROR && sink->too_large)) {
-        error_set(err, errlen, "reply larger than %zu bytes", sink->max);
-        return HTTP_TOO_LARGE;
+    if (!exchange_complete(&x)) {
+        helper_end(c, &status);
+        describe_end(status, c->helper, err, errlen);
+        goto out;
     }
-    if (cc == CURLE_WRITE_ERROR && sink->body.failed) {
-        error_set(err, errlen, "out of memory for the reply");
-        return HTTP_FAILED;
+    if (!fetch_wire_decode_reply(x.payload, x.payload_len, x.max_body, &reply, why, sizeof(why))) {
+        error_set(err, errlen, "network helper %s: bad reply: %s", c->helper, why);
+        helper_end(c, NULL);
+        goto out;
     }
-    error_set(err, errlen, "request failed: %s", curl_reason(cc, curl_err));
-    return HTTP_FAILED;
+    rc = reply_result(req, &reply, resp, err, errlen);
+out:
+    exchange_free(&x);
+    fetch_wire_reply_free(&reply);
+    return rc;
+}
+
+static struct http_client *client_new(const char *helper, char *err, size_t errlen)
+{
+    struct http_client *c;
+
+    if (helper == NULL || helper[0] != '/') {
+        error_set(err, errlen, "no network helper configured (helper = absolute path)");
+        return NULL;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->helper = strdup(helper)) == NULL) {
+        free(c);
+        error_set(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->to_helper = c->from_helper = -1;
+    return c;
+}
+
+static void client_free(struct http_client *c)
+{
+    if (c == NULL)
+        return;
+    helper_end(c, NULL);
+    free(c->helper);
+    free(c);
+}
+
+/* Start (or restart) c's helper if needed, then run the exchange. */
+static enum http_result client_perform(struct http_client *c, const struct http_request *req,
+                                       int64_t deadline, struct http_response *resp, char *err,
+                                       size_t errlen)
+{
+    enum http_result rc;
+
+    if (c->pid == 0) {
+        rc = helper_start(c, deadline, err, errlen);
+        if (rc != HTTP_OK)
+            return rc;
+    }
+    return exchange_run(c, req, deadline, resp, err, errlen);
+}
+
+/* The checks that need no helper: a spent budget, a request the wire refuses. */
+static bool request_usable(const struct http_request *req, enum http_result *rc, char *err,
+                           size_t errlen)
+{
+    struct strbuf probe = {0};
+    bool ok;
+
+    /* A spent budget must not become a request anyway. */
+    if (req->timeout_ms <= 0) {
+        error_set(err, errlen, "timeout after %ld ms", req->timeout_ms < 0 ? 0 : req->timeout_ms);
+        *rc = HTTP_TIMEOUT;
+        return false;
+    }
+    ok = fetch_wire_encode_request(req, &probe, err, errlen);
+    strbuf_wipe(&probe);
+    *rc = HTTP_FAILED;
+    return ok;
 }
 
 enum http_result http_perform(const struct http_request *req, struct http_response *resp, char *err,
                               size_t errlen)
 {
-    enum http_result rc = HTTP_FAILED;
-    CURL *easy = NULL;
-    struct curl_slist *headers = NULL;
-    struct body_sink sink = {.max = req->max_body != 0 ? req->max_body : HTTP_MAX_BODY};
-    char curl_err[CURL_ERROR_SIZE] = "";
-    CURLcode cc;
+    int64_t deadline = monotonic_ms() + req->timeout_ms;
+    struct http_client *c = NULL;
+    struct signal_guard guard;
+    enum http_result rc;
 
     memset(resp, 0, sizeof(*resp));
     error_set(err, errlen, "%s", "");
-    /* libcurl reads a timeout of 0 as "none": a spent budget must not become no bound. */
-    if (req->timeout_ms <= 0) {
-        error_set(err, errlen, "timeout after %ld ms", req->timeout_ms < 0 ? 0 : req->timeout_ms);
-        rc = HTTP_TIMEOUT;
-        goto out;
-    }
-    if (req->url == NULL || req->method == NULL ||
-        (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)) {
-        error_set(err, errlen, "unsupported request");
-        goto out;
-    }
-    pthread_once(&curl_once, curl_load);
-    if (!curl_ready) {
-        error_set(err, errlen, "%s", curl_load_error);
-        rc = HTTP_UNAVAILABLE;
-        goto out;
-    }
-    easy = curl.easy_init();
-    headers = headers_build(req->headers);
-    if (easy == NULL || headers == NULL) {
-        error_set(err, errlen, "cannot set up the request (out of memory)");
-        goto out;
-    }
-    if (!configure(easy, req, headers, &sink, curl_err)) {
-        error_set(err, errlen, "libcurl refused an option");
-        goto out;
-    }
-    cc = perform(easy);
-    if (curl.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK)
-        resp->status = 0;
-    rc = classify(cc, req, &sink, curl_err, err, errlen);
-    if (rc != HTTP_OK)
-        goto out;
-    resp->body_len = sink.body.len;
-    resp->body = strbuf_take(&sink.body);
-    if (resp->body == NULL) {
-        resp->body_len = 0;
-        error_set(err, errlen, "out of memory for the reply");
-        rc = HTTP_FAILED;
-    }
-out:
-    /* The handle first: it closes the connection and still points at the header list. */
-    if (easy != NULL)
-        curl.easy_cleanup(easy);
-    headers_free(headers);
-    strbuf_wipe(&sink.body);
+    if (!request_usable(req, &rc, err, errlen))
+        return rc;
+    c = client_new(req->helper, err, errlen);
+    if (c == NULL)
+        return HTTP_UNAVAILABLE;
+    guard_enter(&guard);
+    rc = client_perform(c, req, deadline, resp, err, errlen);
+    client_free(c);
+    guard_leave(&guard);
     return rc;
+}
+
+bool http_client_start(const char *helper, struct http_client **client, char *err, size_t errlen)
+{
+    struct signal_guard guard;
+    struct http_client *c;
+    enum http_result rc;
+
+    *client = NULL;
+    c = client_new(helper, err, errlen);
+    if (c == NULL)
+        return false;
+    guard_enter(&guard);
+    rc = helper_start(c, monotonic_ms() + CLIENT_START_MS, err, errlen);
+    guard_leave(&guard);
+    if (rc != HTTP_OK) {
+        client_free(c);
+        return false;
+    }
+    *client = c;
+    return true;
+}
+
+enum http_result http_client_perform(struct http_client *client, const struct http_request *req,
+                                     struct http_response *resp, char *err, size_t errlen)
+{
+    int64_t deadline = monotonic_ms() + req->timeout_ms;
+    struct signal_guard guard;
+    enum http_result rc;
+
+    memset(resp, 0, sizeof(*resp));
+    error_set(err, errlen, "%s", "");
+    if (!request_usable(req, &rc, err, errlen))
+        return rc;
+    guard_enter(&guard);
+    rc = client_perform(client, req, deadline, resp, err, errlen);
+    guard_leave(&guard);
+    return rc;
+}
+
+void http_client_stop(struct http_client *client)
+{
+    struct signal_guard guard;
+
+    if (client == NULL)
+        return;
+    guard_enter(&guard);
+    client_free(client);
+    guard_leave(&guard);
 }
 
 void http_response_free(struct http_response *resp)

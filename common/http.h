@@ -1,4 +1,6 @@
-/* One bounded HTTP(S) request through libcurl, which is loaded only when first needed. */
+/* Bounded HTTP(S) requests, performed by the network helper (scnet-quota-fetch) in a process
+ * of its own: this side spawns it, talks to it over two pipes, and kills and reaps it at the
+ * deadline. libcurl is never loaded into the calling process. */
 #ifndef SCNET_HTTP_H
 #define SCNET_HTTP_H
 
@@ -16,6 +18,7 @@ struct http_request {
     const char *cafile;         /* NULL = the system CA bundle */
     const char *proxy;          /* NULL = no proxy at all */
     size_t max_body;            /* 0 = HTTP_MAX_BODY */
+    const char *helper;         /* absolute path of scnet-quota-fetch (http_perform only) */
 };
 
 struct http_response {
@@ -30,20 +33,35 @@ enum http_result {
     HTTP_CONNECT,     /* DNS or TCP failure */
     HTTP_TLS,         /* handshake or certificate failure */
     HTTP_TOO_LARGE,   /* the body exceeded max_body */
-    HTTP_UNAVAILABLE, /* libcurl could not be loaded */
+    HTTP_UNAVAILABLE, /* the helper is missing, cannot start, or died */
     HTTP_FAILED,      /* anything else */
 };
 
-/* Perform the request: HTTPS with peer and host verification, no redirects, no proxy unless
- * given, nothing taken from the environment, no signals, no descriptor left open. Header
- * copies made for libcurl are wiped. On failure writes a short reason into err. */
+/* Perform the request in a helper started for it (req->helper), killed and reaped before
+ * this returns, within timeout_ms whatever DNS, TCP, TLS or the server do: HTTPS with peer
+ * and host verification, no redirects, no proxy unless given, nothing taken from the
+ * environment, no descriptor left open, the caller's signal mask and SIGCHLD handling as they
+ * were. The request frame (it holds the token) is wiped. On failure writes a short reason
+ * into err. */
 enum http_result http_perform(const struct http_request *req, struct http_response *resp, char *err,
                               size_t errlen);
 
+/* A helper that serves several requests in turn, reusing its connections (the refresh run). */
+struct http_client;
+
+/* Start a helper (helper: absolute path); false with the reason in err. */
+bool http_client_start(const char *helper, struct http_client **client, char *err, size_t errlen);
+
+/* http_perform's contract on the client's helper (req->helper is not used). A request that
+ * fails by timeout, or whose helper died, ends that helper; the next request on the client
+ * starts a new one, within that request's own timeout. */
+enum http_result http_client_perform(struct http_client *client, const struct http_request *req,
+                                     struct http_response *resp, char *err, size_t errlen);
+
+/* Kill and reap the helper and free the client (NULL is fine). */
+void http_client_stop(struct http_client *client);
+
 /* Free a response (safe on a zeroed one). */
 void http_response_free(struct http_response *resp);
-
-/* Whether libcurl has been loaded into this process (for tests and debug logs). */
-bool http_library_loaded(void);
 
 #endif

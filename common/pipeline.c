@@ -94,6 +94,7 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
             .timeout_ms = deadline_left_ms(deadline),
             .cafile = cfg->cafile,
             .proxy = cfg->proxy,
+            .helper = cfg->helper,
         };
         hr = http_perform(&req, resp, why, sizeof(why));
     }

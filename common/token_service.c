@@ -406,6 +406,7 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
             .timeout_ms = timeout_ms,
             .cafile = cfg->cafile,
             .proxy = cfg->proxy,
+            .helper = cfg->helper,
         };
         scnet_debug(log, "token: POST %s timeout_ms=%ld", url, timeout_ms);
         hr = http_perform(&req, &resp, why, sizeof(why));

@@ -127,7 +127,8 @@ static int check_session(pam_handle_t *pamh, int flags, int argc, const char **a
     struct scnet_log log = {.write = syslog_sink, .ctx = pamh};
     int rc;
 
-    req.config_ok = config_load(&cfg, argc, argv, config_error, sizeof(config_error));
+    req.config_ok = config_load(&cfg, argc, argv, config_error, sizeof(config_error)) &&
+                    config_check_helper(&cfg, config_error, sizeof(config_error));
     req.config_error = config_error;
     log.debug = cfg.debug;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS)

@@ -21,6 +21,7 @@ harnesses=(
     fuzz_jwt:jwt:jwt.dict
     fuzz_credentials:credentials:config.dict
     fuzz_cache:cache:json.dict
+    fuzz_fetch_wire:fetch_wire:fetch_wire.dict
 )
 
 command -v clang >/dev/null || { echo "ci-fuzz: clang is missing (apt-get install clang)" >&2; exit 1; }

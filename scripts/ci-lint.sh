@@ -1,8 +1,8 @@
 #!/bin/bash
 # Static checks, all of which must be clean:
-#   cppcheck      common/ pam_module/ tools/  (warning, portability, performance)
-#   clang-tidy    common/ pam_module/ tools/ fuzz/, checks in .clang-tidy (warnings are errors)
-#   clang-format  every .c/.h in common/ pam_module/ tools/ tests/ fuzz/ bench/ (.clang-format)
+#   cppcheck      common/ pam_module/ fetch_helper/ tools/  (warning, portability, performance)
+#   clang-tidy    common/ pam_module/ fetch_helper/ tools/ fuzz/, checks in .clang-tidy (warnings are errors)
+#   clang-format  every .c/.h in common/ pam_module/ fetch_helper/ tools/ tests/ fuzz/ bench/ (.clang-format)
 #
 #   usage: scripts/ci-lint.sh [BUILD_DIR]     (default build; its compile_commands.json is
 #                                              made by configuring it, nothing is compiled)
@@ -32,9 +32,9 @@ else
 fi || { echo "ci-lint: cmake configure of $build failed" >&2; exit 1; }
 [ -f "$build/compile_commands.json" ] || { echo "ci-lint: no $build/compile_commands.json" >&2; exit 1; }
 
-mapfile -t prod < <(find common pam_module tools -name '*.c' | sort)
+mapfile -t prod < <(find common pam_module fetch_helper tools -name '*.c' | sort)
 mapfile -t fuzz < <(find fuzz -maxdepth 1 -name '*.c' | sort)
-mapfile -t formatted < <(find common pam_module tools tests fuzz bench -name '*.[ch]' 2>/dev/null | sort)
+mapfile -t formatted < <(find common pam_module fetch_helper tools tests fuzz bench -name '*.[ch]' 2>/dev/null | sort)
 
 echo "== cppcheck (${#prod[@]} files)"
 # One configuration, the one the build uses (_GNU_SOURCE); -I for our own headers only.
@@ -49,7 +49,7 @@ echo "== clang-tidy (${#prod[@]} files from $build/compile_commands.json, ${#fuz
 tidy_log=$(mktemp)
 trap 'rm -f "$tidy_log"' EXIT
 ok=1
-run-clang-tidy -p "$build" -quiet -j "$(nproc)" "$PWD/(common|pam_module|tools)/[^/]*\.c$" \
+run-clang-tidy -p "$build" -quiet -j "$(nproc)" "$PWD/(common|pam_module|fetch_helper|tools)/[^/]*\.c$" \
     >"$tidy_log" 2>&1 || ok=0
 # The fuzz harnesses need clang and libFuzzer to build, so they are not in a gcc build's
 # database: the same flags by hand.

@@ -36,6 +36,9 @@ fi
 
 module=$(cd "$1" 2>/dev/null && pwd)/pam_module/pam_scnet_quota.so
 [ -f "$module" ] || die "module not found: $1/pam_module/pam_scnet_quota.so (build first)"
+# The network helper built with the module (CMake sets SCNET_TEST_HELPER; the same file).
+helper=${SCNET_TEST_HELPER:-$(cd "$1" && pwd)/fetch_helper/scnet-quota-fetch}
+[ -x "$helper" ] || die "network helper not found: $helper (build first)"
 for tool in /usr/sbin/sshd ssh ssh-keygen useradd userdel python3 timeout getent; do
     command -v "$tool" >/dev/null ||
         die "missing $tool (Debian: apt-get install openssh-server openssh-client passwd python3)"
@@ -189,6 +192,7 @@ warn = 90
 deny = 100
 lang = en
 cache_dir = $tmp/cache
+helper = $helper
 EOF
     chmod 0644 "$1"
 }

@@ -58,9 +58,11 @@ build=$(cd "$1" 2>/dev/null && pwd) || die "no such folder: $1"
 [ -f "$build/CMakeCache.txt" ] || die "$build/CMakeCache.txt missing: configure first"
 cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 pam_dir=$(cache_var SCNET_PAM_MODULE_DIR)
+helper_dir=$(cache_var SCNET_HELPER_DIR)
 cpack=$(cache_var CMAKE_CPACK_COMMAND)
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
 [ -n "$pam_dir" ] || die "SCNET_PAM_MODULE_DIR not in $build/CMakeCache.txt"
+[ -n "$helper_dir" ] || die "SCNET_HELPER_DIR not in $build/CMakeCache.txt"
 [ -x "$cpack" ] || die "cpack not found (CMAKE_CPACK_COMMAND='$cpack')"
 [ -n "$version" ] || die "no CPACK_PACKAGE_VERSION in $build/CPackConfig.cmake"
 for tool in dpkg dpkg-deb dpkg-query pamtester pam-auth-update useradd userdel groupdel getent man python3; do
@@ -72,7 +74,7 @@ done
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
-    "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR"; do
+    "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR"; do
     [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
 for f in "${COMMON_FILES[@]}"; do
@@ -221,6 +223,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
 {
     say "-rw-r--r-- root/root $pam_dir/pam_scnet_quota.so"
     say "-rwxr-xr-x root/root /usr/bin/scnet-quota"
+    say "-rwxr-xr-x root/root $helper_dir/scnet-quota-fetch"
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
@@ -244,8 +247,11 @@ check "profile: the Session line is 'optional pam_scnet_quota.so'" \
     [ "$(sed -n '/^Session:/{n;p;}' "$profile" | tr -s ' \t' ' ')" = " optional pam_scnet_quota.so" ]
 check "no build or source path inside any packaged file" \
     [ -z "$(grep -rlaF -e "$build" -e "$src/" "$tmp/deb" --exclude-dir=DEBIAN)" ]
-check "the module and the command are stripped" \
-    [ -z "$(file "$tmp/deb$pam_dir/pam_scnet_quota.so" "$tmp/deb/usr/bin/scnet-quota" | grep -v ', stripped$')" ]
+check "the module, the command and the helper are stripped" \
+    [ -z "$(file "$tmp/deb$pam_dir/pam_scnet_quota.so" "$tmp/deb/usr/bin/scnet-quota" \
+        "$tmp/deb$helper_dir/scnet-quota-fetch" | grep -v ', stripped$')" ]
+check "the module looks for the helper where the package puts it" \
+    grep -qaF "$helper_dir/scnet-quota-fetch" "$tmp/deb$pam_dir/pam_scnet_quota.so"
 check "copyright is the MIT (Expat) licence" \
     grep -q '^License: Expat' "$tmp/deb/usr/share/doc/$DEB_NAME/copyright"
 if command -v lintian >/dev/null; then
@@ -284,6 +290,9 @@ check "scnet-quota on PATH is /usr/bin/scnet-quota (got '$on_path')" [ "$on_path
 check "scnet-quota 0755 root:root (got $(mode_owner /usr/bin/scnet-quota))" \
     [ "$(mode_owner /usr/bin/scnet-quota)" = "755 root:root" ]
 check "scnet-quota --version says $version" grep -qF "$version" <(scnet-quota --version 2>&1)
+check "helper $helper_dir/scnet-quota-fetch 0755 root:root in a 0755 root:root folder (got $(mode_owner "$helper_dir/scnet-quota-fetch"), $(mode_owner "$helper_dir"))" \
+    [ "$(mode_owner "$helper_dir/scnet-quota-fetch")" = "755 root:root" ] &&
+    [ "$(mode_owner "$helper_dir")" = "755 root:root" ]
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
     [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
 check "no live config installed" [ ! -e "$LIVE_CONF" ]
@@ -458,7 +467,8 @@ check "after dpkg -r: near still logs in through common-session (got $pt_rc)" [ 
 check "after dpkg -r: ... with no banner" not_contains "$tmp/out/common-gone.out" WARNING
 check "prerm warns that $PAM_FILE still uses the module" \
     grep -qF "libpam-scnet-quota:   $PAM_FILE" "$tmp/dpkg-r.err" || show_file "dpkg -r stderr" "$tmp/dpkg-r.err"
-for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /usr/share/doc/$DEB_NAME/copyright; do
+for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /usr/share/doc/$DEB_NAME/copyright \
+    "$helper_dir/scnet-quota-fetch"; do
     check "after dpkg -r: $f is gone" [ ! -e "$f" ]
 done
 for page in ${man_pages[@]+"${man_pages[@]}"}; do

@@ -81,8 +81,11 @@ void write_conf(const struct sim_info *sim, const char *fmt, ...)
     assert_true(fd >= 0);
     f = fdopen(fd, "w");
     assert_non_null(f);
-    /* Never the system's /var/cache: each run keeps its cache in its own folder. */
-    fprintf(f, "cache_dir = %s/cache\n%s", sim->run_dir, conf_prefix);
+    /* Never the system's /var/cache: each run keeps its cache in its own folder. The
+     * helper is the one built with the tree (CMake sets SCNET_TEST_HELPER). */
+    assert_non_null(getenv("SCNET_TEST_HELPER"));
+    fprintf(f, "cache_dir = %s/cache\nhelper = %s\n%s", sim->run_dir, getenv("SCNET_TEST_HELPER"),
+            conf_prefix);
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);

@@ -35,8 +35,8 @@ void sim_info_load(struct sim_info *sim);
 /* Lines written at the top of every config file from now on (after cache_dir). */
 void set_conf_prefix(const char *prefix);
 
-/* Write $SCNET_PAM_RUN/scnet.conf (mode 0600): cache_dir inside the run folder, the prefix,
- * then the printf format. */
+/* Write $SCNET_PAM_RUN/scnet.conf (mode 0600): cache_dir inside the run folder, helper =
+ * $SCNET_TEST_HELPER, the prefix, then the printf format. */
 void write_conf(const struct sim_info *sim, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -304,9 +304,9 @@ static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
     }
     write_https_conf(&sim, "timeout = 3\nwarn = 0");
     burst(users, 50, results);
+    assert_burst_ok(results, 50, "42.0 GB of 700.0 GB");
     for (size_t i = 0; i < 50; i++)
         assert_int_equal(sim_quota_count(&sim, names[i]), before[i] + 1);
-    assert_burst_ok(results, 50, "42.0 GB of 700.0 GB");
 }
 
 /* A user can start su with RLIMIT_FSIZE = 0 (prlimit --fsize=0). A login on a cold cache

@@ -267,6 +267,7 @@ write_conf() { # case
         say "lang = auto"
         say "cache_ttl = 0" # every su asks the API: each request is counted
         say "stale_ttl = 0"
+        say "helper = $helper"
     } >"$tmp/conf.new"
     install -o root -g root -m 0644 "$tmp/conf.new" "$tmp/scnet.conf" || die "cannot write the config"
 }

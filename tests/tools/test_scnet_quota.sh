@@ -18,9 +18,9 @@ check() { # name, condition (evaluated), details
         fail=$((fail + 1)); echo "FAIL: $1"; echo "  stdout: $(cat "$work/out")"; echo "  stderr: $(cat "$work/err")"
     fi
 }
-conf() { # extra lines
-    (umask 077 && printf 'url = https://127.0.0.1:%s\ntoken_file = %s/token\ncafile = %s/certs/ca.pem\ncache_dir = %s/cache\nlang = en\ntimeout = 2\ndeny = 100\n%s\n' \
-        "$https_port" "$run" "$run" "$work" "$1" > "$work/conf")
+conf() { # extra lines (from line 8); the helper built with the tree comes last
+    (umask 077 && printf 'url = https://127.0.0.1:%s\ntoken_file = %s/token\ncafile = %s/certs/ca.pem\ncache_dir = %s/cache\nlang = en\ntimeout = 2\ndeny = 100\n%s\nhelper = %s\n' \
+        "$https_port" "$run" "$run" "$work" "$1" "${SCNET_TEST_HELPER:?set by CMake}" > "$work/conf")
 }
 runtool() { "$tool" "$@" >"$work/out" 2>"$work/err"; echo $? > "$work/rc"; }
 rc() { cat "$work/rc"; }

@@ -351,6 +351,15 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The helper built with this tree (CMake sets SCNET_TEST_HELPER). */
+static const char *helper_path(void)
+{
+    const char *path = getenv("SCNET_TEST_HELPER");
+
+    assert_non_null(path);
+    return path;
+}
+
 static const char *const default_headers[] = {TOKEN_HEADER, "Content-Type: application/json",
                                               "X-Scnet-Test: yes", NULL};
 
@@ -361,6 +370,7 @@ static struct http_request get_request(const char *url, long timeout_ms)
         .url = url,
         .headers = default_headers,
         .timeout_ms = timeout_ms,
+        .helper = helper_path(),
     };
     return req;
 }
@@ -373,55 +383,39 @@ static const char *test_tmp_dir(void)
     return dir;
 }
 
-/* Lets one test see what a host without libcurl sees: the module's dlopen call binds to this
- * definition, which passes everything else on to the real one. */
-static bool hide_libcurl;
-
-void *dlopen(const char *file, int mode)
+/* No child of this process is left, running or zombie: every helper was reaped. */
+static void assert_no_child_left(void)
 {
-    static void *(*real_dlopen)(const char *, int);
-
-    if (real_dlopen == NULL)
-        *(void **)&real_dlopen = dlsym(RTLD_NEXT, "dlopen");
-    if (hide_libcurl && file != NULL && strcmp(file, "libcurl.so.4") == 0)
-        file = "/nonexistent/libcurl.so.4";
-    return real_dlopen(file, mode);
+    errno = 0;
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
 }
 
-/* In a child process, so that the real load is still to come in this one. */
-static void test_unavailable_without_libcurl(void **state)
+static void test_missing_helper_is_unavailable(void **state)
 {
-    int status = -1;
-    pid_t pid = fork();
+    struct http_response resp = {0};
+    char err[256] = "";
+    int before = unit_count_open_fds();
+    struct http_request req = {.method = "GET",
+                               .url = "https://127.0.0.1:9/",
+                               .timeout_ms = 1000,
+                               .helper = "/nonexistent/scnet-quota-fetch"};
 
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        struct http_response resp = {0};
-        char err[256] = "";
-        struct http_request req = {
-            .method = "GET", .url = "https://127.0.0.1:9/", .timeout_ms = 1000};
-        int failures = 0;
-
-        hide_libcurl = true;
-        failures += http_perform(&req, &resp, err, sizeof(err)) != HTTP_UNAVAILABLE;
-        failures += strstr(err, "/nonexistent/libcurl.so.4") == NULL;
-        failures += http_library_loaded();
-        /* the failure is remembered, not retried on every login */
-        hide_libcurl = false;
-        failures += http_perform(&req, &resp, err, sizeof(err)) != HTTP_UNAVAILABLE;
-        if (failures != 0)
-            fprintf(stderr, "child: %d failures, err=%s\n", failures, err);
-        _exit(failures == 0 ? 0 : 1);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    assert_false(http_library_loaded());
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
+    assert_non_null(strstr(err, "/nonexistent/scnet-quota-fetch"));
+    assert_non_null(strstr(err, "No such file"));
+    assert_null(resp.body);
+    req.helper = NULL;
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
+    assert_non_null(strstr(err, "helper"));
+    assert_int_equal(unit_count_open_fds(), before);
+    assert_no_child_left();
 }
 
-/* Must run first in this process: the library is loaded by the first request, and with an
- * empty environment, so SSLKEYLOGFILE (read when libcurl initialises OpenSSL) is not seen. */
-static void test_library_loaded_on_first_request_without_environment(void **state)
+/* libcurl runs in the helper only, which gets none of this process's environment: an
+ * SSLKEYLOGFILE here (libcurl opens it for appending when it initialises OpenSSL) is not
+ * seen. */
+static void test_libcurl_stays_out_and_environment_stays_here(void **state)
 {
     struct fixture *fx = *state;
     struct http_response resp = {0};
@@ -431,10 +425,6 @@ static void test_library_loaded_on_first_request_without_environment(void **stat
     const char *dir = test_tmp_dir();
     void *probe;
     int fds_before;
-
-    assert_false(http_library_loaded());
-    probe = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
-    assert_null(probe); /* not linked in: nothing to pay before a request */
 
     snprintf(keylog, sizeof(keylog), "%s/keylog", dir);
     assert_int_equal(setenv("SSLKEYLOGFILE", keylog, 1), 0);
@@ -448,18 +438,14 @@ static void test_library_loaded_on_first_request_without_environment(void **stat
     assert_int_not_equal(rc, HTTP_UNAVAILABLE);
     http_response_free(&resp);
 
-    assert_true(http_library_loaded());
     probe = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
-    assert_non_null(probe);
-    dlclose(probe);
-
-    /* libcurl opens SSLKEYLOGFILE for appending at global init: it must not have seen it. */
+    assert_null(probe);
     assert_int_equal(stat(keylog, &st), -1);
     assert_int_equal(errno, ENOENT);
     assert_string_equal(getenv("SSLKEYLOGFILE"), keylog);
     server_wait_idle(&fx->api);
-    /* Loading keeps nothing open either. */
     assert_int_equal(unit_count_open_fds(), fds_before);
+    assert_no_child_left();
 
     unsetenv("SSLKEYLOGFILE");
     rmdir(dir);
@@ -608,6 +594,18 @@ static void expect_timeout(struct fixture *fx, enum reply_mode mode)
     assert_null(resp.body);
     assert_int_equal(server_accepted(&fx->api), 1);
     http_response_free(&resp);
+}
+
+/* The helper is killed at the deadline and reaped; nothing of it stays in this process. */
+static void test_helper_killed_at_deadline(void **state)
+{
+    struct fixture *fx = *state;
+    int before = unit_count_open_fds();
+
+    expect_timeout(fx, REPLY_SILENT);
+    assert_no_child_left();
+    server_wait_idle(&fx->api);
+    assert_int_equal(unit_count_open_fds(), before);
 }
 
 static void test_timeout_when_server_never_answers(void **state)
@@ -851,10 +849,10 @@ static void test_response_free_on_zeroed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        /* first: they observe the one-time load */
-        cmocka_unit_test(test_unavailable_without_libcurl),
-        cmocka_unit_test_setup_teardown(test_library_loaded_on_first_request_without_environment,
-                                        setup, teardown),
+        cmocka_unit_test(test_missing_helper_is_unavailable),
+        cmocka_unit_test_setup_teardown(test_libcurl_stays_out_and_environment_stays_here, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_helper_killed_at_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ok_json_body_and_request_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_sends_body_without_expect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_post_without_expect, setup, teardown),

@@ -207,6 +207,8 @@ static int setup(void **state)
     f->sink = (struct scnet_log){.write = collect, .ctx = f, .debug = true};
     server_start(&f->srv);
     config_defaults(&f->cfg);
+    free(f->cfg.helper);
+    f->cfg.helper = strdup(getenv("SCNET_TEST_HELPER"));
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", f->srv.port);
     f->cfg.url = strdup(url);
     free(f->cfg.credentials_file);

@@ -1,0 +1,179 @@
+/* scnet-quota-fetch: the one process of pam_scnet_quota that talks to the network.
+ *
+ * The module (and scnet-quota) start it with an environment built from nothing and pipes
+ * as stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
+ * reply frame, and kill it at their deadline. It serves requests until its input ends, so
+ * the refresh run reuses one connection. Anything that is not a well-formed request ends it
+ * with a non-zero status before anything is sent. Its stderr is /dev/null: every failure it
+ * can describe goes back in the reply. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fetch_wire.h"
+#include "strbuf.h"
+#include "transfer.h"
+
+/* Above any real limit of open descriptors a login process has (sshd, su), and cheap to
+ * loop over when close_range is missing. */
+#define FD_CLOSE_CAP 65536
+
+/* Inherited descriptors other than the pipes reach no server: an sshd socket or a file the
+ * host forgot to mark close-on-exec would otherwise live on in this process. */
+static void close_inherited_fds(void)
+{
+    struct rlimit lim;
+    long last = FD_CLOSE_CAP;
+
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+        return;
+#endif
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        lim.rlim_cur < (rlim_t)FD_CLOSE_CAP)
+        last = (long)lim.rlim_cur;
+    for (long fd = 3; fd < last; fd++)
+        (void)close((int)fd);
+}
+
+/* Die with the caller: a helper whose caller is gone must not finish a request. The caller
+ * already set this between fork and exec; setting it again covers a helper started by
+ * something else, and the parent check covers a caller that died before it took effect. */
+static bool bind_to_parent(void)
+{
+    pid_t parent = getppid();
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        return false;
+    return getppid() == parent;
+}
+
+/* Default dispositions and an empty mask whatever the caller had; a reader that went away
+ * is an EPIPE from write, not a signal. */
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    sigset_t none;
+
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        (void)sigaction(sig, &dfl, NULL); /* fails harmlessly for KILL, STOP, RT internals */
+    (void)signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Read exactly len bytes; 1 when read, 0 at end of input before the first byte, -1 when the
+ * input ends inside or fails. */
+static int read_exact(int fd, unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return got == 0 && n == 0 ? 0 : -1;
+        got += (size_t)n;
+    }
+    return 1;
+}
+
+static bool write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* serve_one's "read the next request" */
+#define SERVE_AGAIN (-1)
+
+/* One request read, performed and answered; returns SERVE_AGAIN, else the exit status
+ * (EXIT_SUCCESS when the input ended cleanly). */
+static int serve_one(CURL *easy)
+{
+    unsigned char head[FETCH_WIRE_HEAD_LEN];
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    struct fetch_wire_request req = {0};
+    struct fetch_wire_reply reply = {0};
+    struct strbuf frame = {0};
+    char why[128];
+    int rc = FETCH_EXIT_BAD_REQUEST;
+    int got = read_exact(STDIN_FILENO, head, sizeof(head));
+
+    if (got <= 0) {
+        rc = got == 0 ? EXIT_SUCCESS : FETCH_EXIT_BAD_REQUEST;
+        goto out;
+    }
+    if (!fetch_wire_head_parse(head, FETCH_WIRE_REQUEST, FETCH_WIRE_MAX_REQUEST, &len, why,
+                               sizeof(why)))
+        goto out;
+    payload = malloc(len > 0 ? len : 1);
+    if (payload == NULL) {
+        rc = FETCH_EXIT_IO;
+        goto out;
+    }
+    if (read_exact(STDIN_FILENO, payload, len) != 1 && len > 0)
+        goto out;
+    if (!fetch_wire_decode_request(payload, len, &req, why, sizeof(why)))
+        goto out;
+    transfer_perform(easy, &req.req, &reply);
+    rc = FETCH_EXIT_IO;
+    if (!fetch_wire_encode_reply(&reply, &frame) ||
+        !write_all(STDOUT_FILENO, frame.data, frame.len))
+        goto out;
+    rc = SERVE_AGAIN;
+out:
+    /* The request held the token, a token service reply holds one. */
+    if (payload != NULL) {
+        explicit_bzero(payload, len);
+        free(payload);
+    }
+    fetch_wire_request_free(&req);
+    fetch_wire_reply_free(&reply);
+    strbuf_wipe(&frame);
+    return rc;
+}
+
+int main(void)
+{
+    CURL *easy;
+    int rc;
+
+    close_inherited_fds();
+    reset_signals();
+    if (!bind_to_parent())
+        return FETCH_EXIT_SETUP;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return FETCH_EXIT_SETUP;
+    easy = curl_easy_init();
+    if (easy == NULL)
+        return FETCH_EXIT_SETUP;
+    do {
+        rc = serve_one(easy);
+    } while (rc == SERVE_AGAIN);
+    curl_easy_cleanup(easy);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,185 @@
+/* The network runs in scnet-quota-fetch, never in the login process: libcurl is not mapped
+ * into it, cache hit or miss; a cache hit starts no process at all; a helper that is not
+ * safe to run is a configuration error, which `fail` decides. The helper here is a wrapper
+ * script that records each run, then execs the real one. */
+#include "pam_test_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+static struct sim_info sim;
+static char wrapper_dir[600], wrapper[700], runs_log[700];
+
+static bool libcurl_is_mapped(void)
+{
+    char line[1024];
+    bool found = false;
+    FILE *maps = fopen("/proc/self/maps", "r");
+
+    assert_non_null(maps);
+    while (fgets(line, sizeof(line), maps))
+        if (strstr(line, "libcurl"))
+            found = true;
+    fclose(maps);
+    return found;
+}
+
+/* Lines in the wrapper's log: how many helpers were started. */
+static int helper_runs(void)
+{
+    char line[64];
+    int n = 0;
+    FILE *f = fopen(runs_log, "r");
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        n++;
+    fclose(f);
+    return n;
+}
+
+/* No child of this process is left, running or zombie. */
+static void assert_no_child_left(void)
+{
+    errno = 0;
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+/* $run/helper-wrapper/scnet-quota-fetch: appends a line to runs.log, execs the real helper
+ * (absolute paths: the helper's environment is empty). */
+static void make_wrapper(void)
+{
+    const char *real = getenv("SCNET_TEST_HELPER");
+    char script[2048];
+    int fd;
+
+    assert_non_null(real);
+    snprintf(wrapper_dir, sizeof(wrapper_dir), "%s/helper-wrapper", sim.run_dir);
+    snprintf(wrapper, sizeof(wrapper), "%s/scnet-quota-fetch", wrapper_dir);
+    snprintf(runs_log, sizeof(runs_log), "%s/runs.log", wrapper_dir);
+    (void)mkdir(wrapper_dir, 0700);
+    assert_int_equal(chmod(wrapper_dir, 0700), 0);
+    unlink(wrapper);
+    unlink(runs_log);
+    snprintf(script, sizeof(script), "#!/bin/sh\necho run >> '%s'\nexec '%s'\n", runs_log, real);
+    fd = open(wrapper, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, script, strlen(script)), (ssize_t)strlen(script));
+    assert_int_equal(fchmod(fd, 0700), 0);
+    assert_int_equal(close(fd), 0);
+}
+
+static void conf_with_helper(const char *helper, const char *extra)
+{
+    char prefix[1200];
+
+    snprintf(prefix, sizeof(prefix), "cache_ttl = 300\n%s", extra);
+    set_conf_prefix(prefix);
+    /* The later `helper =` wins over the one write_conf puts first. */
+    write_conf(&sim,
+               "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
+               "helper = %s\n",
+               sim.https_port, sim.token_file, sim.ca, helper);
+}
+
+static void test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out(void **state)
+{
+    const char *body = "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"lazy\","
+                       "\"path\":\"/public/home/lazy\",\"threshold\":700,\"usage\":651.0}]}";
+    char dir[600], path[700], err[256] = "";
+    struct pam_run run;
+    int dirfd;
+
+    sim_info_load(&sim);
+    make_wrapper();
+    snprintf(dir, sizeof(dir), "%s/cache", sim.run_dir);
+    dirfd = cache_dir_open(dir, geteuid(), err, sizeof(err));
+    if (dirfd < 0)
+        fail_msg("%s", err);
+    assert_true(cache_write(dirfd, "lazy", body, strlen(body), time(NULL), err, sizeof(err)));
+    close(dirfd);
+    assert_false(libcurl_is_mapped());
+
+    conf_with_helper(wrapper, "");
+    run_pam("scnet", "lazy", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "/public/home/lazy  651.0 GB of 700.0 GB  93.0%"));
+    assert_int_equal(sim_quota_count(&sim, "lazy"), 0);
+    assert_int_equal(helper_runs(), 0);
+    assert_false(libcurl_is_mapped());
+
+    /* A miss: one helper, reaped; libcurl still only ever in the helper. */
+    snprintf(path, sizeof(path), "%s/lazymiss.cache", dir);
+    unlink(path);
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_true(sim_quota_count(&sim, "lazymiss") >= 1);
+    assert_int_equal(helper_runs(), 1);
+    assert_false(libcurl_is_mapped());
+    assert_no_child_left();
+    set_conf_prefix("");
+}
+
+/* A helper others could replace would run their code as root: refused before any request,
+ * as a configuration error (fail = closed refuses, fail = open lets in). */
+static void test_unsafe_or_missing_helper_is_a_config_error(void **state)
+{
+    struct pam_run run;
+    char path[700];
+    long before;
+
+    sim_info_load(&sim);
+    make_wrapper();
+    snprintf(path, sizeof(path), "%s/cache/lazymiss.cache", sim.run_dir);
+    unlink(path); /* a miss: the helper would be needed */
+    before = sim_quota_count(&sim, "lazymiss");
+
+    assert_int_equal(chmod(wrapper, 0720), 0); /* group-writable */
+    conf_with_helper(wrapper, "fail = closed\n");
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    conf_with_helper(wrapper, "fail = open\n");
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+
+    assert_int_equal(chmod(wrapper, 0700), 0);
+    assert_int_equal(chmod(wrapper_dir, 0770), 0); /* its directory group-writable */
+    conf_with_helper(wrapper, "fail = closed\n");
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_int_equal(chmod(wrapper_dir, 0700), 0);
+
+    conf_with_helper("/nonexistent/scnet-quota-fetch", "fail = closed\n");
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+
+    assert_int_equal(helper_runs(), 0);
+    assert_int_equal(sim_quota_count(&sim, "lazymiss"), before);
+
+    /* The same file, made safe again, works. */
+    conf_with_helper(wrapper, "fail = closed\n");
+    run_pam("scnet", "lazymiss", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(helper_runs(), 1);
+    set_conf_prefix("");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out),
+        cmocka_unit_test(test_unsafe_or_missing_helper_is_a_config_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
