@@ -3,10 +3,10 @@
 #   cmake --build BUILD --target package        or        cd BUILD && cpack
 #   cpack --config BUILD/CPackConfig.cmake -G DEB -B OUT_DIR      (what tests/package does)
 #
-# Name: libpam-scnet-quota (Debian's convention for PAM modules). The module dlopen()s
-# libcurl.so.4 at the first request, so no tool can see that dependency: it is declared by
-# hand. A package is built for the distribution it is built on: the PAM directory and the
-# shared-library versions come from the build host.
+# Name: libpam-scnet-quota (Debian's convention for PAM modules). libcurl is linked by the
+# network helper (scnet-quota-fetch) only; dpkg-shlibdeps sees it there, and it is still
+# named by hand below. A package is built for the distribution it is built on: the PAM
+# directory and the shared-library versions come from the build host.
 #
 # The .rpm is not made here but by packaging/rpm/pam_scnet_quota.spec (`rpmbuild -ta` on the
 # tarball of the `dist` target, cmake/dist.cmake): one RPM recipe, with the -selinux
@@ -56,7 +56,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # libc6, libpam0g and libcjson1, with versions, from dpkg-shlibdeps (appended by CPack);
-# libcurl4 by hand, since it is dlopen'ed (Ubuntu 24.04's libcurl4t64 provides libcurl4);
+# libcurl4 by hand too (the helper's; Ubuntu 24.04's libcurl4t64 provides libcurl4);
 # libpam-runtime for pam-auth-update (maintainer scripts), which came with 1.0.1-6.
 # Without dpkg-shlibdeps (a build on RHEL), the linked libraries are named by hand.
 find_program(SCNET_DPKG_SHLIBDEPS dpkg-shlibdeps)
