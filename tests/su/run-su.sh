@@ -66,6 +66,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build folder $1"
 module=$build/pam_module/pam_scnet_quota.so
+# The network helper built with the module (CMake sets SCNET_TEST_HELPER; the same file).
+helper=${SCNET_TEST_HELPER:-$build/fetch_helper/scnet-quota-fetch}
 [ -f "$module" ] || die "module not found: $module (build first)"
 user_agent=$(sed -n 's/^#define SCNET_USER_AGENT "\(.*\)"$/\1/p' "$build/generated/version.h")
 [ -n "$user_agent" ] || die "no SCNET_USER_AGENT in $build/generated/version.h"
