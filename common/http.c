@@ -257,7 +257,8 @@ static enum http_result exec_outcome(struct http_client *c, int report_fd, int64
         return HTTP_OK;
     helper_end(c, NULL);
     if (got == (ssize_t)sizeof(error))
-        error_set(err, errlen, "cannot run the network helper %s: %s", c->helper, strerror(error));
+        error_set(err, errlen, "cannot run the network helper %s: %s%s", c->helper, strerror(error),
+                  denied_hint(error));
     else
         error_set(err, errlen, "cannot run the network helper %s", c->helper);
     return HTTP_UNAVAILABLE;

@@ -7,6 +7,7 @@
 
 #include "transfer.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +220,7 @@ static const char *curl_reason(CURLcode cc, const char *curl_err)
 }
 
 /* error_set neutralises control characters: the text crosses the pipe to a syslog line. */
-static enum http_result classify(CURLcode cc, const struct http_request *req,
+static enum http_result classify(CURLcode cc, long os_errno, const struct http_request *req,
                                  const struct body_sink *sink, const char *curl_err, char *err,
                                  size_t errlen)
 {
@@ -231,7 +232,13 @@ static enum http_result classify(CURLcode cc, const struct http_request *req,
     }
     if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
         cc == CURLE_COULDNT_RESOLVE_PROXY) {
-        error_set(err, errlen, "cannot connect: %s", curl_reason(cc, curl_err));
+        /* libcurl's text drops the errno. EACCES/EPERM from connect() is a refusal by a
+         * policy (an SELinux name_connect denial, a firewall): say so and where to look. */
+        if (os_errno == EACCES || os_errno == EPERM)
+            error_set(err, errlen, "cannot connect: %s: %s%s", curl_reason(cc, curl_err),
+                      strerror((int)os_errno), denied_hint((int)os_errno));
+        else
+            error_set(err, errlen, "cannot connect: %s", curl_reason(cc, curl_err));
         return HTTP_CONNECT;
     }
     if (is_tls_error(cc)) {
@@ -255,7 +262,7 @@ void transfer_perform(CURL *easy, const struct http_request *req, struct fetch_w
     struct curl_slist *headers = NULL;
     struct body_sink sink = {.max = req->max_body};
     char curl_err[CURL_ERROR_SIZE] = "";
-    long status = 0;
+    long status = 0, os_errno = 0;
     CURLcode cc;
 
     memset(reply, 0, sizeof(*reply));
@@ -275,7 +282,10 @@ void transfer_perform(CURL *easy, const struct http_request *req, struct fetch_w
         status > 999)
         status = 0;
     reply->status = status;
-    reply->result = classify(cc, req, &sink, curl_err, reply->error, sizeof(reply->error));
+    if (curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+        os_errno = 0;
+    reply->result =
+        classify(cc, os_errno, req, &sink, curl_err, reply->error, sizeof(reply->error));
     if (reply->result != HTTP_OK)
         goto out;
     reply->body_len = sink.body.len;

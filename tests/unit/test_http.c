@@ -1,6 +1,6 @@
 /* Unit tests for common/http.c, against small HTTP servers on 127.0.0.1 run in threads. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* accept4, pipe2, strcasestr */
+#define _GNU_SOURCE /* accept4, pipe2, strcasestr, unshare */
 #endif
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -837,6 +839,113 @@ static void test_signal_mask_restored(void **state)
     pthread_sigmask(SIG_UNBLOCK, &pipe_set, NULL);
 }
 
+/* ---- refused by a security policy: the reason points at SELinux ---- */
+
+#define SELINUX_HINT "(permission denied: SELinux? see pam_scnet_quota(8), SELINUX)"
+
+/* exec refused with EACCES, as when the policy denies sshd_t the helper (a boolean off, a
+ * wrong label); a file without an execute bit gives the same errno, even to root. */
+static void test_helper_exec_denied_points_at_selinux(void **state)
+{
+    char dir[1024], path[PATH_MAX], err[512] = "";
+    struct http_response resp;
+    struct http_request req = get_request("https://127.0.0.1:1/", 2000);
+    int n;
+
+    (void)state;
+    memset(&resp, 0, sizeof(resp));
+    assert_non_null(unit_mkdtemp(dir, sizeof(dir), "scnet-http-XXXXXX"));
+    n = snprintf(path, sizeof(path), "%s/scnet-quota-fetch", dir);
+    assert_true(n > 0 && (size_t)n < sizeof(path));
+    unit_write_file(path, "#!/bin/sh\n", strlen("#!/bin/sh\n"), 0644);
+    req.helper = path;
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
+    http_response_free(&resp);
+    assert_int_equal(unit_remove_tree(dir), 0);
+    assert_non_null(strstr(err, "Permission denied " SELINUX_HINT));
+}
+
+/* id_map = "0 <id> 1": this process is root inside its new user namespace, so that `ip`,
+ * run through system(), keeps CAP_NET_ADMIN over the new network namespace. */
+static bool write_id_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    bool ok;
+
+    if (fd < 0)
+        return false;
+    ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    close(fd);
+    return ok;
+}
+
+/* A private network namespace in which 127.0.0.9 has a "prohibit" route: connect() to it
+ * fails with EACCES, as it does under an SELinux name_connect denial. Nothing leaves the
+ * namespace, which holds only lo. */
+static bool enter_prohibiting_netns(void)
+{
+    char map[64];
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+
+    if (uid == 0) {
+        if (unshare(CLONE_NEWNET) != 0)
+            return false;
+    } else {
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+            return false;
+        snprintf(map, sizeof(map), "0 %lu 1", (unsigned long)uid);
+        if (!write_id_file("/proc/self/setgroups", "deny") ||
+            !write_id_file("/proc/self/uid_map", map))
+            return false;
+        snprintf(map, sizeof(map), "0 %lu 1", (unsigned long)gid);
+        if (!write_id_file("/proc/self/gid_map", map))
+            return false;
+    }
+    return system("ip link set lo up && ip route add prohibit 127.0.0.9/32 table local") == 0;
+}
+
+/* The helper's connect() is refused: its reason, carried back over the pipe, has the hint.
+ * In a child: unshare needs a single-threaded process, and the namespace ends with it. */
+static void test_connect_denied_points_at_selinux(void **state)
+{
+    char err[512] = "";
+    int pipefd[2], status;
+    ssize_t n;
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char reason[512] = "";
+        struct http_response resp;
+        struct http_request req = get_request("https://127.0.0.9:443/", 2000);
+        enum http_result rc;
+
+        memset(&resp, 0, sizeof(resp));
+        if (!enter_prohibiting_netns())
+            _exit(77);
+        rc = http_perform(&req, &resp, reason, sizeof(reason));
+        http_response_free(&resp);
+        if (write(pipefd[1], reason, strlen(reason)) < 0)
+            _exit(2);
+        _exit(rc == HTTP_CONNECT ? 0 : 1);
+    }
+    close(pipefd[1]);
+    n = read(pipefd[0], err, sizeof(err) - 1);
+    close(pipefd[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no namespaces here (a container without CAP_SYS_ADMIN, no iproute2) */
+    err[n > 0 ? n : 0] = '\0';
+    print_message("reason: %s\n", err);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_non_null(strstr(err, "Permission denied " SELINUX_HINT));
+}
+
 static void test_response_free_on_zeroed(void **state)
 {
     struct http_response resp = {0};
@@ -874,6 +983,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsupported_method_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_descriptor_leaked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_mask_restored, setup, teardown),
+        cmocka_unit_test(test_helper_exec_denied_points_at_selinux),
+        cmocka_unit_test(test_connect_denied_points_at_selinux),
         cmocka_unit_test(test_response_free_on_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
