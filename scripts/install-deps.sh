@@ -20,7 +20,7 @@ test_packages=(
     # scripts/ci-selinux.sh: refpolicy headers + devel Makefile, the compilers, setools, and
     # Debian's reference policy to link against (installing it does not enable SELinux)
     selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
-    setools m4 bzip2
+    setools m4 bzip2 iproute2 # iproute2: tests/unit/test_http (a prohibit route in a netns)
 )
 build_only=false
 list=false
