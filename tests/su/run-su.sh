@@ -411,6 +411,19 @@ for case in cafile system proxy; do
     done
 done
 
+# Inside the setuid su the effective group is the invoker's: what the module creates (the
+# cache directory, the entry, its lock) must still belong to root:root.
+say "== files the module creates inside su"
+write_conf cafile
+{ cat "$tmp/scnet.conf"; say "cache_dir = $tmp/cache-su"; say "cache_ttl = 300"; } >"$tmp/conf.new"
+install -o root -g root -m 0644 "$tmp/conf.new" "$tmp/scnet.conf" || die "cannot write the config"
+run_su cache-user user cafile clean
+check "cache/user: su succeeds (exit $(cat "$tmp/out/cache-user.rc"))" [ "$(cat "$tmp/out/cache-user.rc")" = 0 ]
+owners=$(find "$tmp/cache-su" -printf '%u:%g %p\n' 2>/dev/null)
+check "cache/user: the module wrote its cache entry" grep -q '\.cache$' <<<"$owners"
+check "cache/user: everything it created is root:root, not the invoker's group" \
+    test -z "$(grep -v '^root:root ' <<<"$owners")" || sed 's/^/    | /' <<<"$owners"
+
 say "# total $("$PYTHON" -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$t_start") s"
 say "$passed passed, $failed failed"
 [ "$failed" = 0 ]
