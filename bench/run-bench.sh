@@ -1,8 +1,9 @@
 #!/bin/bash
 # Benchmark of pam_scnet_quota: bench/run-bench.sh [bench.py options, e.g. --logins 100]
 # Installs what is missing (Debian 12; sudo when not root), builds the module into build/
-# (or $BUILD_DIR), compiles the benchmark's two small C programs next to it, then runs
-# bench/bench.py: prints a table and writes bench/RESULTS.md. Takes about 1-2 minutes.
+# (or $BUILD_DIR) with the network helper and the client floor, compiles the benchmark's two
+# small C programs next to it, then runs bench/bench.py: prints a table and writes
+# bench/RESULTS.md. Takes about 1-2 minutes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -26,10 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S "$root" -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch >/dev/null
+cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch bench_client_floor >/dev/null
 mkdir -p "$build/bench"
 cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
-# One login per process: the same real-libpam driver the burst tests use.
+# One login per process: the same real-libpam driver the burst tests use. The client floor
+# (bench/client_floor.c) is a CMake target: it links the module's own request code.
 cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_child.c" -lpam
 
 exec python3 "$here/bench.py" \
@@ -37,4 +39,5 @@ exec python3 "$here/bench.py" \
     --helper "$build/fetch_helper/scnet-quota-fetch" \
     --login "$build/bench/session_child" \
     --runner "$build/bench/runner" \
+    --floor "$build/bench/bench_client_floor" \
     --command "$command" "$@"
