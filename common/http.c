@@ -90,9 +90,8 @@ static void guard_leave(struct signal_guard *g)
 /* A host that ignores SIGCHLD (or sets SA_NOCLDWAIT) has its children reaped by the kernel:
  * waitpid would only report ECHILD, and a kill at the deadline could reach a recycled pid.
  * For the helper's lifetime (one request in the module: at most `timeout`) SIGCHLD is
- * SIG_DFL, as pam_unix does around unix_chkpwd; then the host's setting comes back exactly.
- * The cost, in that window only: a child of the host's that exits then stays a zombie,
- * because a host that ignores SIGCHLD never waits for it. A host with a handler keeps it:
+ * SIG_DFL, as pam_unix does around unix_chkpwd; then the host's setting comes back exactly,
+ * and so do its children's fate: see sigchld_give_back. A host with a handler keeps it:
  * guard_enter covers that case without a process-wide change. */
 static void sigchld_take(struct http_client *c)
 {
@@ -109,10 +108,17 @@ static void sigchld_take(struct http_client *c)
         c->sigchld_taken = true;
 }
 
+/* A child of the host's that ended while SIGCHLD was SIG_DFL is a zombie the kernel would
+ * not have left, and a host that ignores SIGCHLD never waits for it (it cannot have its
+ * status: with SIG_IGN, wait only reports ECHILD). Reap such zombies once the host's setting
+ * is back, as the kernel would have; our own helper is reaped already. */
 static void sigchld_give_back(struct http_client *c)
 {
-    if (c->sigchld_taken)
+    if (c->sigchld_taken) {
         sigaction(SIGCHLD, &c->host_sigchld, NULL);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
     c->sigchld_taken = false;
 }
 
