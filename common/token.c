@@ -46,8 +46,10 @@
 /* Shares of the time left (in percent) that the token may take, so that the quota request
  * still has time: waiting for the lock when no usable token is cached, and renewing when a
  * still-valid one could be used instead. A lock holder that is stopped or slow (a user can
- * stop their own setuid su) then costs other logins this share, not the whole timeout. */
-#define TOKEN_LOCK_WAIT_SHARE 50
+ * stop their own setuid su) then costs other logins this share, not the whole timeout.
+ * The lock wait's share is the larger: in a burst the holder needs a whole token round
+ * trip, and a waiter that gets the token needs only the quota request after it. */
+#define TOKEN_LOCK_WAIT_SHARE 75
 #define TOKEN_RENEW_SHARE 50
 
 void token_free(char *token)
