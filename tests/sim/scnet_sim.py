@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 TCP_INFO = getattr(socket, "TCP_INFO", 11)
 QUOTA_PREFIX = "/hpc/openapi/v2/parastor/quota/usernames/"
@@ -176,8 +176,9 @@ def make_certs(cert_dir):
 # shared state
 
 class SimState:
-    def __init__(self, static_token, aksk, passwords, token_life, verbose):
+    def __init__(self, static_token, aksk, passwords, token_life, verbose, latency_ms=0.0):
         self.lock = threading.Lock()
+        self.default_latency_ms = latency_ms
         self.static_token = static_token
         self.aksk = aksk              # user -> (ak, sk)
         self.passwords = passwords    # user -> (password, orgId)
@@ -201,6 +202,9 @@ class SimState:
         self.token_service_down = False
         self.token_service_delay = 0.0
         self.token_life = self.default_token_life
+        self.latency_ms = self.default_latency_ms
+        self.tcp_connections = {"http": 0, "https": 0}
+        self.tls_handshakes = 0
 
     def reset(self):
         with self.lock:
@@ -220,6 +224,23 @@ class SimState:
             self.last_quota_path = raw_path
             ov = self.overrides.get(user)
             return dict(ov) if ov else None
+
+    def count_connection(self, tls, handshake_done):
+        with self.lock:
+            self.tcp_connections["https" if tls else "http"] += 1
+            if handshake_done:
+                self.tls_handshakes += 1
+
+    def set_latency(self, ms):
+        ms = float(ms)
+        if not 0 <= ms <= 60000:
+            raise ValueError("'ms' must be from 0 to 60000")
+        with self.lock:
+            self.latency_ms = ms
+
+    def latency_s(self):
+        with self.lock:
+            return self.latency_ms / 1000.0
 
     def count_denied(self):
         with self.lock:
@@ -245,6 +266,9 @@ class SimState:
                 "quota_denied": self.quota_denied,
                 "token_state_requests": self.token_state_requests,
                 "tokens_issued": len(self.tokens),
+                "tcp_connections": dict(self.tcp_connections),
+                "tls_handshakes": self.tls_handshakes,
+                "latency_ms": self.latency_ms,
             }
 
     # overrides --------------------------------------------------------
@@ -563,12 +587,14 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.path
         path = raw.split("?", 1)[0]
         if path.startswith("/_sim/"):
-            return self._control(method, path, body)
+            return self._control(method, raw, path, body)
         if method == "GET" and path.startswith(QUOTA_PREFIX):
             seg = path[len(QUOTA_PREFIX):]
             if seg and "/" not in seg:
                 return self._quota(raw, unquote(seg, errors="replace"))
-        elif method == "POST" and path == "/api/user/v3/tokens":
+        if not self._latency():
+            return
+        if method == "POST" and path == "/api/user/v3/tokens":
             return self._token_aksk()
         elif method == "POST" and path == "/ac/openapi/v2/tokens":
             return self._token_password()
@@ -579,8 +605,20 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(404, {"code": "10004", "msg": "not found"})
 
     # -- quota ---------------------------------------------------------
+    def _latency(self):
+        """Stand in for the network between a node and the real API: wait before answering.
+        False when the client left meanwhile (the connection is then closed)."""
+        latency = self.sim.latency_s()
+        if latency > 0 and not self._wait(latency):
+            self.close_connection = True
+            return False
+        return True
+
     def _quota(self, raw, user):
+        # Counted on arrival: a client that gives up during the latency was still a request.
         ov = self.sim.count_quota(user, self.headers, raw)
+        if not self._latency():
+            return
         if ov and ov.get("down"):
             return self._send(503, b"<html><body><h1>503 Service Unavailable</h1></body></html>",
                               HTML_CT)
@@ -707,7 +745,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"code": "0", "msg": "success", "data": ok})
 
     # -- control -------------------------------------------------------
-    def _control(self, method, path, body):
+    def _control(self, method, raw, path, body):
         sim = self.sim
         if path == "/_sim/stats" and method in ("GET", "POST"):
             return self._send_json(200, sim.stats())
@@ -721,12 +759,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_sim/expire-tokens":
             n = sim.expire_tokens()
             return self._send_json(200, {"ok": True, "tokens": n})
-        if path in ("/_sim/set", "/_sim/token-service", "/_sim/token-life"):
+        if path in ("/_sim/set", "/_sim/token-service", "/_sim/token-life", "/_sim/latency"):
             try:
                 spec = json.loads(body.decode("utf-8") or "{}")
                 if not isinstance(spec, dict):
                     raise ValueError("expected a JSON object")
-                if path == "/_sim/set":
+                if path == "/_sim/latency":
+                    query = parse_qs(raw.split("?", 1)[1]) if "?" in raw else {}
+                    sim.set_latency(query["ms"][0] if "ms" in query else spec["ms"])
+                elif path == "/_sim/set":
                     sim.set_override(spec)
                 elif path == "/_sim/token-service":
                     sim.set_token_service(spec)
@@ -762,13 +803,17 @@ class SimServer(ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         if self.ssl_ctx is None:
+            self.sim.count_connection(False, False)
             return super().finish_request(request, client_address)
         # TLS handshake here, in the connection's own thread, not in accept().
         request.settimeout(10)
         try:
             conn = self.ssl_ctx.wrap_socket(request, server_side=True)
         except (OSError, ValueError):
+            self.sim.count_connection(True, False)
             return
+        # Every completed handshake counts, a resumed one too: each is a round trip or two.
+        self.sim.count_connection(True, True)
         try:
             self.RequestHandlerClass(conn, client_address, self)
         finally:
@@ -825,6 +870,8 @@ def main(argv=None):
     ap.add_argument("--aksk", action="append", default=[], metavar="USER:AK:SK")
     ap.add_argument("--password", action="append", default=[], metavar="USER:PW:ORGID")
     ap.add_argument("--token-life", type=float, default=3600.0, metavar="SECONDS")
+    ap.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                    help="wait this long before answering each API request")
     ap.add_argument("--make-certs", metavar="DIR", help="create the CA and server cert in DIR, then exit")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -874,7 +921,7 @@ def main(argv=None):
         except FileNotFoundError:
             pass
 
-    sim = SimState(args.token, aksk, passwords, args.token_life, args.verbose)
+    sim = SimState(args.token, aksk, passwords, args.token_life, args.verbose, args.latency_ms)
     family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
     servers = []
     ca_path = None

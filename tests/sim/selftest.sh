@@ -254,6 +254,21 @@ wait_bursts
 curl -s -o "$TMP/stats4" "$A/_sim/stats"
 check "burst counters exact" py "$TMP/stats4" "d['quota_requests'] == 50 and d['quota_by_user'] == {'burst%d' % k: 10 for k in range(5)}"
 
+# latency and connection counters: one curl, two requests over one kept-alive TLS connection
+curl -s -o /dev/null -X POST "$A/_sim/reset"
+curl -s -o /dev/null -X POST "$A/_sim/latency?ms=200"
+curl -s -o /dev/null -o /dev/null -w '%{time_total} ' --cacert "$CERTS/ca.pem" -H "$TOK" \
+    "https://localhost:$SP$QP/lat1" "https://localhost:$SP$QP/lat2" >"$TMP/lat.t"
+curl -s -o /dev/null --cacert "$CERTS/ca.pem" -H "$TOK" "https://localhost:$SP$QP/lat3"
+curl -s -o "$TMP/stats5" "$A/_sim/stats"
+check "latency applies per request" py "$TMP/lat.t" "len(b.split()) == 2 and all(float(t) >= 0.19 for t in b.split())"
+check "connections and handshakes counted" py "$TMP/stats5" "d['tls_handshakes'] == 2 and d['tcp_connections']['https'] == 2 and d['quota_requests'] == 3 and d['latency_ms'] == 200"
+curl -s -o "$TMP/lat4" -X POST -d '{"ms":-1}' "$A/_sim/latency"
+check "latency refused out of range" py "$TMP/lat4" "d['ok'] is False"
+curl -s -o /dev/null -X POST "$A/_sim/reset"
+curl -s -o "$TMP/stats6" "$A/_sim/stats"
+check "reset restores latency and counters" py "$TMP/stats6" "d['latency_ms'] == 0 and d['tls_handshakes'] == 0"
+
 # slow scenarios started at the beginning
 check "slow times out (curl rc 28)" test "$(cat "$TMP/slow.rc")" = 28
 check "slow1 answers near" py "$TMP/slow1" "$E['usage'] == 651.0"
