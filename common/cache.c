@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -616,4 +617,245 @@ void cache_entry_free(struct cache_entry *entry)
         free(entry->body);
     }
     memset(entry, 0, sizeof(*entry));
+}
+
+/* Open <stem>.lock of key the way cache_lock does: never a symlink or a FIFO, always ours. */
+static int open_lock_file(int dirfd, const char *key, uid_t owner, char *err, size_t errlen)
+{
+    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], *name;
+    struct stat st;
+    int fd;
+
+    make_stem(key, stem);
+    snprintf(what, sizeof(what), "lock file %s.lock", stem);
+    name = what + strlen("lock file ");
+    fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror(errno));
+        return -1;
+    }
+    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool cache_mark_seen(int dirfd, const char *key, uid_t owner, char *err, size_t errlen)
+{
+    bool ok = false;
+    int fd = open_lock_file(dirfd, key, owner, err, errlen);
+
+    if (fd < 0)
+        goto out;
+    /* A timestamp, not a write: no data block changes, and it survives the entry being
+     * replaced by a refresh (rename gives the entry a new inode, the lock keeps its own). */
+    if (futimens(fd, NULL) != 0) {
+        snprintf(err, errlen, "cannot mark %s seen: %s", key, strerror(errno));
+        goto out;
+    }
+    ok = true;
+out:
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* The key stored in the header of the entry file name (checked like cache_read checks it),
+ * or NULL. Caller frees. */
+static char *stored_key(int dirfd, const char *name, uid_t owner)
+{
+    char buf[sizeof(CACHE_MAGIC) + 48 + 2 * CACHE_KEY_MAX], err[256], *key = NULL;
+    const char *p, *nl;
+    size_t used = 0, magic_len = strlen(CACHE_MAGIC), key_len;
+    uint64_t number;
+    struct stat st;
+    ssize_t n;
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+
+    if (fd < 0)
+        return NULL;
+    if (!safe_file_check_fd(fd, name, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, sizeof(err)))
+        goto out;
+    while (used < sizeof(buf) && (n = read(fd, buf + used, sizeof(buf) - used)) > 0)
+        used += (size_t)n;
+    nl = memchr(buf, '\n', used);
+    if (!nl || (size_t)(nl - buf) < magic_len || memcmp(buf, CACHE_MAGIC, magic_len) != 0)
+        goto out;
+    p = buf + magic_len;
+    if (!parse_decimal(&p, nl, ' ', INT64_MAX, &number) ||
+        !parse_decimal(&p, nl, ' ', CACHE_BODY_MAX, &number) || !hex_is_valid(p, nl) || p == nl)
+        goto out;
+    key_len = (size_t)(nl - p) / 2;
+    key = malloc(key_len + 1);
+    if (!key)
+        goto out;
+    for (size_t i = 0; i < key_len; i++) {
+        const char *hi = strchr(hex_lower, p[2 * i]), *lo = strchr(hex_lower, p[2 * i + 1]);
+        key[i] = (char)(((hi - hex_lower) << 4) | (lo - hex_lower));
+    }
+    key[key_len] = '\0';
+    /* A NUL inside would make another key out of this one. */
+    if (strlen(key) != key_len) {
+        free(key);
+        key = NULL;
+    }
+out:
+    close(fd);
+    return key;
+}
+
+static bool has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* When the lock file of key was last touched by a login; -1 when there is none. */
+static int64_t lock_mtime(int dirfd, const char *key)
+{
+    char stem[CACHE_STEM_BUF], name[CACHE_NAME_BUF];
+    struct stat st;
+
+    make_stem(key, stem);
+    snprintf(name, sizeof(name), "%s.lock", stem);
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    return (int64_t)st.st_mtime;
+}
+
+bool cache_list(int dirfd, uid_t owner, struct cache_item **items, size_t *count, char *err,
+                size_t errlen)
+{
+    struct cache_item *list = NULL;
+    size_t used = 0, cap = 0;
+    struct dirent *de;
+    bool ok = false;
+    DIR *dir = NULL;
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    *items = NULL;
+    *count = 0;
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        snprintf(err, errlen, "cannot list the cache directory: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    /* readdir_r is deprecated; this DIR is this call's own, never shared with a thread. */
+    // cppcheck-suppress readdirCalled
+    while ((de = readdir(dir)) != NULL) {
+        char stem[CACHE_STEM_BUF], name[CACHE_NAME_BUF], why[256];
+        struct cache_entry entry;
+        char *key;
+
+        if (!has_suffix(de->d_name, ".cache") || !(key = stored_key(dirfd, de->d_name, owner)))
+            continue;
+        /* Only the file cache_read would open for this key counts (not a copy under a
+         * made-up name), and only when it passes every check cache_read makes. */
+        make_stem(key, stem);
+        snprintf(name, sizeof(name), "%s.cache", stem);
+        if (strcmp(name, de->d_name) != 0 ||
+            !cache_read(dirfd, key, owner, &entry, why, sizeof(why))) {
+            free(key);
+            continue;
+        }
+        if (used == cap) {
+            size_t more = cap ? cap * 2 : 64;
+            struct cache_item *grown = realloc(list, more * sizeof(*list));
+            if (!grown) {
+                free(key);
+                cache_entry_free(&entry);
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            list = grown;
+            cap = more;
+        }
+        list[used].key = key;
+        list[used].fetched_at = entry.fetched_at;
+        list[used].seen_at = lock_mtime(dirfd, key);
+        if (list[used].seen_at < 0)
+            list[used].seen_at = entry.fetched_at;
+        used++;
+        cache_entry_free(&entry);
+    }
+    *items = list;
+    *count = used;
+    list = NULL;
+    used = 0;
+    ok = true;
+out:
+    cache_items_free(list, used);
+    if (dir)
+        closedir(dir);
+    return ok;
+}
+
+void cache_items_free(struct cache_item *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(items[i].key);
+    free(items);
+}
+
+bool cache_remove(int dirfd, const char *key, bool with_lock, char *err, size_t errlen)
+{
+    char stem[CACHE_STEM_BUF], name[CACHE_NAME_BUF];
+    bool ok = true;
+
+    make_stem(key, stem);
+    snprintf(name, sizeof(name), "%s.cache", stem);
+    if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
+        snprintf(err, errlen, "cannot delete %s: %s", name, strerror(errno));
+        ok = false;
+    }
+    snprintf(name, sizeof(name), "%s.lock", stem);
+    if (with_lock && unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
+        snprintf(err, errlen, "cannot delete %s: %s", name, strerror(errno));
+        ok = false;
+    }
+    return ok;
+}
+
+size_t cache_prune_orphan_locks(int dirfd, uid_t owner, int64_t older_than)
+{
+    struct dirent *de;
+    size_t pruned = 0;
+    DIR *dir = NULL;
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    /* readdir_r is deprecated; this DIR is this call's own, never shared with a thread. */
+    // cppcheck-suppress readdirCalled
+    while ((de = readdir(dir)) != NULL) {
+        char entry_name[CACHE_NAME_BUF];
+        size_t stem_len = strlen(de->d_name) - strlen(".lock");
+        struct stat st;
+        int lockfd;
+
+        if (!has_suffix(de->d_name, ".lock") || stem_len >= CACHE_STEM_BUF ||
+            memchr(de->d_name, '.', stem_len))
+            continue;
+        snprintf(entry_name, sizeof(entry_name), "%.*s.cache", (int)stem_len, de->d_name);
+        if (fstatat(dirfd, entry_name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+            continue;
+        lockfd =
+            openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (lockfd < 0)
+            continue;
+        /* Held by a login right now, or touched recently: not ours to delete. */
+        if (fstat(lockfd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == owner &&
+            (int64_t)st.st_mtime < older_than && flock(lockfd, LOCK_EX | LOCK_NB) == 0 &&
+            unlinkat(dirfd, de->d_name, 0) == 0)
+            pruned++;
+        close(lockfd);
+    }
+    closedir(dir);
+    return pruned;
 }

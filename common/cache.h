@@ -45,4 +45,31 @@ void cache_unlock(int lockfd);
 /* Free an entry (wipes the body: it may be a token). */
 void cache_entry_free(struct cache_entry *entry);
 
+/* Record that key's user logged in now: the mtime of its lock file (created if missing), the
+ * only write a cache hit makes. False with the reason in err. */
+bool cache_mark_seen(int dirfd, const char *key, uid_t owner, char *err, size_t errlen);
+
+/* One stored entry, as cache_list finds it. */
+struct cache_item {
+    char *key;
+    int64_t fetched_at;
+    int64_t seen_at; /* mtime of the key's lock file; fetched_at when there is none */
+};
+
+/* Every usable entry in the directory (files failing cache_read's checks are left out).
+ * Caller frees with cache_items_free. False with the reason in err. */
+bool cache_list(int dirfd, uid_t owner, struct cache_item **items, size_t *count, char *err,
+                size_t errlen);
+
+/* Free what cache_list returned. */
+void cache_items_free(struct cache_item *items, size_t count);
+
+/* Delete key's entry, and its lock file too when with_lock (the caller holds that lock, or
+ * nobody does). A missing file is not an error. */
+bool cache_remove(int dirfd, const char *key, bool with_lock, char *err, size_t errlen);
+
+/* Delete lock files without an entry whose mtime is before older_than (wall-clock seconds)
+ * and that nobody holds. Returns how many went. */
+size_t cache_prune_orphan_locks(int dirfd, uid_t owner, int64_t older_than);
+
 #endif

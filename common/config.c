@@ -33,6 +33,7 @@ enum opt_type {
     OPT_AUTH,
     OPT_LIFETIME, /* long whole seconds, LIFETIME_MIN to DURATION_MAX */
     OPT_DENY_SCOPE,
+    OPT_RATE, /* long requests per second, 0 = unpaced, up to RATE_MAX */
 };
 
 struct option_def {
@@ -73,6 +74,9 @@ static const struct option_def options[] = {
     OPT("token_ttl", OPT_LIFETIME, token_ttl),
     OPT("token_renew_before", OPT_DURATION, token_renew_before),
     OPT("helper", OPT_PATH, helper),
+    OPT("offline_retry", OPT_DURATION, offline_retry),
+    OPT("refresh_window", OPT_DURATION, refresh_window),
+    OPT("refresh_rate", OPT_RATE, refresh_rate),
 };
 
 /* pam.d files are world-readable: these never belong there. */
@@ -85,6 +89,7 @@ static const char *const secret_names[] = {"token",    "secret_key", "access_key
 #define DURATION_MAX (30 * 86400)
 /* A token trusted for less than a minute would be fetched at nearly every login. */
 #define LIFETIME_MIN 60
+#define RATE_MAX 100000
 
 void config_defaults(struct scnet_config *cfg)
 {
@@ -105,6 +110,9 @@ void config_defaults(struct scnet_config *cfg)
     cfg->token_ttl = 43200;
     cfg->token_renew_before = 600;
     cfg->helper = strdup(SCNET_DEFAULT_HELPER);
+    cfg->offline_retry = 30;
+    cfg->refresh_window = 86400;
+    cfg->refresh_rate = 20;
     cfg->owner = geteuid();
 }
 
@@ -360,6 +368,15 @@ static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
             number > DURATION_MAX) {
             snprintf(err, errlen, "%s: '%.100s' is not a whole number of seconds from %d to %d",
                      def->name, value, LIFETIME_MIN, DURATION_MAX);
+            return false;
+        }
+        *(long *)field = (long)number;
+        return true;
+    case OPT_RATE:
+        if (!parse_decimal(value, &number) || strchr(value, '.') || number > RATE_MAX) {
+            snprintf(err, errlen,
+                     "%s: '%.100s' is not a whole number of requests per second up to %d",
+                     def->name, value, RATE_MAX);
             return false;
         }
         *(long *)field = (long)number;

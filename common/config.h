@@ -48,6 +48,9 @@ struct scnet_config {
     long token_ttl;          /* seconds a token without expireTime is trusted */
     long token_renew_before; /* renew when fewer seconds than this remain */
     char *helper;            /* the network helper, scnet-quota-fetch */
+    long offline_retry;      /* seconds logins skip the API after it failed; 0 = always ask */
+    long refresh_window;     /* scnet-quota --refresh keeps users seen within this many seconds */
+    long refresh_rate;       /* scnet-quota --refresh requests per second; 0 = unpaced */
     uid_t owner;             /* files must be owned by this uid (the process's euid) */
 };
 

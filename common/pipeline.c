@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "deadline.h"
 #include "http.h"
+#include "offline.h"
 #include "strbuf.h"
 #include "text.h"
 #include "token.h"
@@ -47,10 +48,18 @@ static const char *source_name(enum scnet_source source)
         return "cache";
     case SOURCE_STALE:
         return "stale";
+    case SOURCE_OFFLINE:
+        return "offline";
     case SOURCE_NONE:
         break;
     }
     return "none";
+}
+
+/* An answer the API did not give for this login: it may warn, never refuse. */
+static bool source_is_old(enum scnet_source source)
+{
+    return source == SOURCE_STALE || source == SOURCE_OFFLINE;
 }
 
 void scnet_outcome_free(struct scnet_outcome *out)
@@ -75,9 +84,18 @@ static bool token_was_refused(long status, const char *body, size_t len)
     return refused;
 }
 
-/* One GET of the quota URL with token; false with the reason in err. */
+/* What the API's side of an exchange showed, for offline mode. */
+enum api_contact {
+    CONTACT_NONE,     /* no quota request was made (or nothing can be said) */
+    CONTACT_ANSWERED, /* the service answered: it is up, whatever it said */
+    CONTACT_DOWN,     /* a failure about the service: connect, TLS, timeout, HTTP 5xx */
+};
+
+/* One GET of the quota URL with token; false with the reason in err. *contact says what the
+ * exchange showed about the service. */
 static bool request_quota(const struct scnet_config *cfg, const char *url, const char *token,
-                          int64_t deadline, struct http_response *resp, char *err, size_t errlen)
+                          int64_t deadline, struct http_response *resp, enum api_contact *contact,
+                          char *err, size_t errlen)
 {
     struct strbuf token_header = {0};
     enum http_result hr = HTTP_FAILED;
@@ -99,6 +117,10 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
         hr = http_perform(&req, resp, why, sizeof(why));
     }
     strbuf_wipe(&token_header);
+    if (offline_failure_is_service(hr, resp->status))
+        *contact = CONTACT_DOWN;
+    else if (hr == HTTP_OK)
+        *contact = CONTACT_ANSWERED;
     if (hr == HTTP_TIMEOUT)
         snprintf(err, errlen, "timeout after %ld ms", cfg->timeout_ms);
     else if (hr != HTTP_OK)
@@ -107,10 +129,11 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
 }
 
 /* Ask the API for user's reply: out->reply on success, and the raw body in *body (for the
- * cache; caller frees). A refused token is replaced once and the request retried once. */
+ * cache; caller frees). A refused token is replaced once and the request retried once.
+ * *contact says what the exchange showed about the service (for offline mode). */
 static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int64_t deadline,
                            const struct scnet_log *log, struct scnet_outcome *out, char **body,
-                           size_t *body_len)
+                           size_t *body_len, enum api_contact *contact)
 {
     bool ok = false;
     char *token = NULL, *url = NULL;
@@ -119,13 +142,14 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     char why[256] = "", renew_err[256] = "";
 
     *body = NULL;
+    *contact = CONTACT_NONE;
     quota_reply_free(&out->reply);
     if (!quota_url_build(cfg->url, user, &url, out->error, sizeof(out->error)))
         goto out;
     if (!token_get(cfg, deadline, log, NULL, &token, out->error, sizeof(out->error)))
         goto out;
     scnet_debug(log, "user=%s step=request url=%s", user, url);
-    if (!request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error)))
+    if (!request_quota(cfg, url, token, deadline, &resp, contact, out->error, sizeof(out->error)))
         goto out;
     if (token_was_refused(resp.status, resp.body, resp.body_len)) {
         char *fresh = NULL;
@@ -137,7 +161,8 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
             token_free(token);
             token = fresh;
             http_response_free(&resp);
-            if (!request_quota(cfg, url, token, deadline, &resp, out->error, sizeof(out->error)))
+            if (!request_quota(cfg, url, token, deadline, &resp, contact, out->error,
+                               sizeof(out->error)))
                 goto out;
         }
     }
@@ -207,19 +232,59 @@ static bool would_deny(const struct scnet_config *cfg, const char *user,
     return policy.level == POLICY_DENY;
 }
 
+/* Whether an entry may stand in for an answer the API cannot give now. */
+static bool usable_when_down(const struct scnet_config *cfg, const struct cache_entry *entry,
+                             int64_t now)
+{
+    return entry->body && cfg->stale_ttl > 0 && now - entry->fetched_at < cfg->stale_ttl;
+}
+
+/* Within an offline window: an old answer or nothing, at once. False with out->error saying
+ * since when the API is offline. */
+static bool answer_offline(const struct scnet_config *cfg, const struct scnet_request *req,
+                           const struct offline_state *offline, const struct cache_entry *entry,
+                           int64_t now, const struct scnet_log *log, struct scnet_outcome *out)
+{
+    offline_describe(offline, cfg->offline_retry, now, out->error, sizeof(out->error));
+    scnet_debug(log, "user=%s step=offline reason=\"%s\"", req->user, out->error);
+    if (!usable_when_down(cfg, entry, now) || !use_cached(entry, SOURCE_OFFLINE, out))
+        return false;
+    out->stale_age_s = (long)(now - entry->fetched_at);
+    return true;
+}
+
+/* What the exchange showed about the API goes into the node's offline state. */
+static void note_contact(const struct scnet_config *cfg, int dirfd, enum api_contact contact,
+                         const struct offline_state *offline, const struct scnet_log *log)
+{
+    char why[256] = "";
+
+    if (cfg->offline_retry <= 0)
+        return;
+    if (contact == CONTACT_DOWN &&
+        !offline_state_record(dirfd, offline, time(NULL), why, sizeof(why)))
+        scnet_log(log, LOG_WARNING, "cannot record the offline state: %s", why);
+    if (contact == CONTACT_ANSWERED && offline->offline &&
+        !offline_state_clear(dirfd, why, sizeof(why)))
+        scnet_log(log, LOG_WARNING, "cannot clear the offline state: %s", why);
+}
+
 /* Get user's reply through the cache: a fresh entry is used unless it would refuse the
  * login; otherwise one login per user asks the API (the others wait on the lock and then
- * read what it wrote); a stale entry stands in when the API cannot answer. */
+ * read what it wrote); a stale entry stands in when the API cannot answer. While the API is
+ * known to be offline, logins do not ask it at all, except one probe per offline_retry. */
 static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_request *req,
                          int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
 {
     bool ok = false, use_cache = cfg->cache_ttl > 0;
     int64_t now = time(NULL);
     struct cache_entry entry = {0};
+    struct offline_state offline = {0};
+    enum api_contact contact = CONTACT_NONE;
     char *body = NULL;
     size_t body_len = 0;
     char why[256] = "";
-    int dirfd = -1, lockfd = -1;
+    int dirfd = -1, lockfd = -1, probefd = -1;
 
     /* --no-cache in the admin command: what the API says now, nothing else. */
     if (!req->no_cache && (cfg->cache_ttl > 0 || cfg->stale_ttl > 0)) {
@@ -229,9 +294,13 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
             scnet_log(log, LOG_WARNING, "cache disabled: %s", why);
     }
     if (dirfd < 0) {
-        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len);
+        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len, &contact);
         goto out;
     }
+    /* For scnet-quota --refresh: who logs in here, kept up to date at the price of a
+     * timestamp. */
+    if (!cache_mark_seen(dirfd, req->user, cfg->owner, why, sizeof(why)))
+        scnet_debug(log, "user=%s step=mark-seen reason=\"%s\"", req->user, why);
     if (!cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) && why[0])
         scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
     if (use_cache && entry.body && now - entry.fetched_at < cfg->cache_ttl &&
@@ -239,6 +308,21 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         out->stale_age_s = (long)(now - entry.fetched_at);
         ok = true;
         goto out;
+    }
+    if (cfg->offline_retry > 0) {
+        offline_state_read(dirfd, cfg->owner, &offline, why, sizeof(why));
+        if (why[0])
+            scnet_log(log, LOG_WARNING, "ignoring the offline state: %s", why);
+        /* Once the window is over, one login probes; the others do not wait for it. Whoever
+         * gets the probe lock looks again: a probe may have just failed (new window). */
+        if (offline.offline && offline_retry_in(&offline, cfg->offline_retry, now) == 0 &&
+            (probefd = offline_probe_lock(dirfd, cfg->owner)) >= 0)
+            offline_state_read(dirfd, cfg->owner, &offline, why, sizeof(why));
+        if (offline.offline &&
+            (probefd < 0 || offline_retry_in(&offline, cfg->offline_retry, now) > 0)) {
+            ok = answer_offline(cfg, req, &offline, &entry, now, log, out);
+            goto out;
+        }
     }
     lockfd = cache_lock(dirfd, req->user, cfg->owner, deadline, why, sizeof(why));
     if (lockfd >= 0) {
@@ -253,14 +337,14 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
             goto out;
         }
         cache_entry_free(&now_entry);
-        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len);
+        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len, &contact);
         if (ok && !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
             scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
+        note_contact(cfg, dirfd, contact, &offline, log);
     } else {
         snprintf(out->error, sizeof(out->error), "%s", why);
     }
-    if (!ok && entry.body && cfg->stale_ttl > 0 && now - entry.fetched_at < cfg->stale_ttl &&
-        use_cached(&entry, SOURCE_STALE, out)) {
+    if (!ok && usable_when_down(cfg, &entry, now) && use_cached(&entry, SOURCE_STALE, out)) {
         scnet_debug(log, "user=%s step=stale reason=\"%s\"", req->user, out->error);
         out->stale_age_s = (long)(now - entry.fetched_at);
         ok = true;
@@ -270,6 +354,7 @@ out:
         quota_reply_free(&out->reply);
     free(body);
     cache_unlock(lockfd);
+    cache_unlock(probefd);
     cache_entry_free(&entry);
     if (dirfd >= 0)
         close(dirfd);
@@ -286,7 +371,7 @@ static void render(const struct scnet_config *cfg, const struct scnet_request *r
         .warn = cfg->warn,
         .deny = cfg->deny,
         .contact = cfg->contact,
-        .stale_age_s = out->source == SOURCE_STALE ? out->stale_age_s : -1,
+        .stale_age_s = source_is_old(out->source) ? out->stale_age_s : -1,
     };
     out->message = banner_render(&in);
     out->message_is_error = is_error;
@@ -311,7 +396,7 @@ static void decide(const struct scnet_config *cfg, const struct scnet_request *r
     policy_decide(&out->reply, req->user, cfg->warn, cfg->deny, &out->policy);
     /* Only a fresh answer may refuse: an old one over the line is an error for `fail`,
      * shown as a warning when fail = open. */
-    if (out->policy.level == POLICY_DENY && out->source == SOURCE_STALE &&
+    if (out->policy.level == POLICY_DENY && source_is_old(out->source) &&
         cfg->fail == SCNET_FAIL_CLOSED) {
         snprintf(out->error, sizeof(out->error),
                  "API unreachable and the cached answer is over deny");
@@ -320,12 +405,12 @@ static void decide(const struct scnet_config *cfg, const struct scnet_request *r
     }
     /* deny_scope = tty: scp, sftp and `ssh host cmd` stay open so the user can free space;
      * nothing is shown, as any output would corrupt their byte stream. */
-    if (out->policy.level == POLICY_DENY && out->source != SOURCE_STALE &&
+    if (out->policy.level == POLICY_DENY && !source_is_old(out->source) &&
         cfg->deny_scope == SCNET_DENY_SCOPE_TTY && req->no_terminal) {
         out->decision = DECISION_DENY_SKIPPED;
         return;
     }
-    if (out->policy.level == POLICY_DENY && out->source != SOURCE_STALE) {
+    if (out->policy.level == POLICY_DENY && !source_is_old(out->source)) {
         out->decision = DECISION_DENY;
         render(cfg, req, BANNER_REFUSED, true, out);
         return;
@@ -380,11 +465,11 @@ static void log_decision(const struct scnet_config *cfg, const struct scnet_requ
         }
         strbuf_kv(&line, "source", source_name(out->source));
         /* Why the API was not asked (cache: the answer is this young) or did not answer. */
-        if (out->source == SOURCE_CACHE || out->source == SOURCE_STALE) {
+        if (out->source == SOURCE_CACHE || source_is_old(out->source)) {
             snprintf(number, sizeof(number), "%ld", out->stale_age_s < 0 ? 0 : out->stale_age_s);
             strbuf_kv(&line, "age", number);
         }
-        if (out->source == SOURCE_STALE)
+        if (source_is_old(out->source))
             strbuf_kv(&line, "reason", out->error);
         if (out->decision == DECISION_DENY_SKIPPED)
             strbuf_kv(&line, "scope", "tty");
@@ -457,6 +542,7 @@ bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct 
     int64_t start = monotonic_ms();
     char *body = NULL;
     size_t len = 0;
+    enum api_contact contact;
     bool ok;
 
     memset(out, 0, sizeof(*out));
@@ -464,7 +550,7 @@ bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct 
         snprintf(out->error, sizeof(out->error), "user name cannot be sent to the API");
         return false;
     }
-    ok = fetch_from_api(cfg, user, start + cfg->timeout_ms, log, out, &body, &len);
+    ok = fetch_from_api(cfg, user, start + cfg->timeout_ms, log, out, &body, &len, &contact);
     free(body);
     out->elapsed_ms = (long)(monotonic_ms() - start);
     return ok;

@@ -19,7 +19,8 @@ enum scnet_decision {
     DECISION_ERROR_DENY,   /* quota unknown, fail = closed: refused */
 };
 
-enum scnet_source { SOURCE_NONE, SOURCE_API, SOURCE_CACHE, SOURCE_STALE };
+/* SOURCE_OFFLINE: an old answer used without asking, because the API is known to be down. */
+enum scnet_source { SOURCE_NONE, SOURCE_API, SOURCE_CACHE, SOURCE_STALE, SOURCE_OFFLINE };
 
 struct scnet_request {
     const char *user;
@@ -38,7 +39,7 @@ struct scnet_outcome {
     struct quota_reply reply;
     struct policy_result policy;
     char error[512];  /* why the quota is unknown (ERROR_*) or why skipped */
-    long stale_age_s; /* source CACHE or STALE: seconds since the API gave the answer */
+    long stale_age_s; /* source CACHE, STALE or OFFLINE: seconds since the API gave the answer */
     long elapsed_ms;
 };
 

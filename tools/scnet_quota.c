@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "cache.h"
 #include "config.h"
+#include "offline.h"
 #include "pam_service.h"
 #include "pipeline.h"
 #include "text.h"
@@ -156,7 +160,7 @@ static void warn_about_control(const struct pam_module_line *line, const char *s
 
 static const char *source_word(enum scnet_source source)
 {
-    static const char *const words[] = {"none", "api", "cache", "stale"};
+    static const char *const words[] = {"none", "api", "cache", "stale", "offline"};
     return words[source];
 }
 
@@ -192,6 +196,23 @@ static const char *verdict(enum scnet_decision decision)
         return "refused (quota unknown, fail = closed)";
     }
     return "?";
+}
+
+/* The node's offline state as the module sees it (offline false when online, when offline
+ * mode is off, or when the cache cannot be read). */
+static void read_offline_state(const struct scnet_config *cfg, struct offline_state *state)
+{
+    char why[256];
+    int dirfd;
+
+    memset(state, 0, sizeof(*state));
+    if (cfg->offline_retry <= 0)
+        return;
+    dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, why, sizeof(why));
+    if (dirfd < 0)
+        return;
+    offline_state_read(dirfd, cfg->owner, state, why, sizeof(why));
+    close(dirfd);
 }
 
 /* A certificate or token "expired" / "not yet valid" is often the node's clock. */
@@ -232,7 +253,8 @@ static void print_text(const char *user, const struct scnet_outcome *out)
         print_usage_lines(out);
 }
 
-static void print_json(const char *user, const struct scnet_outcome *out)
+static void print_json(const char *user, const struct scnet_outcome *out,
+                       const struct scnet_config *cfg, const struct offline_state *offline)
 {
     cJSON *obj = cJSON_CreateObject(), *entries = cJSON_AddArrayToObject(obj, "entries");
     char *text;
@@ -271,6 +293,16 @@ static void print_json(const char *user, const struct scnet_outcome *out)
     else
         cJSON_AddNullToObject(obj, "message");
     cJSON_AddNumberToObject(obj, "ms", (double)out->elapsed_ms);
+    if (offline->offline) {
+        cJSON *state = cJSON_AddObjectToObject(obj, "offline");
+        char since[32];
+        offline_iso_time(offline->since, since, sizeof(since));
+        cJSON_AddStringToObject(state, "since", since);
+        cJSON_AddNumberToObject(state, "retry_in",
+                                (double)offline_retry_in(offline, cfg->offline_retry, time(NULL)));
+    } else {
+        cJSON_AddNullToObject(obj, "offline");
+    }
     text = cJSON_PrintUnformatted(obj);
     if (text)
         printf("%s\n", text);
@@ -300,14 +332,24 @@ static int check_users(const struct options *opt, int count, char **users)
     log.debug = cfg.debug || opt->verbose;
     for (int i = 0; i < count; i++) {
         struct scnet_outcome out;
+        struct offline_state offline = {0};
         int user_status;
 
         req.user = users[i];
         scnet_check(&cfg, &req, &log, &out);
-        if (opt->json)
-            print_json(users[i], &out);
-        else
+        /* --no-cache asks the API whatever the node's state: nothing to show. */
+        if (req.config_ok && !opt->no_cache)
+            read_offline_state(&cfg, &offline);
+        if (opt->json) {
+            print_json(users[i], &out, &cfg, &offline);
+        } else {
             print_text(users[i], &out);
+            if (offline.offline) {
+                char state[160];
+                offline_describe(&offline, cfg.offline_retry, time(NULL), state, sizeof(state));
+                printf("%s\n", state);
+            }
+        }
         if (!opt->json && out.decision == DECISION_DENY && cfg.deny_scope == SCNET_DENY_SCOPE_TTY)
             printf("(deny_scope = tty: refused at a login with a terminal; ssh host cmd, scp "
                    "and sftp are let in without a word)\n");

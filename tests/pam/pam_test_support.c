@@ -8,8 +8,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cache.h"
 
 double now_ms(void)
 {
@@ -84,8 +87,10 @@ void write_conf(const struct sim_info *sim, const char *fmt, ...)
     /* Never the system's /var/cache: each run keeps its cache in its own folder. The
      * helper is the one built with the tree (CMake sets SCNET_TEST_HELPER). */
     assert_non_null(getenv("SCNET_TEST_HELPER"));
-    fprintf(f, "cache_dir = %s/cache\nhelper = %s\n%s", sim->run_dir, getenv("SCNET_TEST_HELPER"),
-            conf_prefix);
+    /* Offline mode off unless a test turns it on (a later line wins): one test's dead API
+     * must not answer the next test's logins from the cache. */
+    fprintf(f, "cache_dir = %s/cache\nhelper = %s\noffline_retry = 0\n%s", sim->run_dir,
+            getenv("SCNET_TEST_HELPER"), conf_prefix);
     va_start(ap, fmt);
     vfprintf(f, fmt, ap);
     va_end(ap);
@@ -197,4 +202,78 @@ long sim_quota_count(const struct sim_info *sim, const char *user)
     while (*p == ' ')
         p++;
     return strtol(p, NULL, 10);
+}
+
+long sim_stat(const struct sim_info *sim, const char *key)
+{
+    const char *stats = sim_http(sim, "GET", "/_sim/stats", NULL);
+    char pattern[300];
+    const char *p;
+
+    snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+    p = strstr(stats, pattern);
+    if (!p)
+        fail_msg("no %s in the simulator's stats: %s", key, stats);
+    p += strlen(pattern);
+    while (*p == ' ')
+        p++;
+    return strtol(p, NULL, 10);
+}
+
+void plant_answer(const struct sim_info *sim, const char *user, double usage, long age_s)
+{
+    char body[512], err[256] = "", dir[700];
+    int dirfd, n;
+
+    snprintf(dir, sizeof(dir), "%s/cache", sim->run_dir);
+    dirfd = cache_dir_open(dir, geteuid(), err, sizeof(err));
+    n = snprintf(body, sizeof(body),
+                 "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"%s\","
+                 "\"path\":\"/public/home/%s\",\"threshold\":700,\"usage\":%.1f}]}",
+                 user, user, usage);
+    if (dirfd < 0)
+        fail_msg("cache dir: %s", err);
+    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err, sizeof(err)))
+        fail_msg("cache_write: %s", err);
+    close(dirfd);
+}
+
+void sessions_at_once(const char *const *users, size_t n, struct child_result *results)
+{
+    const char *child = getenv("SCNET_SESSION_CHILD"), *confdir = getenv("SCNET_SERVICE_DIR");
+    FILE *outs[64];
+    pid_t pids[64];
+
+    assert_non_null(child);
+    assert_non_null(confdir);
+    assert_true(n <= 64);
+    for (size_t i = 0; i < n; i++) {
+        outs[i] = tmpfile();
+        assert_non_null(outs[i]);
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            dup2(fileno(outs[i]), 1);
+            /* Keep nss_wrapper (the test users), drop pam_wrapper. */
+            setenv("LD_PRELOAD", getenv("SCNET_NSS_WRAPPER"), 1);
+            unsetenv("PAM_WRAPPER");
+            execl(child, child, confdir, "scnet", users[i], (char *)NULL);
+            _exit(127);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int status;
+        size_t len;
+        char *rc_line;
+
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        rewind(outs[i]);
+        len = fread(results[i].out, 1, sizeof(results[i].out) - 1, outs[i]);
+        results[i].out[len] = '\0';
+        fclose(outs[i]);
+        rc_line = strstr(results[i].out, "rc=");
+        assert_non_null(rc_line);
+        assert_int_equal(sscanf(rc_line, "rc=%d ms=%lf", &results[i].status, &results[i].ms), 2);
+    }
 }

@@ -36,7 +36,8 @@ void sim_info_load(struct sim_info *sim);
 void set_conf_prefix(const char *prefix);
 
 /* Write $SCNET_PAM_RUN/scnet.conf (mode 0600): cache_dir inside the run folder, helper =
- * $SCNET_TEST_HELPER, the prefix, then the printf format. */
+ * $SCNET_TEST_HELPER, offline_retry = 0 (tests of offline mode set it again), the prefix,
+ * then the printf format. */
 void write_conf(const struct sim_info *sim, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -58,6 +59,24 @@ const char *sim_http(const struct sim_info *sim, const char *method, const char 
 
 /* Quota requests the simulator has seen for user so far. */
 long sim_quota_count(const struct sim_info *sim, const char *user);
+
+/* A number from the simulator's /_sim/stats: the first "key": in it (nested keys too). */
+long sim_stat(const struct sim_info *sim, const char *key);
+
+/* Put an answer for user (usage of 700 GB) into the cache with the project's own writer, as
+ * if fetched age_s seconds ago. */
+void plant_answer(const struct sim_info *sim, const char *user, double usage, long age_s);
+
+struct child_result {
+    int status; /* the PAM code of the session open */
+    double ms;
+    char out[1200]; /* what session_child printed */
+};
+
+/* Open one session per user in users[] (at most 64) at once, each in its own process (like
+ * sshd: one process per login), through session_child: real libpam with our service folder
+ * and service "scnet". */
+void sessions_at_once(const char *const *users, size_t n, struct child_result *results);
 
 double now_ms(void);
 

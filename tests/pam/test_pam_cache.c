@@ -3,7 +3,6 @@
  * for bursts of logins (counted at the simulator). */
 #include "pam_test_support.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "cache.h"
 
 static struct sim_info sim;
 static char cache_dir[600];
@@ -49,23 +45,6 @@ static void forget(const char *user)
     char path[1000];
     snprintf(path, sizeof(path), "%s/%.100s.cache", cache_dir, user);
     unlink(path);
-}
-
-/* Put an answer for user into the cache as if fetched age_s seconds ago. */
-static void plant_answer(const char *user, double usage, long age_s)
-{
-    char body[512], err[256] = "";
-    int dirfd = cache_dir_open(cache_dir, geteuid(), err, sizeof(err));
-    int n = snprintf(body, sizeof(body),
-                     "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"%s\","
-                     "\"path\":\"/public/home/%s\",\"threshold\":700,\"usage\":%.1f}]}",
-                     user, user, usage);
-
-    if (dirfd < 0)
-        fail_msg("cache dir: %s", err);
-    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err, sizeof(err)))
-        fail_msg("cache_write: %s", err);
-    close(dirfd);
 }
 
 static void login(const char *user, const char *extra, struct pam_run *run)
@@ -173,7 +152,7 @@ static void test_cached_refusal_is_rechecked(void **state)
 
     /* Over the line in the cache and the API down: never a refusal from an old answer;
      * fail decides. */
-    plant_answer("cleanup", 735.0, 10);
+    plant_answer(&sim, "cleanup", 735.0, 10);
     set_down("cleanup");
     login("cleanup", "deny = 100\nfail = open", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
@@ -190,7 +169,7 @@ static void test_stale_answer_when_api_is_down(void **state)
     struct pam_run run;
     long before;
 
-    plant_answer("stale", 651.0, 7200);
+    plant_answer(&sim, "stale", 651.0, 7200);
     set_down("stale");
     before = sim_quota_count(&sim, "stale");
     login("stale", "fail = closed", &run);
@@ -210,53 +189,6 @@ static void test_stale_answer_when_api_is_down(void **state)
     login("stale", "fail = closed\nstale_ttl = 0", &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     sim_http(&sim, "POST", "/_sim/reset", "{}");
-}
-
-struct child_result {
-    int status; /* the PAM code of the session open */
-    double ms;
-    char out[1200]; /* what session_child printed */
-};
-
-/* Open one session per user in users[] at once, each in its own process (like sshd: one
- * process per login), through session_child: real libpam with our service folder. */
-static void burst(const char *const *users, size_t n, struct child_result *results)
-{
-    const char *child = getenv("SCNET_SESSION_CHILD"), *confdir = getenv("SCNET_SERVICE_DIR");
-    FILE *outs[64];
-    pid_t pids[64];
-
-    assert_non_null(child);
-    assert_non_null(confdir);
-    for (size_t i = 0; i < n; i++) {
-        outs[i] = tmpfile();
-        assert_non_null(outs[i]);
-        pids[i] = fork();
-        assert_true(pids[i] >= 0);
-        if (pids[i] == 0) {
-            dup2(fileno(outs[i]), 1);
-            /* Keep nss_wrapper (the test users), drop pam_wrapper. */
-            setenv("LD_PRELOAD", getenv("SCNET_NSS_WRAPPER"), 1);
-            unsetenv("PAM_WRAPPER");
-            execl(child, child, confdir, "scnet", users[i], (char *)NULL);
-            _exit(127);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        int status;
-        size_t len;
-        char *rc_line;
-
-        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        rewind(outs[i]);
-        len = fread(results[i].out, 1, sizeof(results[i].out) - 1, outs[i]);
-        results[i].out[len] = '\0';
-        fclose(outs[i]);
-        rc_line = strstr(results[i].out, "rc=");
-        assert_non_null(rc_line);
-        assert_int_equal(sscanf(rc_line, "rc=%d ms=%lf", &results[i].status, &results[i].ms), 2);
-    }
 }
 
 static void assert_burst_ok(const struct child_result *results, size_t n, const char *text)
@@ -283,7 +215,7 @@ static void test_burst_of_one_user_makes_one_request(void **state)
         users[i] = "burst";
     write_https_conf(&sim, "timeout = 3");
     before = sim_quota_count(&sim, "burst");
-    burst(users, 50, results);
+    sessions_at_once(users, 50, results);
     assert_int_equal(sim_quota_count(&sim, "burst"), before + 1);
     assert_burst_ok(results, 50, "/public/home/burst  651.0 GB of 700.0 GB  93.0%");
     sim_http(&sim, "POST", "/_sim/reset", "{}");
@@ -303,7 +235,7 @@ static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
         before[i] = sim_quota_count(&sim, names[i]);
     }
     write_https_conf(&sim, "timeout = 3\nwarn = 0");
-    burst(users, 50, results);
+    sessions_at_once(users, 50, results);
     assert_burst_ok(results, 50, "42.0 GB of 700.0 GB");
     for (size_t i = 0; i < 50; i++)
         assert_int_equal(sim_quota_count(&sim, names[i]), before[i] + 1);

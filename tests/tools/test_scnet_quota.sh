@@ -18,9 +18,14 @@ check() { # name, condition (evaluated), details
         fail=$((fail + 1)); echo "FAIL: $1"; echo "  stdout: $(cat "$work/out")"; echo "  stderr: $(cat "$work/err")"
     fi
 }
-conf() { # extra lines (from line 8); the helper built with the tree comes last
+conf() { # extra lines (from line 8); the helper built with the tree comes last; offline
+    # mode off unless they set offline_retry (one check's dead API must not answer the next
+    # checks from the cache)
+    local extra=$1
+    case $extra in *offline_retry*) ;; *) extra="$extra
+offline_retry = 0" ;; esac
     (umask 077 && printf 'url = https://127.0.0.1:%s\ntoken_file = %s/token\ncafile = %s/certs/ca.pem\ncache_dir = %s/cache\nlang = en\ntimeout = 2\ndeny = 100\n%s\nhelper = %s\n' \
-        "$https_port" "$run" "$run" "$work" "$1" "${SCNET_TEST_HELPER:?set by CMake}" > "$work/conf")
+        "$https_port" "$run" "$run" "$work" "$extra" "${SCNET_TEST_HELPER:?set by CMake}" > "$work/conf")
 }
 runtool() { "$tool" "$@" >"$work/out" 2>"$work/err"; echo $? > "$work/rc"; }
 rc() { cat "$work/rc"; }
@@ -227,6 +232,32 @@ printf 'session required pam_scnet_quota.so conf=%s\n' "$work/conf" >"$work/pam.
 runtool --service sshd-tty --pam-dir "$work/pam.d" over
 check "--service sshd with deny_scope = tty: warns that no ssh login is refused" \
     'grep -q "warning: deny_scope = tty under sshd: .* no ssh login is refused" "$work/err"'
+
+# Offline mode: a dead API is remembered in the cache dir; the decision line and the display
+# say so, and --no-cache ignores it. offb gets an answer first (cache_ttl = 0 keeps it old).
+conf "cache_ttl = 0
+offline_retry = 60"
+rm -f "$work/cache/offline%3Aapi.cache"
+runtool --conf "$work/conf" offb
+sed -i "s|^url = .*|url = https://127.0.0.1:1|" "$work/conf"
+runtool --conf "$work/conf" -v offb
+check "first failure: the old answer, source stale, state recorded" \
+    '[ "$(rc)" = 0 ] && grep -q "^offb: allowed (source stale" "$work/out" && grep -q "source=stale" "$work/err" && grep -q "^API offline since 2[0-9-]*T[0-9:]*Z (retry in [56][0-9]s)$" "$work/out"'
+runtool --conf "$work/conf" -v offb
+check "within the window: source=offline, no request" \
+    '[ "$(rc)" = 0 ] && grep -q "^offb: allowed (source offline" "$work/out" && grep -q "user=offb result=ok .*source=offline age=[0-9]" "$work/err"'
+runtool --conf "$work/conf" -v offc
+check "within the window, nothing cached: the reason says since when" \
+    '[ "$(rc)" = 2 ] && grep -q "user=offc result=error fail=open reason=\"API offline since 2[0-9-]*T[0-9:]*Z (retry in [56][0-9]s)\"" "$work/err"'
+runtool --conf "$work/conf" --json offc
+check "--json shows the state" 'python3 - "$work/out" <<PY
+import json, re, sys
+d = json.loads(open(sys.argv[1]).read())
+assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", d["offline"]["since"]), d
+assert 50 <= d["offline"]["retry_in"] <= 60, d
+PY'
+runtool --conf "$work/conf" -v --no-cache offc
+check "--no-cache ignores the state" '[ "$(rc)" = 2 ] && ! grep -q "API offline" "$work/out" "$work/err" && grep -q "user=offc result=error" "$work/err"'
 
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'

@@ -1137,6 +1137,130 @@ static void test_created_files_belong_to_root_group(void **state)
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- upkeep: seen times, listing, removal (scnet-quota --refresh / --forget) ---- */
+
+static void set_mtime_at(int dirfd, const char *name, time_t t)
+{
+    struct timespec times[2] = {{.tv_sec = t}, {.tv_sec = t}};
+
+    assert_int_equal(utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void test_mark_seen_touches_the_lock_file_only(void **state)
+{
+    struct fixture *f = *state;
+    char lock[NAME_MAX_LEN + 8], entry[NAME_MAX_LEN + 8];
+    struct stat st_entry, st_lock;
+
+    entry_name("alice", ".lock", lock, sizeof(lock));
+    entry_name("alice", ".cache", entry, sizeof(entry));
+    assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
+    set_mtime_at(f->dirfd, entry, 1000);
+    /* No lock file yet: made, private, and stamped now. */
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st_lock, AT_SYMLINK_NOFOLLOW), 0);
+    assert_int_equal(st_lock.st_mode & 07777, 0600);
+    assert_true(st_lock.st_mtime >= time(NULL) - 5);
+    set_mtime_at(f->dirfd, lock, 2000);
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st_lock, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(st_lock.st_mtime >= time(NULL) - 5);
+    assert_int_equal(st_lock.st_size, 0);
+    assert_int_equal(fstatat(f->dirfd, entry, &st_entry, AT_SYMLINK_NOFOLLOW), 0);
+    assert_int_equal(st_entry.st_mtime, 1000);
+    /* A symlink planted at the lock's name is refused, not followed. */
+    assert_int_equal(unlinkat(f->dirfd, lock, 0), 0);
+    assert_int_equal(symlinkat("/etc/passwd", f->dirfd, lock), 0);
+    assert_false(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "symlink"));
+}
+
+static int item_index(const struct cache_item *items, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void test_list_finds_usable_entries_with_their_seen_time(void **state)
+{
+    struct fixture *f = *state;
+    char lock[NAME_MAX_LEN + 8], name[NAME_MAX_LEN + 8];
+    struct cache_item *items = NULL;
+    size_t n = 0;
+    int a, b, t;
+
+    assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
+    assert_true(cache_write(f->dirfd, "bob smith", LIT("{}"), 3000, f->err, sizeof(f->err)));
+    assert_true(cache_write(f->dirfd, "token:hefei", LIT("tok"), 4000, f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    entry_name("alice", ".lock", lock, sizeof(lock));
+    set_mtime_at(f->dirfd, lock, 2000);
+    /* Not entries: a copy under another name, junk, a temporary file, a lock alone. */
+    entry_name("carol", ".cache", name, sizeof(name));
+    assert_int_equal(linkat(f->dirfd, "alice.cache", f->dirfd, name, 0), 0);
+    unit_write_file_at(f->dirfd, "junk.cache", O_EXCL, LIT("scnet-cache 1 x"), 0600);
+    unit_write_file_at(f->dirfd, "dave.tmp-1-00", O_EXCL, LIT("x"), 0600);
+    assert_true(cache_mark_seen(f->dirfd, "erin", geteuid(), f->err, sizeof(f->err)));
+
+    assert_true(cache_list(f->dirfd, geteuid(), &items, &n, f->err, sizeof(f->err)));
+    assert_int_equal(n, 3);
+    a = item_index(items, n, "alice");
+    b = item_index(items, n, "bob smith");
+    t = item_index(items, n, "token:hefei");
+    assert_true(a >= 0 && b >= 0 && t >= 0);
+    assert_int_equal(items[a].fetched_at, 1000);
+    assert_int_equal(items[a].seen_at, 2000);
+    /* Never seen by a login (no lock file): the fetch time stands in. */
+    assert_int_equal(items[b].seen_at, 3000);
+    cache_items_free(items, n);
+}
+
+static void test_remove_and_prune_orphan_locks(void **state)
+{
+    struct fixture *f = *state;
+    char lock[NAME_MAX_LEN + 8], entry[NAME_MAX_LEN + 8], other[NAME_MAX_LEN + 8];
+    struct cache_entry e;
+    int held;
+
+    entry_name("alice", ".lock", lock, sizeof(lock));
+    entry_name("alice", ".cache", entry, sizeof(entry));
+    assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    /* Without with_lock the lock file stays; a second removal of nothing is fine. */
+    assert_true(cache_remove(f->dirfd, "alice", false, f->err, sizeof(f->err)));
+    assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_true(faccessat(f->dirfd, lock, F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+    assert_true(cache_remove(f->dirfd, "alice", true, f->err, sizeof(f->err)));
+    assert_true(faccessat(f->dirfd, lock, F_OK, AT_SYMLINK_NOFOLLOW) != 0);
+
+    /* Orphan locks: old and free ones go; recent, held or still backed by an entry stay. */
+    assert_true(cache_mark_seen(f->dirfd, "old", geteuid(), f->err, sizeof(f->err)));
+    entry_name("old", ".lock", other, sizeof(other));
+    set_mtime_at(f->dirfd, other, 1000);
+    assert_true(cache_mark_seen(f->dirfd, "recent", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "held", geteuid(), f->err, sizeof(f->err)));
+    entry_name("held", ".lock", other, sizeof(other));
+    set_mtime_at(f->dirfd, other, 1000);
+    held = cache_lock(f->dirfd, "held", geteuid(), now_ms() + 1000, f->err, sizeof(f->err));
+    assert_true(held >= 0);
+    assert_true(cache_write(f->dirfd, "kept", LIT("{}"), 1000, f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "kept", geteuid(), f->err, sizeof(f->err)));
+    entry_name("kept", ".lock", other, sizeof(other));
+    set_mtime_at(f->dirfd, other, 1000);
+    assert_int_equal(cache_prune_orphan_locks(f->dirfd, geteuid(), time(NULL) - 60), 1);
+    entry_name("old", ".lock", other, sizeof(other));
+    assert_true(faccessat(f->dirfd, other, F_OK, AT_SYMLINK_NOFOLLOW) != 0);
+    entry_name("recent", ".lock", other, sizeof(other));
+    assert_true(faccessat(f->dirfd, other, F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+    entry_name("held", ".lock", other, sizeof(other));
+    assert_true(faccessat(f->dirfd, other, F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+    entry_name("kept", ".lock", other, sizeof(other));
+    assert_true(faccessat(f->dirfd, other, F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+    cache_unlock(held);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1178,6 +1302,9 @@ int main(void)
         T(test_write_under_fsize_zero_fails_cleanly, setup_cache),
         T(test_old_temp_files_swept_at_next_write, setup_cache),
         T(test_created_files_belong_to_root_group, setup_base),
+        T(test_mark_seen_touches_the_lock_file_only, setup_cache),
+        T(test_list_finds_usable_entries_with_their_seen_time, setup_cache),
+        T(test_remove_and_prune_orphan_locks, setup_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1078,6 +1078,32 @@ static void test_config_free_clears_auth_strings(void **state)
     assert_null(f->cfg.cluster);
 }
 
+/* ---- offline mode and background refresh keys ---- */
+
+static void test_refresh_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct scnet_config cfg;
+
+    config_defaults(&cfg);
+    assert_int_equal(cfg.offline_retry, 30);
+    assert_int_equal(cfg.refresh_window, 86400);
+    assert_int_equal(cfg.refresh_rate, 20);
+    config_free(&cfg);
+    assert_true(load(f, "url = " GOOD_URL "\noffline_retry = 0\nrefresh_window = 3600\n",
+                     ARGS("refresh_rate=0")));
+    assert_int_equal(f->cfg.offline_retry, 0);
+    assert_int_equal(f->cfg.refresh_window, 3600);
+    assert_int_equal(f->cfg.refresh_rate, 0);
+    assert_false(load(f, "url = " GOOD_URL "\nrefresh_rate = 2.5\n", NULL));
+    assert_file_error(
+        f, 2, "refresh_rate: '2.5' is not a whole number of requests per second up to 100000");
+    assert_false(load(f, "url = " GOOD_URL "\noffline_retry = -1\n", NULL));
+    assert_file_error(f, 2, "offline_retry: '-1' is not a whole number of seconds up to 2592000");
+    assert_false(load(f, "url = " GOOD_URL "\nrefresh_window = 1d\n", NULL));
+    assert_file_error(f, 2, "refresh_window: '1d' is not a whole number of seconds up to 2592000");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1132,6 +1158,7 @@ int main(void)
         T(test_auth_keys_as_arguments),
         T(test_auth_values_refused),
         T(test_config_free_clears_auth_strings),
+        T(test_refresh_keys),
     };
 #undef T
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,0 +1,231 @@
+/* Offline mode through the real module: after the API failed for a reason about the service,
+ * logins within offline_retry do not touch the network (counted at the simulator) and are
+ * fast; one login per window probes; the node comes back online when the API answers. */
+#include "pam_test_support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "offline.h"
+
+#define RETRY_S 2
+#define STALE_TWO_HOURS "(Figures from 2 hours ago: the quota service could not be reached.)"
+#define UNCHECKED "Login refused: your storage quota could not be checked. Please try again later."
+
+static struct sim_info sim;
+static char cache_dir[600], conf_extra[256];
+
+static int setup(void **state)
+{
+    sim_info_load(&sim);
+    snprintf(cache_dir, sizeof(cache_dir), "%s/cache", sim.run_dir);
+    set_conf_prefix("cache_ttl = 300\nstale_ttl = 86400\n");
+    /* The API answers after 1.5 s, the module waits 0.5 s: a timeout, the service's fault. */
+    snprintf(conf_extra, sizeof(conf_extra), "timeout = 0.5\noffline_retry = %d\n", RETRY_S);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    return 0;
+}
+
+static void forget(const char *user)
+{
+    char path[1000];
+    snprintf(path, sizeof(path), "%s/%.100s.cache", cache_dir, user);
+    unlink(path);
+}
+
+static void read_state(struct offline_state *state)
+{
+    char err[256] = "";
+    int dirfd = cache_dir_open(cache_dir, geteuid(), err, sizeof(err));
+
+    if (dirfd < 0)
+        fail_msg("cache dir: %s", err);
+    offline_state_read(dirfd, geteuid(), state, err, sizeof(err));
+    assert_string_equal(err, "");
+    close(dirfd);
+}
+
+static void clear_state(void)
+{
+    char err[256] = "";
+    int dirfd = cache_dir_open(cache_dir, geteuid(), err, sizeof(err));
+
+    assert_true(dirfd >= 0);
+    assert_true(offline_state_clear(dirfd, err, sizeof(err)));
+    close(dirfd);
+}
+
+static void login(const char *user, const char *more, struct pam_run *run)
+{
+    char extra[512];
+
+    snprintf(extra, sizeof(extra), "%s%s", conf_extra, more);
+    write_https_conf(&sim, extra);
+    run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
+}
+
+static long api_requests(void)
+{
+    return sim_stat(&sim, "quota_requests");
+}
+
+static long api_connections(void)
+{
+    return sim_stat(&sim, "https");
+}
+
+/* Wait until the window of the recorded state is over (a second more for the clock tick). */
+static void wait_out_window(void)
+{
+    struct offline_state st;
+
+    read_state(&st);
+    assert_true(st.offline);
+    while (time(NULL) < st.checked_at + RETRY_S + 1)
+        usleep(100 * 1000);
+}
+
+static void test_logins_in_the_window_do_not_touch_the_network(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    double first_ms;
+    long requests, connections;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    plant_answer(&sim, "offa", 651.0, 7200);
+    forget("offb");
+
+    /* The first login pays the timeout once, answers from the old entry, records the state. */
+    login("offa", "", &run);
+    first_ms = run.ms;
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), STALE_TWO_HOURS));
+    assert_true(first_ms >= 450 && first_ms < 1500);
+    assert_int_equal(api_requests(), 1);
+    read_state(&st);
+    assert_true(st.offline);
+    assert_true(st.since == st.checked_at && st.checked_at >= time(NULL) - 2);
+
+    /* Within the window: no request, no connection, an answer at once. */
+    requests = api_requests();
+    connections = api_connections();
+    for (int i = 0; i < 3; i++) {
+        login("offa", "", &run);
+        assert_int_equal(run.rc, PAM_SUCCESS);
+        assert_non_null(strstr(joined_info(&run), "/public/home/offa  651.0 GB of 700.0 GB"));
+        assert_non_null(strstr(joined_info(&run), STALE_TWO_HOURS));
+        if (run.ms > first_ms / 3)
+            fail_msg("login %d in the window took %.1f ms (first: %.1f ms)", i, run.ms, first_ms);
+    }
+    /* Nothing cached: fail decides, at once. */
+    login("offb", "fail = open", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), "");
+    assert_true(run.ms < first_ms / 3);
+    login("offb", "fail = closed", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED);
+    assert_true(run.ms < first_ms / 3);
+    assert_int_equal(api_requests(), requests);
+    assert_int_equal(api_connections(), connections);
+}
+
+static void test_one_probe_per_window(void **state)
+{
+    const char *users[6] = {"probe1", "probe2", "probe3", "probe4", "probe5", "probe6"};
+    static struct child_result results[6];
+    struct offline_state before, after;
+    long requests;
+    int waited = 0;
+    char extra[512];
+
+    for (size_t i = 0; i < 6; i++)
+        forget(users[i]);
+    wait_out_window();
+    read_state(&before);
+    requests = api_requests();
+    snprintf(extra, sizeof(extra), "%sfail = open\n", conf_extra);
+    write_https_conf(&sim, extra);
+    sessions_at_once(users, 6, results);
+    /* One of them asked (and waited for its timeout); the others did not wait for it. */
+    assert_int_equal(api_requests(), requests + 1);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(results[i].status, PAM_SUCCESS);
+        if (results[i].ms >= 450)
+            waited++;
+    }
+    assert_int_equal(waited, 1);
+    /* The probe failed: a new window, the outage still dated from its start. */
+    read_state(&after);
+    assert_true(after.offline);
+    assert_true(after.checked_at > before.checked_at);
+    assert_true(after.since == before.since);
+}
+
+static void test_recovery_when_the_api_is_back(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    long requests;
+
+    sim_http(&sim, "POST", "/_sim/latency?ms=0", "{}");
+    forget("offc");
+    wait_out_window();
+    requests = api_requests();
+    login("offa", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_null(strstr(joined_info(&run), STALE_TWO_HOURS));
+    assert_int_equal(api_requests(), requests + 1);
+    read_state(&st);
+    assert_false(st.offline);
+    /* Online again: a user without an answer goes to the API at once. */
+    login("offc", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(api_requests(), requests + 2);
+}
+
+static void test_offline_retry_zero_always_asks(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    long requests;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    plant_answer(&sim, "offa", 651.0, 7200);
+    requests = api_requests();
+    for (int i = 0; i < 2; i++) {
+        write_https_conf(&sim, "timeout = 0.5\noffline_retry = 0\n");
+        run_pam("scnet", "offa", PAMTEST_OPEN_SESSION, 0, &run);
+        assert_int_equal(run.rc, PAM_SUCCESS);
+        assert_non_null(strstr(joined_info(&run), STALE_TWO_HOURS));
+    }
+    assert_int_equal(api_requests(), requests + 2);
+    read_state(&st);
+    assert_false(st.offline);
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_logins_in_the_window_do_not_touch_the_network),
+        cmocka_unit_test(test_one_probe_per_window),
+        cmocka_unit_test(test_recovery_when_the_api_is_back),
+        cmocka_unit_test(test_offline_retry_zero_always_asks),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
