@@ -386,23 +386,25 @@ static uint64_t temp_nonce(void)
 }
 
 /* Remove temporary files older than CACHE_TEMP_MAX_AGE. Run before each write (not on a
- * cache hit): one pass over the names, a stat only for temporary ones. Best effort: what
- * fails is left for the next write and costs the login nothing. */
-static void sweep_temp_files(int dirfd)
+ * cache hit) and by scnet-quota --refresh: one pass over the names, a stat only for
+ * temporary ones. Best effort: what fails is left for the next write and costs the login
+ * nothing. */
+size_t cache_sweep_temp_files(int dirfd)
 {
     struct stat st;
     struct dirent *e;
     time_t now = time(NULL);
+    size_t removed = 0;
     DIR *dir;
     int fd;
 
     fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 0;
     dir = fdopendir(fd);
     if (!dir) {
         close(fd);
-        return;
+        return 0;
     }
     /* readdir on a DIR of our own is thread-safe (readdir_r is the deprecated one). */
     // cppcheck-suppress readdirCalled
@@ -412,10 +414,11 @@ static void sweep_temp_files(int dirfd)
         if (!dot || strncmp(dot, ".tmp-", 5) != 0 || e->d_name[0] == '.')
             continue;
         if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            now - st.st_mtime > CACHE_TEMP_MAX_AGE)
-            unlinkat(dirfd, e->d_name, 0);
+            now - st.st_mtime > CACHE_TEMP_MAX_AGE && unlinkat(dirfd, e->d_name, 0) == 0)
+            removed++;
     }
     closedir(dir);
+    return removed;
 }
 
 /* Write header and body to fd and close it, with SIGXFSZ held back: a user can start su
@@ -491,7 +494,7 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
     }
     header[header_len++] = '\n';
 
-    sweep_temp_files(dirfd);
+    cache_sweep_temp_files(dirfd);
     for (int attempt = 0; fd < 0; attempt++) {
         /* The stem has no '.', so "<stem>.tmp-..." never equals another key's entry or lock. */
         snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%016" PRIx64, stem, (long)getpid(), temp_nonce());

@@ -68,6 +68,10 @@ void cache_items_free(struct cache_item *items, size_t count);
  * nobody does). A missing file is not an error. */
 bool cache_remove(int dirfd, const char *key, bool with_lock, char *err, size_t errlen);
 
+/* Delete leftover temporary files (of writes that died) older than a minute; cache_write
+ * does it too. Returns how many went. */
+size_t cache_sweep_temp_files(int dirfd);
+
 /* Delete lock files without an entry whose mtime is before older_than (wall-clock seconds)
  * and that nobody holds. Returns how many went. */
 size_t cache_prune_orphan_locks(int dirfd, uid_t owner, int64_t older_than);

@@ -70,8 +70,7 @@ void scnet_outcome_free(struct scnet_outcome *out)
     memset(&out->policy, 0, sizeof(out->policy));
 }
 
-/* True when the API's answer means the token itself was refused: worth one new token. */
-static bool token_was_refused(long status, const char *body, size_t len)
+bool scnet_token_was_refused(long status, const char *body, size_t len)
 {
     struct quota_reply reply = {0};
     char why[64];
@@ -151,7 +150,7 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     scnet_debug(log, "user=%s step=request url=%s", user, url);
     if (!request_quota(cfg, url, token, deadline, &resp, contact, out->error, sizeof(out->error)))
         goto out;
-    if (token_was_refused(resp.status, resp.body, resp.body_len)) {
+    if (scnet_token_was_refused(resp.status, resp.body, resp.body_len)) {
         char *fresh = NULL;
         scnet_debug(log, "user=%s step=token-refused status=%ld", user, resp.status);
         /* Without a new token (a token file cannot renew itself) the API's own answer

@@ -54,6 +54,10 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
 bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct scnet_log *log,
                  struct scnet_outcome *out);
 
+/* True when the API's answer (HTTP status and body) means the token itself was refused:
+ * worth one new token. */
+bool scnet_token_was_refused(long status, const char *body, size_t len);
+
 /* Free what scnet_check put in out. */
 void scnet_outcome_free(struct scnet_outcome *out);
 

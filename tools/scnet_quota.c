@@ -15,6 +15,7 @@
 #include "offline.h"
 #include "pam_service.h"
 #include "pipeline.h"
+#include "refresh.h"
 #include "text.h"
 #include "user_filter.h"
 #include "version.h"
@@ -30,6 +31,9 @@ struct options {
     bool verbose;
     const char *service; /* --service: take the module's arguments from this PAM service */
     const char *pam_dir; /* where its files are (default /etc/pam.d) */
+    bool refresh;
+    bool forget;
+    bool forget_all;
 };
 
 static void stderr_sink(void *ctx, int priority, const char *line)
@@ -39,11 +43,21 @@ static void stderr_sink(void *ctx, int priority, const char *line)
         fprintf(stderr, "scnet-quota: %s\n", line);
 }
 
+/* Cache upkeep changes what logins see: it goes to syslog too (the admin's record), and to
+ * stderr as for a check. */
+static void upkeep_sink(void *ctx, int priority, const char *line)
+{
+    syslog(LOG_AUTHPRIV | (priority & LOG_PRIMASK), "%s", line);
+    stderr_sink(ctx, priority, line);
+}
+
 static void usage(FILE *out)
 {
     fputs("Usage: scnet-quota [--service NAME] [--conf FILE] [--json] [--no-cache] [--lang en|zh]\n"
           "                   USER...\n"
           "       scnet-quota --check-config [--service NAME] [--conf FILE] [USER]\n"
+          "       scnet-quota --refresh [--conf FILE]\n"
+          "       scnet-quota --forget USER... | --forget-all [--conf FILE]\n"
           "\n"
           "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
           "the module's configuration, cache and text.\n"
@@ -57,11 +71,16 @@ static void usage(FILE *out)
           "  -l, --lang LANG     en or zh (default: the lang key)\n"
           "  -k, --check-config  check the configuration, the token and one API request\n"
           "                      (for USER, default root)\n"
+          "  -r, --refresh       renew the cached answers of users seen on this node within\n"
+          "                      refresh_window, and delete those of users long gone\n"
+          "  -f, --forget        drop the cached answers of the USERs\n"
+          "  -F, --forget-all    drop every cached answer (the token stays)\n"
           "  -v, --verbose       also print the log lines the module would send to syslog\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
-          "Exit status: 0 allowed, 1 refused, 2 configuration or API error.\n",
+          "Exit status: 0 allowed, 1 refused, 2 configuration or API error.\n"
+          "--refresh: 0 done, 1 the API failed for every user due, 2 configuration error.\n",
           out);
 }
 
@@ -410,26 +429,80 @@ out:
     return status;
 }
 
+static int run_refresh(const struct options *opt)
+{
+    struct scnet_config cfg;
+    struct scnet_log log = {.write = upkeep_sink, .ctx = (void *)opt};
+    struct refresh_summary sum;
+    char err[1024] = "", line[512];
+    int status = EXIT_ERROR;
+
+    openlog("scnet-quota", LOG_PID, LOG_AUTHPRIV);
+    if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
+        scnet_log(&log, LOG_ERR, "refresh: configuration: %s", err);
+        goto out;
+    }
+    log.debug = cfg.debug;
+    if (!refresh_run(&cfg, &log, &sum, err, sizeof(err))) {
+        scnet_log(&log, LOG_ERR, "refresh: %s", err);
+        goto out;
+    }
+    snprintf(line, sizeof(line),
+             "refreshed %zu, failed %zu, skipped %zu, pruned %zu, took %.1fs%s%s", sum.refreshed,
+             sum.failed, sum.skipped, sum.pruned, sum.took_ms / 1000.0, sum.offline ? "; " : "",
+             sum.offline ? sum.offline_why : "");
+    printf("%s\n", line);
+    scnet_log(&log, sum.refreshed == 0 && sum.due > 0 ? LOG_WARNING : LOG_INFO, "refresh: %s",
+              line);
+    status = sum.due > 0 && sum.refreshed == 0 && (sum.failed > 0 || sum.offline) ? 1 : 0;
+out:
+    config_free(&cfg);
+    closelog();
+    return status;
+}
+
+static int run_forget(const struct options *opt, int count, char **users)
+{
+    struct scnet_config cfg;
+    struct scnet_log log = {.write = upkeep_sink, .ctx = (void *)opt};
+    char err[1024] = "";
+    size_t dropped = 0;
+    int status = EXIT_ERROR;
+
+    openlog("scnet-quota", LOG_PID, LOG_AUTHPRIV);
+    if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "scnet-quota: configuration: %s\n", err);
+        goto out;
+    }
+    if (!refresh_forget(&cfg, (const char *const *)users, (size_t)count, opt->forget_all, &log,
+                        &dropped, err, sizeof(err))) {
+        fprintf(stderr, "scnet-quota: %s\n", err);
+        goto out;
+    }
+    printf("forgot %zu cached answer%s\n", dropped, dropped == 1 ? "" : "s");
+    status = EXIT_ALLOWED;
+out:
+    config_free(&cfg);
+    closelog();
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"conf", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-cache", no_argument, NULL, 'n'},
-        {"lang", required_argument, NULL, 'l'},
-        {"check-config", no_argument, NULL, 'k'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"service", required_argument, NULL, 's'},
-        {"pam-dir", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"conf", required_argument, NULL, 'c'},    {"json", no_argument, NULL, 'j'},
+        {"no-cache", no_argument, NULL, 'n'},      {"lang", required_argument, NULL, 'l'},
+        {"check-config", no_argument, NULL, 'k'},  {"verbose", no_argument, NULL, 'v'},
+        {"service", required_argument, NULL, 's'}, {"pam-dir", required_argument, NULL, 'P'},
+        {"refresh", no_argument, NULL, 'r'},       {"forget", no_argument, NULL, 'f'},
+        {"forget-all", no_argument, NULL, 'F'},    {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     struct options opt = {0};
     int c;
 
     setlocale(LC_ALL, "");
-    while ((c = getopt_long(argc, argv, "c:jnl:kvs:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:jnl:kvs:rfFhV", long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt.conf = optarg;
@@ -459,6 +532,15 @@ int main(int argc, char **argv)
         case 'P':
             opt.pam_dir = optarg;
             break;
+        case 'r':
+            opt.refresh = true;
+            break;
+        case 'f':
+            opt.forget = true;
+            break;
+        case 'F':
+            opt.forget_all = true;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_ALLOWED;
@@ -469,6 +551,24 @@ int main(int argc, char **argv)
             usage(stderr);
             return EXIT_ERROR;
         }
+    }
+    if (opt.check + opt.refresh + opt.forget + opt.forget_all > 1) {
+        usage(stderr);
+        return EXIT_ERROR;
+    }
+    if (opt.refresh || opt.forget_all) {
+        if (optind < argc) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return opt.refresh ? run_refresh(&opt) : run_forget(&opt, 0, NULL);
+    }
+    if (opt.forget) {
+        if (optind >= argc) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return run_forget(&opt, argc - optind, argv + optind);
     }
     if (opt.check) {
         if (argc - optind > 1) {

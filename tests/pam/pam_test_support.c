@@ -222,10 +222,17 @@ long sim_stat(const struct sim_info *sim, const char *key)
 
 void plant_answer(const struct sim_info *sim, const char *user, double usage, long age_s)
 {
-    char body[512], err[256] = "", dir[700];
-    int dirfd, n;
+    char dir[700];
 
     snprintf(dir, sizeof(dir), "%s/cache", sim->run_dir);
+    plant_answer_in(dir, user, usage, age_s);
+}
+
+void plant_answer_in(const char *dir, const char *user, double usage, long age_s)
+{
+    char body[512], err[256] = "";
+    int dirfd, n;
+
     dirfd = cache_dir_open(dir, geteuid(), err, sizeof(err));
     n = snprintf(body, sizeof(body),
                  "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"%s\","

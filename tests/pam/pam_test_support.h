@@ -67,6 +67,9 @@ long sim_stat(const struct sim_info *sim, const char *key);
  * if fetched age_s seconds ago. */
 void plant_answer(const struct sim_info *sim, const char *user, double usage, long age_s);
 
+/* The same in the cache directory dir. */
+void plant_answer_in(const char *dir, const char *user, double usage, long age_s);
+
 struct child_result {
     int status; /* the PAM code of the session open */
     double ms;
