@@ -7,6 +7,9 @@
 #   man pages       <prefix>/${CMAKE_INSTALL_MANDIR}/man<N>/<page>.<N>.gz   0644
 #   the example     ${SCNET_SECURITY_DIR}/pam_scnet_quota.conf.example      0644  absolute
 #   the licence     <prefix>/${CMAKE_INSTALL_DOCDIR}/LICENSE                0644
+#   refresh units   <prefix>/${SCNET_SYSTEMD_UNIT_DIR}/pam-scnet-quota-refresh.{service,timer}
+#                                                                           0644  disabled
+#   cron example    <prefix>/${CMAKE_INSTALL_DOCDIR}/examples/pam-scnet-quota-refresh  0644
 #
 # Not installed, on purpose:
 # - /etc/security/pam_scnet_quota.conf, the live config: it has no usable default (url is
@@ -130,3 +133,25 @@ if(SCNET_PAM_CONFIGS_DIR)
           DESTINATION "${SCNET_PAM_CONFIGS_DIR}"
           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endif()
+
+# ---- the background refresh (scnet-quota --refresh) ------------------------------------
+# Installed, never enabled: the admin runs `systemctl enable --now
+# pam-scnet-quota-refresh.timer` (README). The service names the command by its installed
+# path; the checked-in unit says /usr/bin, rewritten at install time for the prefix the
+# install (or cpack, with its own prefix) really uses.
+set(SCNET_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE PATH
+    "Where the refresh's systemd units are installed (relative: under the prefix)")
+install(CODE "
+  file(READ \"${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-refresh.service\" _unit)
+  string(REPLACE \"/usr/bin/scnet-quota\"
+         \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/scnet-quota\" _unit \"\${_unit}\")
+  file(WRITE \"${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-refresh.service\" \"\${_unit}\")
+")
+install(FILES "${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-refresh.service"
+              "${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-refresh.timer"
+        DESTINATION "${SCNET_SYSTEMD_UNIT_DIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# Nodes without systemd: an example for /etc/cron.d, not active where it is installed.
+install(FILES "${PROJECT_SOURCE_DIR}/packaging/cron/pam-scnet-quota-refresh"
+        DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

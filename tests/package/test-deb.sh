@@ -228,6 +228,9 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
     say "-rw-r--r-- root/root $PROFILE_FILE"
+    say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/examples/pam-scnet-quota-refresh"
+    say "-rw-r--r-- root/root /usr/lib/systemd/system/pam-scnet-quota-refresh.service"
+    say "-rw-r--r-- root/root /usr/lib/systemd/system/pam-scnet-quota-refresh.timer"
     for page in ${man_pages[@]+"${man_pages[@]}"}; do
         say "-rw-r--r-- root/root /usr/share/man/man${page##*.}/$page.gz"
     done
@@ -293,6 +296,10 @@ check "scnet-quota --version says $version" grep -qF "$version" <(scnet-quota --
 check "helper $helper_dir/scnet-quota-fetch 0755 root:root in a 0755 root:root folder (got $(mode_owner "$helper_dir/scnet-quota-fetch"), $(mode_owner "$helper_dir"))" \
     [ "$(mode_owner "$helper_dir/scnet-quota-fetch")" = "755 root:root" ] &&
     [ "$(mode_owner "$helper_dir")" = "755 root:root" ]
+check "refresh timer installed where systemd looks, running /usr/bin/scnet-quota --refresh" \
+    grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' /lib/systemd/system/pam-scnet-quota-refresh.service
+check "refresh timer installed disabled (nothing in timers.target.wants)" \
+    [ ! -e /etc/systemd/system/timers.target.wants/pam-scnet-quota-refresh.timer ]
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
     [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
 check "no live config installed" [ ! -e "$LIVE_CONF" ]
