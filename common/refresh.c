@@ -45,10 +45,11 @@ struct run {
     struct refresh_summary *sum;
 };
 
-/* One kept-alive connection per worker. */
+/* One kept-alive connection per worker: its own helper session. */
 struct worker {
     struct run *run;
     pthread_t thread;
+    struct http_client *client; /* started at the first request */
 };
 
 static int64_t monotonic_us(void)
@@ -146,8 +147,12 @@ static enum http_result request_once(struct worker *w, const char *url, unsigned
             .timeout_ms = cfg->timeout_ms,
             .cafile = cfg->cafile,
             .proxy = cfg->proxy,
+            .helper = cfg->helper,
         };
-        hr = http_perform(&req, resp, err, errlen);
+        if (w->client || http_client_start(cfg->helper, &w->client, err, errlen))
+            hr = http_client_perform(w->client, &req, resp, err, errlen);
+        else
+            hr = HTTP_UNAVAILABLE;
     }
     strbuf_wipe(&header);
     token_free(token);
@@ -248,6 +253,8 @@ static void *worker_main(void *arg)
             count(run, &run->sum->skipped);
         cache_unlock(lockfd);
     }
+    http_client_stop(w->client);
+    w->client = NULL;
     return NULL;
 }
 

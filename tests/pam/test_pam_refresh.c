@@ -197,6 +197,31 @@ static void test_refresh_renews_due_users_and_leaves_the_rest(void **state)
     assert_int_equal(sim_quota_count(&sim, "rf5"), 1);
 }
 
+static void test_refresh_reuses_connections(void **state)
+{
+    struct tool_run run;
+    long handshakes, connections, requests;
+    char user[16];
+
+    empty_cache();
+    for (int i = 1; i <= 8; i++) {
+        snprintf(user, sizeof(user), "rf%d", i);
+        plant_answer_in(dir, user, 651.0, 400);
+        seen(user, 5);
+    }
+    write_refresh_conf("refresh_rate = 0\n");
+    handshakes = sim_stat(&sim, "tls_handshakes");
+    connections = sim_stat(&sim, "https");
+    requests = sim_stat(&sim, "quota_requests");
+    tool("--refresh", &run);
+    if (run.status != 0 || !strstr(run.out, "refreshed 8, failed 0"))
+        fail_msg("exit %d: %s", run.status, run.out);
+    /* 8 requests over HTTPS, over at most 4 kept-alive connections: one handshake each. */
+    assert_int_equal(sim_stat(&sim, "quota_requests") - requests, 8);
+    assert_in_range(sim_stat(&sim, "tls_handshakes") - handshakes, 1, 4);
+    assert_in_range(sim_stat(&sim, "https") - connections, 1, 4);
+}
+
 static void test_refresh_respects_and_records_offline(void **state)
 {
     struct offline_state st;
@@ -295,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refresh_renews_due_users_and_leaves_the_rest),
+        cmocka_unit_test(test_refresh_reuses_connections),
         cmocka_unit_test(test_refresh_respects_and_records_offline),
         cmocka_unit_test(test_forget_and_forget_all),
         cmocka_unit_test(test_refresh_config_error_exits_2),
