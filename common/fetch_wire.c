@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compat.h"
 #include "log.h"
 
 #define MAGIC_REQUEST "SQFQ"

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "deadline.h"
 #include "fetch_wire.h"
 #include "log.h"

@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "compat.h"
 #include "fetch_wire.h"
 #include "strbuf.h"
 #include "transfer.h"
