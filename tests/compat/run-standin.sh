@@ -11,7 +11,9 @@ set -u
 run=$1
 log=$2
 shift 2
-python3 - "$run" <<'PY' || { echo "FAIL: cannot reset the simulator in $run" >&2; exit 1; }
+# Before (the suites count requests from a fresh simulator) and after (so do the next ones).
+reset_sim() {
+    python3 - "$run" <<'PY' || { echo "FAIL: cannot reset the simulator in $run" >&2; exit 1; }
 import json, ssl, sys, urllib.request
 run = sys.argv[1]
 info = json.load(open(run + "/ready.json"))
@@ -19,12 +21,15 @@ ctx = ssl.create_default_context(cafile=run + "/certs/ca.pem")
 req = urllib.request.Request("https://127.0.0.1:%d/_sim/reset" % info["https_port"], data=b"", method="POST")
 urllib.request.urlopen(req, context=ctx, timeout=10).read()
 PY
+}
+reset_sim
 expected=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do expected+=("$1"); shift; done
 shift
 : >"$log"
 "$@"
 rc=$?
+reset_sim
 for name in ${expected[@]+"${expected[@]}"}; do
     if grep -qx "$name" "$log"; then
         echo "PASS: the libcurl stand-in refused $name ($(grep -cx "$name" "$log") times)"
