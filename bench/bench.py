@@ -91,15 +91,17 @@ class Simulator:
         with self.opener.open(req, timeout=10) as resp:
             return json.loads(resp.read().decode())
 
-    def quota_by_user(self):
+    def stats(self):
         try:
-            stats = self.control("GET", "/_sim/stats")
-            counts = stats["quota_by_user"]
-            if not isinstance(counts, dict):
-                raise ValueError("quota_by_user is not an object")
-            return counts
+            return self.control("GET", "/_sim/stats")
         except Exception as e:  # noqa: BLE001 - any failure here must stop the run
-            raise BenchError("cannot read the request counts from /_sim/stats: %s" % e)
+            raise BenchError("cannot read /_sim/stats: %s" % e)
+
+    def quota_by_user(self):
+        counts = self.stats().get("quota_by_user")
+        if not isinstance(counts, dict):
+            raise BenchError("/_sim/stats: quota_by_user is not an object")
+        return counts
 
     def stop(self):
         subprocess.run([os.path.join(ROOT, "tests/support/sim-stop.sh"), self.run_dir])
@@ -214,7 +216,7 @@ class Case:
         self.count = count          # logins (single) or bursts (burst)
         self.check = check          # fn(output) -> None or the reason it is wrong
         self.burst = burst
-        self.reqs = reqs            # "sim", "none", or a Blackhole
+        self.reqs = reqs            # "sim", "sim200", "none", or a Blackhole
         self.samples = []           # (ms, rss, cpu_ms)
         self.requests = []          # per burst, or one total for single cases
 
@@ -259,13 +261,20 @@ class Bench:
     def setup(self):
         a = self.args
         t = self.tmp
-        for d in ("pam.d", "conf", "cache", "out", "exec"):
+        for d in ("pam.d", "conf", "cache", "cache_refreshed", "cache_offline", "out", "exec"):
             os.mkdir(os.path.join(t, d), 0o700)
         self.sim = Simulator(os.path.join(t, "sim"))
+        # The same API 200 ms away (a real network to the SCNet API: tens of ms per round
+        # trip, 3 to 4 of them per request), for the rows about latency.
+        self.sim200 = Simulator(os.path.join(t, "sim200"))
+        self.sim200.control("POST", "/_sim/latency?ms=%d" % a.latency_ms)
         self.dead_stale = Blackhole()
         self.dead_none = Blackhole()
-        self.holes = [self.dead_stale, self.dead_none]
+        self.dead_offline = Blackhole()
+        self.holes = [self.dead_stale, self.dead_none, self.dead_offline]
         self.cache_dir = os.path.join(t, "cache")
+        self.cache_refreshed = os.path.join(t, "cache_refreshed")
+        self.cache_offline = os.path.join(t, "cache_offline")
 
         permit = find_file(["pam_permit.so"], PAM_DIRS)
         pam_exec = find_file(["pam_exec.so"], PAM_DIRS)
@@ -275,7 +284,8 @@ class Bench:
 
         burst_users = ["benchb%d" % i for i in range(1, a.burst_users + 1)]
         users = ["benchbare", "benchhit", "benchhttp", "benchhttps", "benchfloor", "benchexechttp",
-                 "benchexechttps", "benchstale", "benchdead", "benchburst"] + burst_users
+                 "benchexechttps", "benchstale", "benchdead", "benchburst", "benchref",
+                 "benchcold200", "benchoffline"] + burst_users
         passwd = ["root:x:0:0:root:/root:/bin/sh"]
         for i, u in enumerate(users):
             passwd.append("%s:x:%d:5000::/home/%s:/bin/sh" % (u, 5001 + i, u))
@@ -283,23 +293,28 @@ class Bench:
         write_private(os.path.join(t, "group"), "root:x:0:\nbench:x:5000:\n", 0o644)
         for u in users:
             if u not in ("benchbare", "benchdead"):
-                self.sim.control("POST", "/_sim/set",
-                                 {"user": u, "usage": WARN_USAGE, "threshold": THRESHOLD})
+                for api in (self.sim, self.sim200):
+                    api.control("POST", "/_sim/set",
+                                {"user": u, "usage": WARN_USAGE, "threshold": THRESHOLD})
 
         sim = self.sim
         http = "http://127.0.0.1:%d" % sim.http_port
         https = "https://127.0.0.1:%d" % sim.https_port
 
-        def conf(name, url, cache_ttl, stale_ttl, timeout):
+        def conf(name, url, cache_ttl, stale_ttl, timeout, api=None, cache_dir=None,
+                 extra=("offline_retry = 0",)):
+            # offline_retry = 0 unless a case is about offline mode: the dead-API cases
+            # measure what a login costs when it does try the API.
+            api = api or sim
             lines = ["# pam_scnet_quota benchmark: %s" % name,
                      "url = %s" % url,
-                     "token_file = %s" % sim.token_file]
+                     "token_file = %s" % api.token_file]
             if url.startswith("https:"):
-                lines.append("cafile = %s" % sim.ca)
+                lines.append("cafile = %s" % api.ca)
             lines += ["timeout = %s" % timeout, "warn = 90", "fail = open", "lang = en",
-                      "cache_dir = %s" % self.cache_dir,
+                      "cache_dir = %s" % (cache_dir or self.cache_dir),
                       "helper = %s" % os.path.abspath(self.args.helper),
-                      "cache_ttl = %d" % cache_ttl, "stale_ttl = %d" % stale_ttl]
+                      "cache_ttl = %d" % cache_ttl, "stale_ttl = %d" % stale_ttl] + list(extra)
             path = os.path.join(t, "conf", name + ".conf")
             write_private(path, "\n".join(lines) + "\n")
             return path
@@ -310,8 +325,10 @@ class Bench:
                           + "session required %s\n" % permit, 0o644)
             return name
 
-        def module_service(name, *conf_args):
-            return service(name, "session required %s conf=%s" % (self.module, conf(name, *conf_args)))
+        def module_service(name, *conf_args, **conf_kw):
+            return service(name, "session required %s conf=%s"
+                           % (self.module, conf(name, *conf_args, **conf_kw)))
+        self.conf = conf
 
         def exec_script(name, url, cafile):
             cacert = " --cacert %s" % shlex.quote(cafile) if cafile else ""
@@ -334,6 +351,8 @@ exit 0
 
         dead_stale_url = "https://127.0.0.1:%d" % self.dead_stale.port
         dead_none_url = "https://127.0.0.1:%d" % self.dead_none.port
+        dead_offline_url = "https://127.0.0.1:%d" % self.dead_offline.port
+        https200 = "https://127.0.0.1:%d" % self.sim200.https_port
         big = 30 * 86400
         banner = "/public/home/%s  651.0 GB of 700.0 GB  93.0%%"
         svc = {
@@ -349,6 +368,17 @@ exit 0
             "stale": module_service("stale", dead_stale_url, 1, 86400, 1),
             "dead": module_service("dead", dead_none_url, 300, 86400, 1),
             "burst": module_service("burst", https, 300, 86400, 3),
+            # Issue 10: the API 200 ms away. A returning user whose answer --refresh renewed;
+            # a cold user; a dead API within the offline window (the first failure is made
+            # before the measured logins; offline_retry outlasts the run).
+            "refreshed": module_service("refreshed", https200, 300, 86400, 3, api=self.sim200,
+                                        cache_dir=self.cache_refreshed),
+            "cold200": module_service("cold200", https200, 0, 0, 3, api=self.sim200),
+            "offline_plant": module_service("offline_plant", https, 1, 86400, 3,
+                                            cache_dir=self.cache_offline),
+            "offline": module_service("offline", dead_offline_url, 1, 86400, 1,
+                                      cache_dir=self.cache_offline,
+                                      extra=("offline_retry = 86400",)),
         }
         self.svc = svc
         self.burst_timeout_ms = 3000
@@ -374,6 +404,17 @@ exit 0
                  reqs=self.dead_stale),
             Case("dead", "API dead, no cache, timeout 1 s", svc["dead"], ["benchdead"], slow,
                  expect("rc=0", forbid=("info:", "error:")), reqs=self.dead_none),
+            Case("refreshed", "returning user after --refresh, API %d ms away" % a.latency_ms,
+                 svc["refreshed"], ["benchref"], n,
+                 expect("rc=0", banner % "benchref", forbid=("error:", "ago")), reqs="sim200"),
+            Case("cold200", "module, cold, HTTPS, API %d ms away" % a.latency_ms,
+                 svc["cold200"], ["benchcold200"], n,
+                 expect("rc=0", banner % "benchcold200", forbid=("error:",)), reqs="sim200"),
+            Case("offline", "API dead, within the offline window", svc["offline"],
+                 ["benchoffline"], n,
+                 expect("rc=0", banner % "benchoffline",
+                        "ago: the quota service could not be reached"),
+                 reqs=self.dead_offline),
             Case("burst1", "burst: %d logins, 1 user, cold" % a.burst_size, svc["burst"],
                  ["benchburst"] * a.burst_size, a.bursts,
                  expect("rc=0", banner % "benchburst", forbid=("error:",)), burst=True,
@@ -400,6 +441,8 @@ exit 0
             h.close()
         if self.sim:
             self.sim.stop()
+        if getattr(self, "sim200", None):
+            self.sim200.stop()
         if self.args.keep:
             print("kept %s" % self.tmp, file=sys.stderr)
         else:
@@ -467,17 +510,38 @@ exit 0
         planted = time.monotonic()
         self.run("seq", [(self.svc["stale_plant"], "benchstale",
                           expect("rc=0", "93.0%"))], 60, "planting the stale answer")
+        # Offline window: an answer, then one login that finds the API dead and records it.
+        self.run("seq", [(self.svc["offline_plant"], "benchoffline",
+                          expect("rc=0", "93.0%"))], 60, "planting the offline answer")
+        # Returning user: one login (cold, marks the user seen), then --refresh renews the
+        # answer (run with cache_ttl = 2, so that it is due a second later).
+        self.run("seq", [(self.svc["refreshed"], "benchref", expect("rc=0", "93.0%"))], 60,
+                 "first login of the returning user")
+        refresh_conf = self.conf("refresh_prep", "https://127.0.0.1:%d" % self.sim200.https_port,
+                                 2, 86400, 3, api=self.sim200, cache_dir=self.cache_refreshed,
+                                 extra=("refresh_rate = 0",))
         for _ in range(a.warmup):
             self.run("seq", [(c.service, c.users[0], c.check) for c in singles
                              if c.key not in ("stale", "dead")], 60, "warm-up")
         # The planted answer must be older than its cache_ttl (1 s, whole seconds).
         time.sleep(max(0.0, planted + 2.1 - time.monotonic()))
+        before_ref = self.sim200.quota_by_user().get("benchref", 0)
+        out = self.tool(["--refresh"], refresh_conf)[0]
+        if "refreshed 1, failed 0" not in out or \
+                self.sim200.quota_by_user().get("benchref", 0) != before_ref + 1:
+            raise BenchError("--refresh did not renew the returning user's answer: %s" % out)
+        self.run("seq", [(self.svc["offline"], "benchoffline",
+                          expect("rc=0", "ago: the quota service could not be reached"))], 60,
+                 "the first login that finds the API dead")
+        if not os.path.exists(os.path.join(self.cache_offline, "offline%3Aapi.cache")):
+            raise BenchError("the dead API was not recorded as offline")
         if os.path.exists(os.path.join(self.cache_dir, "benchdead.cache")):
             raise BenchError("benchdead has a cache entry before the no-cache case")
 
         rounds = max(c.count for c in singles)
         rng = random.Random(a.seed)
         before = self.sim.quota_by_user()
+        before200 = self.sim200.quota_by_user()
         holes_before = {id(h): h.count() for h in self.holes}
         burst_at = {}
         for c in bursts:
@@ -499,9 +563,12 @@ exit 0
                 print("  round %d/%d, %.0f s" % (r + 1, rounds, time.monotonic() - started),
                       file=sys.stderr, flush=True)
         after = self.sim.quota_by_user()
+        after200 = self.sim200.quota_by_user()
         for c in singles:
             if c.reqs == "sim":
                 c.requests = [after.get(c.users[0], 0) - before.get(c.users[0], 0)]
+            elif c.reqs == "sim200":
+                c.requests = [after200.get(c.users[0], 0) - before200.get(c.users[0], 0)]
             elif isinstance(c.reqs, Blackhole):
                 c.requests = [c.reqs.count() - holes_before[id(c.reqs)]]
             else:
@@ -511,6 +578,51 @@ exit 0
 
     def case(self, key):
         return next(c for c in self.cases if c.key == key)
+
+    # ---- scnet-quota --refresh
+    def tool(self, args, conf_path):
+        """Runs scnet-quota; returns (output, wall ms, CPU ms of it and its children)."""
+        start = time.monotonic()
+        proc = subprocess.Popen([os.path.abspath(self.args.tool), "--conf", conf_path] + args,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        out = proc.stdout.read()
+        _pid, status, ru = os.wait4(proc.pid, 0)
+        wall = (time.monotonic() - start) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            raise BenchError("scnet-quota %s: wait status %d: %s" % (" ".join(args), status, out))
+        return out, wall, (ru.ru_utime + ru.ru_stime) * 1000
+
+    def measure_refresh(self):
+        """--refresh of N planted users over HTTPS, refresh_rate lifted, at 0 and 200 ms."""
+        a = self.args
+        self.refresh_runs = []
+        for api, latency in ((self.sim, 0), (self.sim200, a.latency_ms)):
+            cache = os.path.join(self.tmp, "cache_refresh_%d" % latency)
+            prefix = "benchr"
+            p = subprocess.run([os.path.abspath(a.plant), cache, prefix, str(a.refresh_users),
+                                "400"], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise BenchError("plant: %s" % p.stderr)
+            conf = self.conf("refresh_%d" % latency, "https://127.0.0.1:%d" % api.https_port,
+                             300, 86400, 3, api=api, cache_dir=cache,
+                             extra=("refresh_rate = 0",))
+            before = api.stats()
+            out, wall, cpu = self.tool(["--refresh"], conf)
+            after = api.stats()
+            want = "refreshed %d, failed 0, skipped 0" % a.refresh_users
+            if want not in out:
+                raise BenchError("--refresh of %d users: %s" % (a.refresh_users, out))
+            self.refresh_runs.append({
+                "latency": latency, "users": a.refresh_users, "wall_s": wall / 1000,
+                "cpu_ms": cpu, "cpu_per_user": cpu / a.refresh_users,
+                "requests": after["quota_requests"] - before["quota_requests"],
+                "handshakes": after["tls_handshakes"] - before["tls_handshakes"],
+                "connections": after["tcp_connections"]["https"] - before["tcp_connections"]["https"],
+                "ideal_s": a.refresh_users * latency / 1000.0 / 4,
+                "summary": out.strip(),
+            })
 
 
 # --------------------------------------------------------------------------- report
@@ -634,6 +746,59 @@ def readings(b, data):
     return out
 
 
+def readings10(b, data):
+    """Issue 10's targets, read off this run (informational; nothing is asserted)."""
+    r = {d["key"]: d for d in data}
+    out = []
+
+    def line(ok, text):
+        out.append("%s %s" % ("met:   " if ok else "MISSED:", text))
+
+    lat = b.args.latency_ms
+    line(r["refreshed"]["ratio"] <= 1.2, "returning user after --refresh, API %d ms away: "
+         "%.2f× bare, %s API requests (target ≤ 1.2×)"
+         % (lat, r["refreshed"]["ratio"], r["refreshed"]["reqs"]))
+    base = r["floor"] if "floor" in r else r["cold_https"]
+    out.append("info:   cold user, API %d ms away: %.1f ms = %s %.1f ms + %.1f ms (target ≈ "
+               "floor + latency)" % (lat, r["cold200"]["median"], base["case"], base["median"],
+                                     r["cold200"]["median"] - base["median"]))
+    line(r["offline"]["ratio"] <= 1.2, "API dead within the offline window: %.2f× bare, "
+         "%s (target ≤ 1.2×, no connection)" % (r["offline"]["ratio"], r["offline"]["reqs"]))
+    cold_cpu = r["cold_https"]["cpu"]
+    for run in b.refresh_runs:
+        f = cold_cpu / run["cpu_per_user"] if run["cpu_per_user"] > 0 else float("inf")
+        line(f >= 10, "--refresh of %d users at %d ms: %.2f ms CPU per user, %.1f× less than a "
+             "cold HTTPS login's %.2f ms (target ≥ 10×)"
+             % (run["users"], run["latency"], run["cpu_per_user"], f, cold_cpu))
+        line(run["handshakes"] <= 4, "--refresh at %d ms: %d TLS handshakes, %d connections "
+             "(target ≤ 4)" % (run["latency"], run["handshakes"], run["connections"]))
+        out.append("info:   --refresh at %d ms: %.1f s wall for %d users; users × latency ÷ 4 "
+                   "connections = %.1f s" % (run["latency"], run["wall_s"], run["users"],
+                                             run["ideal_s"]))
+    return out
+
+
+REFRESH_COLUMNS = [("API latency ms", "latency", "%d"), ("users", "users", "%d"),
+                   ("wall s", "wall_s", "%.1f"), ("users × latency ÷ 4 s", "ideal_s", "%.1f"),
+                   ("CPU ms", "cpu_ms", "%.0f"), ("CPU ms per user", "cpu_per_user", "%.3f"),
+                   ("requests", "requests", "%d"), ("TCP connections", "connections", "%d"),
+                   ("TLS handshakes", "handshakes", "%d")]
+
+
+def refresh_table(runs, markdown):
+    head = [h for h, _, _ in REFRESH_COLUMNS]
+    body = [[f % run[k] for _, k, f in REFRESH_COLUMNS] for run in runs]
+    if markdown:
+        return "\n".join(["| " + " | ".join(head) + " |",
+                          "|" + "|".join("---:" for _ in head) + "|"]
+                         + ["| " + " | ".join(row) + " |" for row in body])
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    lines = ["  ".join(v.rjust(w) for v, w in zip(head, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in body]
+    return "\n".join(lines)
+
+
 EXPLAIN = """\
 ## The cases
 
@@ -674,6 +839,16 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
   accepted are counted), and after the timeout the stale answer is shown with its age.
 - **API dead, no cache**: the same dead API, no answer in the cache, `timeout = 1`,
   `fail = open`: the login goes on after the timeout, with nothing shown.
+  These two cases run with `offline_retry = 0`: they measure a login that tries the API.
+- **returning user after --refresh, API 200 ms away**: a second simulator answers every
+  request 200 ms late (`/_sim/latency`). The user logged in once (cold); then
+  `scnet-quota --refresh` renewed the answer; every measured login finds it fresh.
+- **module, cold, HTTPS, API 200 ms away**: `cache_ttl = 0` against that simulator: the
+  client floor plus the latency.
+- **API dead, within the offline window**: a dead API as above, an older answer cached,
+  `offline_retry = 86400`; one login before the measured ones found the API dead and
+  recorded it. The measured logins do not connect (the dead port's accepted connections
+  are counted) and show the older answer at once.
 
 ## Reading the numbers
 
@@ -697,6 +872,12 @@ def main():
     p.add_argument("--runner", required=True, help="runner")
     p.add_argument("--floor", default=None,
                    help="bench/client_floor, built: adds the client floor case")
+    p.add_argument("--tool", required=True, help="scnet-quota, built")
+    p.add_argument("--plant", required=True, help="bench/plant, built")
+    p.add_argument("--latency-ms", type=int, default=200,
+                   help="the API's latency for the issue 10 rows (200)")
+    p.add_argument("--refresh-users", type=int, default=1000,
+                   help="users planted for the --refresh rows (1000)")
     p.add_argument("--logins", type=int, default=200, help="logins per fast case (200)")
     p.add_argument("--exec-logins", type=int, default=200, help="logins per pam_exec case (200)")
     p.add_argument("--slow-logins", type=int, default=15,
@@ -723,6 +904,7 @@ def main():
     try:
         b.setup()
         b.measure()
+        b.measure_refresh()
     except BenchError as e:
         print("bench: FAILED: %s" % e, file=sys.stderr)
         return 1
@@ -740,12 +922,19 @@ def main():
         % (runtime, load_before, os.getloadavg()[0]),
     ]
     notes = readings(b, data)
+    notes10 = readings10(b, data)
     print("\n".join(header))
     print()
     print(text_table(data))
     print()
+    print("scnet-quota --refresh, HTTPS, refresh_rate = 0 (lifted):")
+    print(refresh_table(b.refresh_runs, False))
+    print()
     print("Targets (issues 3 and 8), read off this run (not asserted):")
     for n in notes:
+        print("  " + n)
+    print("Targets of issue 10, read off this run (not asserted):")
+    for n in notes10:
         print("  " + n)
 
     md = ["# pam_scnet_quota benchmark results", "",
@@ -757,6 +946,14 @@ def main():
            "bare stack's median; `max ms` is the longest single login.", "",
            "## Targets (issues 3 and 8), read off this run (not asserted)", ""]
     md += ["- " + n for n in notes]
+    md += ["", "## scnet-quota --refresh (issue 10)", "",
+           "%d users planted with the project's cache writer (`bench/plant`), all due; one "
+           "run of `scnet-quota --refresh` over HTTPS with `refresh_rate = 0`; wall and CPU "
+           "time of the command and the processes it waited for; connections and handshakes "
+           "counted by the simulator." % b.args.refresh_users, "",
+           refresh_table(b.refresh_runs, True), "",
+           "## Targets of issue 10, read off this run (not asserted)", ""]
+    md += ["- " + n for n in notes10]
     md += ["", EXPLAIN]
     with open(a.results, "w") as f:
         f.write("\n".join(md))

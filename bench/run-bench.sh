@@ -1,9 +1,9 @@
 #!/bin/bash
 # Benchmark of pam_scnet_quota: bench/run-bench.sh [bench.py options, e.g. --logins 100]
 # Installs what is missing (Debian 12; sudo when not root), builds the module into build/
-# (or $BUILD_DIR) with the network helper and the client floor, compiles the benchmark's two
-# small C programs next to it, then runs bench/bench.py: prints a table and writes
-# bench/RESULTS.md. Takes about 1-2 minutes.
+# (or $BUILD_DIR) with the network helper, scnet-quota, the client floor and the planter,
+# compiles the benchmark's two small C programs next to it, then runs bench/bench.py: prints
+# the tables and writes bench/RESULTS.md (or --results FILE). Takes about 3-4 minutes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -27,11 +27,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S "$root" -B "$build" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch bench_client_floor >/dev/null
+cmake --build "$build" -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch scnet-quota \
+    bench_client_floor bench_plant >/dev/null
 mkdir -p "$build/bench"
 cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
 # One login per process: the same real-libpam driver the burst tests use. The client floor
-# (bench/client_floor.c) is a CMake target: it links the module's own request code.
+# (bench/client_floor.c) and the planter of the refresh rows (bench/plant.c) are CMake
+# targets: they link the module's own request and cache code.
 cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_child.c" -lpam
 
 exec python3 "$here/bench.py" \
@@ -40,4 +42,6 @@ exec python3 "$here/bench.py" \
     --login "$build/bench/session_child" \
     --runner "$build/bench/runner" \
     --floor "$build/bench/bench_client_floor" \
+    --tool "$build/tools/scnet-quota" \
+    --plant "$build/bench/bench_plant" \
     --command "$command" "$@"
