@@ -1,8 +1,9 @@
 /* The benchmark's "client floor": a bare process that makes the module's quota request and
- * nothing else. It builds the same URL and headers as common/pipeline.c and calls the same
- * http_perform (common/http.c), which spawns scnet-quota-fetch, writes the request frame
- * (common/fetch_wire.c), reads the reply and reaps the helper. No libpam, no config file, no
- * cache, no policy, no text: what a cold login costs beyond this is the module's own work.
+ * nothing else. It builds the same URL (quota_url_build) and makes the same request
+ * (scnet_quota_get, common/pipeline.c) through http_perform (common/http.c), which spawns
+ * scnet-quota-fetch, writes the request frame (common/fetch_wire.c), reads the reply and reaps
+ * the helper. No libpam, no config file, no cache, no policy, no text: what a cold login
+ * costs beyond this is the module's own work.
  *
  *   usage: client_floor HELPER BASE_URL CAFILE TOKEN_FILE USER
  * Prints "status=<HTTP status> bytes=<body length>"; exit 0 on HTTP 200, 1 otherwise. */
@@ -10,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "http.h"
-#include "strbuf.h"
+#include "pipeline.h"
 #include "url.h"
 
 #define FLOOR_TIMEOUT_MS 3000 /* as the benchmark's cold cases */
@@ -30,8 +32,8 @@ static bool read_token(const char *path, char *token, size_t len)
 int main(int argc, char **argv)
 {
     struct http_response resp = {0};
-    struct strbuf token_header = {0};
-    enum http_result hr = HTTP_FAILED;
+    struct scnet_config cfg = {0};
+    enum http_result hr;
     char token[4096] = "", err[256] = "";
     char *url = NULL;
     int rc = 1;
@@ -48,20 +50,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "client_floor: %s\n", err);
         goto out;
     }
-    strbuf_printf(&token_header, "token: %s", token);
-    if (!token_header.failed) {
-        const char *headers[] = {token_header.data, "Content-Type: application/json",
-                                 "Accept: application/json", NULL};
-        struct http_request req = {
-            .method = "GET",
-            .url = url,
-            .headers = headers,
-            .timeout_ms = FLOOR_TIMEOUT_MS,
-            .cafile = argv[3],
-            .helper = argv[1],
-        };
-        hr = http_perform(&req, &resp, err, sizeof(err));
-    }
+    cfg.helper = argv[1];
+    cfg.cafile = argv[3];
+    hr = scnet_quota_get(&cfg, url, token, FLOOR_TIMEOUT_MS, &resp, err, sizeof(err));
     if (hr != HTTP_OK) {
         fprintf(stderr, "client_floor: %s\n", err);
         goto out;
@@ -69,7 +60,6 @@ int main(int argc, char **argv)
     printf("status=%ld bytes=%zu\n", resp.status, resp.body_len);
     rc = resp.status == 200 ? 0 : 1;
 out:
-    strbuf_wipe(&token_header);
     explicit_bzero(token, sizeof(token));
     http_response_free(&resp);
     free(url);

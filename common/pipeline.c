@@ -83,6 +83,34 @@ bool scnet_token_was_refused(long status, const char *body, size_t len)
     return refused;
 }
 
+enum http_result scnet_quota_get(const struct scnet_config *cfg, const char *url, const char *token,
+                                 long timeout_ms, struct http_response *resp, char *err,
+                                 size_t errlen)
+{
+    struct strbuf token_header = {0};
+    enum http_result hr = HTTP_FAILED;
+
+    strbuf_printf(&token_header, "token: %s", token);
+    if (!token_header.failed) {
+        const char *headers[] = {token_header.data, "Content-Type: application/json",
+                                 "Accept: application/json", NULL};
+        struct http_request req = {
+            .method = "GET",
+            .url = url,
+            .headers = headers,
+            .timeout_ms = timeout_ms,
+            .cafile = cfg->cafile,
+            .proxy = cfg->proxy,
+            .helper = cfg->helper,
+        };
+        hr = http_perform(&req, resp, err, errlen);
+    } else {
+        snprintf(err, errlen, "out of memory");
+    }
+    strbuf_wipe(&token_header);
+    return hr;
+}
+
 /* What the API's side of an exchange showed, for offline mode. */
 enum api_contact {
     CONTACT_NONE,     /* no quota request was made (or nothing can be said) */
@@ -96,26 +124,10 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
                           int64_t deadline, struct http_response *resp, enum api_contact *contact,
                           char *err, size_t errlen)
 {
-    struct strbuf token_header = {0};
-    enum http_result hr = HTTP_FAILED;
     char why[256] = "out of memory";
+    enum http_result hr =
+        scnet_quota_get(cfg, url, token, deadline_left_ms(deadline), resp, why, sizeof(why));
 
-    strbuf_printf(&token_header, "token: %s", token);
-    if (!token_header.failed) {
-        const char *headers[] = {token_header.data, "Content-Type: application/json",
-                                 "Accept: application/json", NULL};
-        struct http_request req = {
-            .method = "GET",
-            .url = url,
-            .headers = headers,
-            .timeout_ms = deadline_left_ms(deadline),
-            .cafile = cfg->cafile,
-            .proxy = cfg->proxy,
-            .helper = cfg->helper,
-        };
-        hr = http_perform(&req, resp, why, sizeof(why));
-    }
-    strbuf_wipe(&token_header);
     if (offline_failure_is_service(hr, resp->status))
         *contact = CONTACT_DOWN;
     else if (hr == HTTP_OK)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "policy.h"
 #include "quota_reply.h"
@@ -53,6 +54,13 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
  * out->error says what went wrong. out->reply holds the reply on success. */
 bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct scnet_log *log,
                  struct scnet_outcome *out);
+
+/* The module's quota request, as every login makes it: GET url with the token and JSON
+ * headers, through cfg->helper with cfg->cafile and cfg->proxy, within timeout_ms. The token
+ * header is wiped; http_perform's contract otherwise (the bench's client floor calls it too). */
+enum http_result scnet_quota_get(const struct scnet_config *cfg, const char *url, const char *token,
+                                 long timeout_ms, struct http_response *resp, char *err,
+                                 size_t errlen);
 
 /* True when the API's answer (HTTP status and body) means the token itself was refused:
  * worth one new token. */
