@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SECRET_KEY "SKtokop01secret"
@@ -509,51 +508,23 @@ static void test_renewal_timeout_keeps_valid_token(void **state)
 static void test_burst_makes_one_token_request(void **state)
 {
     enum { N = 20 };
-    const char *child = getenv("SCNET_SESSION_CHILD"), *confdir = getenv("SCNET_SERVICE_DIR");
-    FILE *outs[N];
-    pid_t pids[N];
+    struct child_result results[N];
+    char names[N][32];
+    const char *users[N];
     long tokens = token_count("aksk");
-    char user[32];
 
-    assert_non_null(child);
-    assert_non_null(confdir);
     aksk_creds();
     token_conf("aksk", "warn = 0\nfail = closed");
     for (int i = 0; i < N; i++) {
-        outs[i] = tmpfile();
-        assert_non_null(outs[i]);
-        snprintf(user, sizeof(user), "bench%d", i + 1);
-        pids[i] = fork();
-        assert_true(pids[i] >= 0);
-        if (pids[i] == 0) {
-            dup2(fileno(outs[i]), 1);
-            /* Keep nss_wrapper (the test users), drop pam_wrapper. */
-            setenv("LD_PRELOAD", getenv("SCNET_NSS_WRAPPER"), 1);
-            unsetenv("PAM_WRAPPER");
-            execl(child, child, confdir, "scnet", user, (char *)NULL);
-            _exit(127);
-        }
+        snprintf(names[i], sizeof(names[i]), "bench%d", i + 1);
+        users[i] = names[i];
     }
+    sessions_at_once(users, N, results);
     for (int i = 0; i < N; i++) {
-        char out[1200];
-        int status, rc;
-        double ms;
-        size_t len;
-        const char *rc_line;
-
-        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        rewind(outs[i]);
-        len = fread(out, 1, sizeof(out) - 1, outs[i]);
-        out[len] = '\0';
-        fclose(outs[i]);
-        rc_line = strstr(out, "rc=");
-        assert_non_null(rc_line);
-        assert_int_equal(sscanf(rc_line, "rc=%d ms=%lf", &rc, &ms), 2);
-        if (rc != 0 || !strstr(out, "42.0 GB of 700.0 GB"))
-            fail_msg("session %d: PAM code %d: %s", i, rc, out);
-        if (ms > 3000 + 1000)
-            fail_msg("session %d waited %.0f ms", i, ms);
+        if (results[i].status != 0 || !strstr(results[i].out, "42.0 GB of 700.0 GB"))
+            fail_msg("session %d: PAM code %d: %s", i, results[i].status, results[i].out);
+        if (results[i].ms > 3000 + 1000)
+            fail_msg("session %d waited %.0f ms", i, results[i].ms);
     }
     assert_int_equal(token_count("aksk"), tokens + 1);
 }
