@@ -10,6 +10,7 @@
 #   refresh units   <prefix>/${SCNET_SYSTEMD_UNIT_DIR}/pam-scnet-quota-refresh.{service,timer}
 #                                                                           0644  disabled
 #   cron example    <prefix>/${CMAKE_INSTALL_DOCDIR}/examples/pam-scnet-quota-refresh  0644
+#                   (the .deb: share/doc/libpam-scnet-quota/examples/, cmake/packaging.cmake)
 #
 # Not installed, on purpose:
 # - /etc/security/pam_scnet_quota.conf, the live config: it has no usable default (url is
@@ -109,9 +110,9 @@ add_custom_target(scnet_man_pages ALL DEPENDS ${_scnet_man_outputs})
 install(FILES "${PROJECT_SOURCE_DIR}/etc/pam_scnet_quota.conf.example"
         DESTINATION "${SCNET_SECURITY_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
-# Its own component: the .deb has the licence as Debian's copyright file instead
-# (cmake/cpack-per-generator.cmake); `cmake --install` and the .rpm install it.
-install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT licence
+# Component doc (share/doc/pam_scnet_quota/): the .deb has the licence as Debian's copyright
+# file instead (cmake/cpack-per-generator.cmake); `cmake --install` and the .rpm install it.
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT doc
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 # ---- Debian/Ubuntu: the pam-auth-update profile ----------------------------------------
@@ -152,6 +153,7 @@ install(FILES "${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-refresh.service"
         DESTINATION "${SCNET_SYSTEMD_UNIT_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 # Nodes without systemd: an example for /etc/cron.d, not active where it is installed.
+# Component doc, as the licence: the .deb has it under its own doc folder instead.
 install(FILES "${PROJECT_SOURCE_DIR}/packaging/cron/pam-scnet-quota-refresh"
-        DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples"
+        DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" COMPONENT doc
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

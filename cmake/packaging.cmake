@@ -1,7 +1,12 @@
 # CPack: the .deb (Debian/Ubuntu login nodes), from the install rules of cmake/install.cmake.
 #
+#   cmake -S . -B BUILD -DCMAKE_INSTALL_PREFIX=/usr && cmake --build BUILD
 #   cmake --build BUILD --target package        or        cd BUILD && cpack
 #   cpack --config BUILD/CPackConfig.cmake -G DEB -B OUT_DIR      (what tests/package does)
+#
+# The prefix must be /usr: the .deb puts its files there, and the helper's path is compiled
+# into the module from the build's prefix. cpack refuses a .deb from any other (see
+# cmake/cpack-per-generator.cmake).
 #
 # Name: libpam-scnet-quota (Debian's convention for PAM modules). libcurl is linked by the
 # network helper (scnet-quota-fetch) only; dpkg-shlibdeps sees it there, and it is still
@@ -80,9 +85,10 @@ endforeach()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_scnet_deb_control}/conffiles;${_scnet_deb_control}/postinst;${_scnet_deb_control}/prerm;${_scnet_deb_control}/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# Debian wants /usr/share/doc/<package>/copyright (made from LICENSE, cmake/deb-doc.cmake)
-# and changelog.Debian.gz, in the .deb only: their install rule has its own component, which
-# cmake/cpack-per-generator.cmake gives the .deb (and LICENSE's to the others).
+# Debian wants /usr/share/doc/<package>/copyright (made from LICENSE, cmake/deb-doc.cmake),
+# changelog.Debian.gz and examples/, in the .deb only: their install rules have their own
+# component, which cmake/cpack-per-generator.cmake gives the .deb (and that of LICENSE and
+# share/doc/pam_scnet_quota/examples/ to the others).
 set(_scnet_deb_doc "${PROJECT_BINARY_DIR}/packaging/deb-doc")
 add_custom_command(OUTPUT "${_scnet_deb_doc}/copyright" "${_scnet_deb_doc}/changelog.Debian.gz"
   COMMAND ${CMAKE_COMMAND} -DLICENSE=${PROJECT_SOURCE_DIR}/LICENSE -DOUT_DIR=${_scnet_deb_doc}
@@ -97,7 +103,14 @@ install(FILES "${_scnet_deb_doc}/copyright" "${_scnet_deb_doc}/changelog.Debian.
         DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_DEBIAN_PACKAGE_NAME}"
         COMPONENT deb_doc EXCLUDE_FROM_ALL
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# The cron example too: Debian's examples/ is under the package's own doc folder.
+install(FILES "${PROJECT_SOURCE_DIR}/packaging/cron/pam-scnet-quota-refresh"
+        DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_DEBIAN_PACKAGE_NAME}/examples"
+        COMPONENT deb_doc EXCLUDE_FROM_ALL
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/cmake/cpack-per-generator.cmake")
-set(CPACK_SCNET_BINARY_DIR "${PROJECT_BINARY_DIR}") # CPack passes on only CPACK_* variables
+# CPack passes on only CPACK_* variables. The prefix: the .deb refuses any but /usr.
+set(CPACK_SCNET_BINARY_DIR "${PROJECT_BINARY_DIR}")
+set(CPACK_SCNET_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 
 include(CPack)

@@ -9,6 +9,11 @@
 #
 #   usage: tests/package/test-deb.sh BUILD_DIR     (configured and built; needs root)
 #
+# The .deb is made as a packager makes it: from a build configured with
+# -DCMAKE_INSTALL_PREFIX=/usr, since the helper's path is compiled into the module (cpack
+# refuses any other prefix). BUILD_DIR is used when it has that prefix; otherwise (CI's build
+# has /usr/local) a second build of the same sources is configured and built in the work
+# folder with that prefix and without the tests (about 15 s on two cores).
 # Needs root (dpkg -i, /etc/pam.d, useradd); exits 77 (a skip) otherwise. Rewrites
 # /etc/pam.d/common-* through pam-auth-update, so run it under the system tests' lock
 # (COMMON.md); it saves those files and /var/lib/pam/ first and puts them back byte for
@@ -57,6 +62,29 @@ build=$(cd "$1" 2>/dev/null && pwd) || die "no such folder: $1"
 [ -f "$build/CPackConfig.cmake" ] || die "$build/CPackConfig.cmake missing: configure first"
 [ -f "$build/CMakeCache.txt" ] || die "$build/CMakeCache.txt missing: configure first"
 cache_var() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+elapsed() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$1"; }
+
+t_start=$EPOCHREALTIME
+# The work folder is made now, for the package build; until the checks below pass, the trap
+# removes only it (the full cleanup is registered later).
+tmp=$(mktemp -d /tmp/scnet-pkg.XXXXXXXX) || die "mktemp failed"
+trap 'rm -rf "$tmp"' EXIT
+say "# build folder: $build (prefix $(cache_var CMAKE_INSTALL_PREFIX))"
+if [ "$(cache_var CMAKE_INSTALL_PREFIX)" != /usr ]; then
+    # Same sources, compiler and build type; /usr; no tests (the package has none of them).
+    t0=$EPOCHREALTIME
+    pkg_build=$tmp/build-usr
+    cmake -S "$src" -B "$pkg_build" -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF \
+        -DCMAKE_C_COMPILER="$(cache_var CMAKE_C_COMPILER)" \
+        -DCMAKE_BUILD_TYPE="$(cache_var CMAKE_BUILD_TYPE)" \
+        -DSCNET_WERROR="$(cache_var SCNET_WERROR)" >"$tmp/configure-usr.log" 2>&1 &&
+        cmake --build "$pkg_build" -j2 >"$tmp/build-usr.log" 2>&1 || {
+        tail -n 40 "$tmp/configure-usr.log" "$tmp/build-usr.log" >&2
+        die "the build with -DCMAKE_INSTALL_PREFIX=/usr in $pkg_build failed"
+    }
+    build=$pkg_build
+    say "# package build folder: $build (-DCMAKE_INSTALL_PREFIX=/usr, configured and built in $(elapsed "$t0") s)"
+fi
 pam_dir=$(cache_var SCNET_PAM_MODULE_DIR)
 helper_dir=$(cache_var SCNET_HELPER_DIR)
 cpack=$(cache_var CMAKE_CPACK_COMMAND)
@@ -96,7 +124,6 @@ done
 # ---------------------------------------------------------------------------------------
 # cleanup: registered before anything is created, undoes only what this run created
 
-tmp=
 installed=0
 pam_files_written=0
 live_conf_written=0
@@ -161,7 +188,6 @@ same_lines() { # file, file: the same lines, order aside; prints the difference 
     cmp -s <(sort "$1") <(sort "$2")
 }
 mode_owner() { stat -c '%a %U:%G' "$1" 2>/dev/null; }
-elapsed() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$1"; }
 
 free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
     local uid=1000
@@ -171,10 +197,8 @@ free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
     say "$uid"
 }
 
-t_start=$EPOCHREALTIME
-tmp=$(mktemp -d /tmp/scnet-pkg.XXXXXXXX) || die "mktemp failed"
 mkdir -p "$tmp/pkg" "$tmp/out" "$tmp/deb" "$tmp/pam-saved"
-say "# build folder: $build (version $version)"
+say "# packaged from: $build (version $version)"
 say "# PAM module directory: $pam_dir"
 say "# work folder: $tmp"
 
