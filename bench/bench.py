@@ -367,7 +367,9 @@ exit 0
             "stale_plant": module_service("stale_plant", https, 1, 86400, 3),
             "stale": module_service("stale", dead_stale_url, 1, 86400, 1),
             "dead": module_service("dead", dead_none_url, 300, 86400, 1),
-            "burst": module_service("burst", https, 300, 86400, 3),
+            # 10 s, as in the pam tests' bursts: fifty cold logins start fifty helpers on two
+            # cores and took up to 2 s in a quiet run; the row measures, it must not abort.
+            "burst": module_service("burst", https, 300, 86400, 10),
             # Issue 10: the API 200 ms away. A returning user whose answer --refresh renewed;
             # a cold user; a dead API within the offline window (the first failure is made
             # before the measured logins; offline_retry outlasts the run).
@@ -381,7 +383,7 @@ exit 0
                                       extra=("offline_retry = 86400",)),
         }
         self.svc = svc
-        self.burst_timeout_ms = 3000
+        self.burst_timeout_ms = 10000
         n, slow = a.logins, a.slow_logins
         self.cases = [
             Case("bare", "bare stack (pam_permit only)", svc["bare"], ["benchbare"], n,
