@@ -629,3 +629,11 @@ void http_response_free(struct http_response *resp)
     resp->body_len = 0;
     resp->status = 0;
 }
+
+void http_status_error(long status, const char *url, char *err, size_t errlen)
+{
+    /* Bases pass base_url_is_allowed (no userinfo, query or fragment) and paths are fixed
+     * or a percent-encoded user name: cutting at '?' and '#' only keeps that true should a
+     * URL with a query ever reach here. */
+    error_set(err, errlen, "HTTP status %ld from %.*s", status, (int)strcspn(url, "?#"), url);
+}

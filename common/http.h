@@ -64,4 +64,9 @@ void http_client_stop(struct http_client *client);
 /* Free a response (safe on a zeroed one). */
 void http_response_free(struct http_response *resp);
 
+/* "HTTP status 404 from https://host/path" into err: what an admin needs to tell a wrong
+ * url or auth_url from a server's failure. The URL is shown without any query or fragment
+ * (where a secret could travel); the project's URLs carry none, nor userinfo. */
+void http_status_error(long status, const char *url, char *err, size_t errlen);
+
 #endif

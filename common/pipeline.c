@@ -179,9 +179,8 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
     }
     scnet_debug(log, "user=%s step=reply status=%ld bytes=%zu", user, resp.status, resp.body_len);
     if (resp.status != 200) {
-        /* The URL holds the base and the user name, never the token: it says which
-         * server answered what (a 404 is usually a wrong url). */
-        snprintf(out->error, sizeof(out->error), "HTTP status %ld from %s", resp.status, url);
+        /* Which server answered what: a 404 is usually a wrong url. */
+        http_status_error(resp.status, url, out->error, sizeof(out->error));
         goto out;
     }
     rs = quota_reply_parse(resp.body, resp.body_len, &out->reply, why, sizeof(why));

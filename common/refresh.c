@@ -185,7 +185,7 @@ static void refresh_user(struct worker *w, const char *user)
         run->service_down = true;
         pthread_mutex_unlock(&run->mu);
         if (hr == HTTP_OK)
-            snprintf(err, sizeof(err), "HTTP status %ld", resp.status);
+            http_status_error(resp.status, url, err, sizeof(err));
         goto out;
     }
     if (hr != HTTP_OK)
@@ -194,9 +194,12 @@ static void refresh_user(struct worker *w, const char *user)
     run->answered = true;
     pthread_mutex_unlock(&run->mu);
     /* Only an answer a login could use goes into the cache. */
-    if (resp.status != 200 ||
-        quota_reply_parse(resp.body, resp.body_len, &reply, why, sizeof(why)) != REPLY_OK) {
-        snprintf(err, sizeof(err), "HTTP status %ld, no usable answer", resp.status);
+    if (resp.status != 200) {
+        http_status_error(resp.status, url, err, sizeof(err));
+        goto out;
+    }
+    if (quota_reply_parse(resp.body, resp.body_len, &reply, why, sizeof(why)) != REPLY_OK) {
+        snprintf(err, sizeof(err), "HTTP status 200, no usable answer");
         goto out;
     }
     ok = cache_write(run->dirfd, user, resp.body, resp.body_len, time(NULL), err, sizeof(err));

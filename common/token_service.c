@@ -420,7 +420,10 @@ bool token_service_fetch(const struct scnet_config *cfg, const struct credential
         goto out;
     }
     if (resp.status != 200) {
-        error_set(err, errlen, "token service: HTTP status %ld", resp.status);
+        /* The URL tells a wrong auth_url (404) from a failing service; the secrets are
+         * in the headers, never in it. */
+        http_status_error(resp.status, url, why, sizeof(why));
+        error_set(err, errlen, "token service: %s", why);
         goto out;
     }
     pick = token_reply_pick(resp.body, resp.body_len, cfg->cluster, token, region, regionlen, why,

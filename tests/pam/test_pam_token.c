@@ -317,6 +317,7 @@ static void test_service_down_keeps_valid_token(void **state)
 {
     struct pam_run run;
     char log[8192];
+    char expected[256];
     long tokens = token_count("aksk");
 
     aksk_creds();
@@ -328,8 +329,11 @@ static void test_service_down_keeps_valid_token(void **state)
     token_conf("aksk", "fail = closed\ntoken_renew_before = 3700");
     login("near", &run, log, sizeof(log));
     assert_near_banner(&run);
-    assert_non_null(strstr(log, "token: renewal failed (token service: HTTP status 503); using "
-                                "the cached token, "));
+    snprintf(expected, sizeof(expected),
+             "token: renewal failed (token service: HTTP status 503 from "
+             "https://127.0.0.1:%d/api/user/v3/tokens); using the cached token, ",
+             sim.https_port);
+    assert_non_null(strstr(log, expected));
     login("low", &run, NULL, 0);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_int_equal(token_count("aksk"), tokens + 3);
@@ -340,6 +344,7 @@ static void test_service_down_without_token(void **state)
 {
     struct pam_run run;
     char log[8192];
+    char expected[256];
     long quota_low = sim_quota_count(&sim, "low");
 
     aksk_creds();
@@ -348,7 +353,12 @@ static void test_service_down_without_token(void **state)
     login("low", &run, log, sizeof(log));
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_info(&run), "");
-    assert_non_null(strstr(log, "token service: HTTP status 503"));
+    /* The decision line names the URL that failed. */
+    snprintf(
+        expected, sizeof(expected),
+        "reason=\"token service: HTTP status 503 from https://127.0.0.1:%d/api/user/v3/tokens\"",
+        sim.https_port);
+    assert_non_null(strstr(log, expected));
     token_conf("aksk", "fail = closed");
     login("low", &run, NULL, 0);
     assert_int_equal(run.rc, PAM_PERM_DENIED);

@@ -109,6 +109,19 @@ conf ""
 runtool --conf "$work/conf" --check-config http404
 check "--check-config: an HTTP error names the full URL it came from" \
     '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: HTTP status 404 from https://127.0.0.1:$https_port/hpc/openapi/v2/parastor/quota/usernames/http404$" "$work/out"'
+# The token service's HTTP error names its URL too (a wrong auth_url answers 404 here), in
+# --check-config and in the decision line the module logs; the secrets stay in headers.
+(umask 077 && printf 'user = tokop\naccess_key = AKtokop01\nsecret_key = SKtokop01secret\n' >"$work/aksk")
+conf "auth = aksk
+credentials_file = $work/aksk
+auth_url = https://127.0.0.1:$https_port/wrong-base"
+token_url="https://127.0.0.1:$https_port/wrong-base/api/user/v3/tokens"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a token service HTTP error names the full URL it came from" \
+    '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: token service: HTTP status 404 from $token_url$" "$work/out" && ! grep -q "SKtokop01secret\|AKtokop01" "$work/out"'
+runtool --conf "$work/conf" -v --no-cache near
+check "log line: reason= names the token service URL" \
+    'grep -q "^scnet-quota: user=near result=error fail=open reason=\"token service: HTTP status 404 from $token_url\"" "$work/err"'
 conf ""
 sed -i "s|^cafile = .*|cafile = $work/no-such-ca.pem|" "$work/conf"
 runtool --conf "$work/conf" --check-config near
