@@ -81,11 +81,64 @@ static bool add_line(struct pam_service *out, const char *file, unsigned line_no
     return true;
 }
 
-/* Read dir/name; only_type limits the lines taken to one type ("include"/"substack" of a
- * type), NULL takes every type (@include). Recursive like the includes it follows, and
- * bounded by MAX_INCLUDE_DEPTH. */
+/* Remember path among the files read (once). */
+static bool note_file(struct pam_service *out, const char *path)
+{
+    char **grown;
+
+    for (size_t i = 0; i < out->file_count; i++)
+        if (strcmp(out->files[i], path) == 0)
+            return true;
+    grown = realloc(out->files, (out->file_count + 1) * sizeof(*grown));
+    if (!grown)
+        return false;
+    out->files = grown;
+    out->files[out->file_count] = strdup(path);
+    if (!out->files[out->file_count])
+        return false;
+    out->file_count++;
+    return true;
+}
+
+/* Open name the way Linux-PAM's _pam_open_config_file does: an absolute path (an include may
+ * name one) as it is, any other name in the first of dirs where fopen succeeds; the path
+ * opened goes into path. NULL with every path tried and the last error in err. */
+static FILE *open_config(const char *const *dirs, const char *name, char *path, size_t pathlen,
+                         char *err, size_t errlen)
+{
+    size_t used = 0;
+    FILE *in;
+
+    if (name[0] == '/') {
+        snprintf(path, pathlen, "%s", name);
+        in = fopen(path, "re");
+        if (!in)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return in;
+    }
+    if (strchr(name, '/') || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        snprintf(err, errlen, "'%s' is not a PAM service name", name);
+        return NULL;
+    }
+    err[0] = '\0';
+    for (size_t i = 0; dirs[i]; i++) {
+        snprintf(path, pathlen, "%s/%s", dirs[i], name);
+        in = fopen(path, "re");
+        if (in)
+            return in;
+        if (used < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s%s", i ? ", " : "", path);
+    }
+    if (used < errlen)
+        snprintf(err + used, errlen - used, ": %s", strerror(errno));
+    return NULL;
+}
+
+/* Read name (looked up in dirs); only_type limits the lines taken to one type
+ * ("include"/"substack" of a type), NULL takes every type (@include). Recursive like the
+ * includes it follows, and bounded by MAX_INCLUDE_DEPTH. */
 // NOLINTNEXTLINE(misc-no-recursion): includes nest; depth is bounded by MAX_INCLUDE_DEPTH
-static bool read_stack(const char *dir, const char *name, const char *only_type, int depth,
+static bool read_stack(const char *const *dirs, const char *name, const char *only_type, int depth,
                        struct pam_service *out, char *err, size_t errlen)
 {
     char path[4096], physical[2048], line[8192];
@@ -98,15 +151,12 @@ static bool read_stack(const char *dir, const char *name, const char *only_type,
                  name);
         return false;
     }
-    if (strchr(name, '/') || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-        snprintf(err, errlen, "'%s' is not a PAM service name", name);
+    in = open_config(dirs, name, path, sizeof(path), err, errlen);
+    if (!in)
         return false;
-    }
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    in = fopen(path, "re");
-    if (!in) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return false;
+    if (!note_file(out, path)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
     line[0] = '\0';
     while (fgets(physical, sizeof(physical), in)) {
@@ -133,7 +183,8 @@ static bool read_stack(const char *dir, const char *name, const char *only_type,
         if (w.count == 0)
             goto next;
         if (strcmp(w.word[0], "@include") == 0) {
-            if (w.count >= 2 && !read_stack(dir, w.word[1], only_type, depth + 1, out, err, errlen))
+            if (w.count >= 2 &&
+                !read_stack(dirs, w.word[1], only_type, depth + 1, out, err, errlen))
                 goto out;
             goto next;
         }
@@ -143,7 +194,7 @@ static bool read_stack(const char *dir, const char *name, const char *only_type,
         if (only_type && strcmp(type, only_type) != 0)
             goto next;
         if (strcmp(w.word[1], "include") == 0 || strcmp(w.word[1], "substack") == 0) {
-            if (!read_stack(dir, w.word[2], type, depth + 1, out, err, errlen))
+            if (!read_stack(dirs, w.word[2], type, depth + 1, out, err, errlen))
                 goto out;
             goto next;
         }
@@ -161,13 +212,18 @@ out:
     return ok;
 }
 
-bool pam_service_find(const char *dir, const char *service, struct pam_service *out, char *err,
-                      size_t errlen)
+bool pam_service_find(const char *const *dirs, const char *service, struct pam_service *out,
+                      char *err, size_t errlen)
 {
     bool ok;
 
     memset(out, 0, sizeof(*out));
-    ok = read_stack(dir, service, NULL, 0, out, err, errlen);
+    /* pam_start takes no path as a service name; an include may name one. */
+    if (strchr(service, '/')) {
+        snprintf(err, errlen, "'%s' is not a PAM service name", service);
+        return false;
+    }
+    ok = read_stack(dirs, service, NULL, 0, out, err, errlen);
     if (!ok)
         pam_service_free(out);
     return ok;
@@ -187,4 +243,23 @@ void pam_service_free(struct pam_service *service)
     free(service->lines);
     service->lines = NULL;
     service->count = 0;
+    for (size_t i = 0; i < service->file_count; i++)
+        free(service->files[i]);
+    free(service->files);
+    service->files = NULL;
+    service->file_count = 0;
+}
+
+void pam_service_default_dirs(const char *vendordir, const char **dirs, char *buf, size_t buflen)
+{
+    size_t n = 0;
+
+    dirs[n++] = PAM_SERVICE_ETC_DIR;
+    dirs[n++] = PAM_SERVICE_DIST_DIR;
+    if (vendordir && *vendordir) {
+        snprintf(buf, buflen, "%s/pam.d", vendordir);
+        if (strcmp(buf, PAM_SERVICE_ETC_DIR) != 0 && strcmp(buf, PAM_SERVICE_DIST_DIR) != 0)
+            dirs[n++] = buf;
+    }
+    dirs[n] = NULL;
 }

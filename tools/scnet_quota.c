@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "config.h"
 #include "offline.h"
+#include "paths.h"
 #include "pam_service.h"
 #include "pipeline.h"
 #include "refresh.h"
@@ -30,7 +31,10 @@ struct options {
     bool check;
     bool verbose;
     const char *service; /* --service: take the module's arguments from this PAM service */
-    const char *pam_dir; /* where its files are (default /etc/pam.d) */
+    /* --pam-dir, in the order given: where its files are looked up (default: where the
+     * host's Linux-PAM looks) */
+    const char *pam_dirs[PAM_SERVICE_MAX_DIRS + 1];
+    size_t pam_dir_count;
     bool refresh;
     bool forget;
     bool forget_all;
@@ -62,9 +66,11 @@ static void usage(FILE *out)
           "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
           "the module's configuration, cache and text.\n"
           "\n"
-          "  -s, --service NAME  use the module's arguments from /etc/pam.d/NAME (following\n"
+          "  -s, --service NAME  use the module's arguments from the PAM service NAME\n"
+          "                      (/etc/pam.d/NAME, else /usr/lib/pam.d/NAME, following\n"
           "                      @include, include, substack), as that service's login does\n"
-          "      --pam-dir DIR   read the PAM service from DIR instead of /etc/pam.d\n"
+          "      --pam-dir DIR   look the service's files up in DIR instead (repeat to\n"
+          "                      search several directories in order)\n"
           "  -c, --conf FILE     configuration file (default " SCNET_DEFAULT_CONF ")\n"
           "  -j, --json          one JSON object per user\n"
           "  -n, --no-cache      ask the API even when the cache holds a fresh answer\n"
@@ -120,17 +126,27 @@ static bool load_config(const struct options *opt, const struct pam_module_line 
 static bool read_service(const struct options *opt, struct pam_service *svc,
                          const struct pam_module_line **line)
 {
-    const char *dir = opt->pam_dir ? opt->pam_dir : PAM_SERVICE_DEFAULT_DIR;
-    char err[1024] = "";
+    const char *host_dirs[4];
+    const char *const *dirs = opt->pam_dirs;
+    char err[1024] = "", vendor_dir[4096];
 
     *line = NULL;
     memset(svc, 0, sizeof(*svc));
     if (!opt->service)
         return true;
-    if (!pam_service_find(dir, opt->service, svc, err, sizeof(err))) {
+    if (opt->pam_dir_count == 0) {
+        pam_service_default_dirs(SCNET_PAM_VENDORDIR, host_dirs, vendor_dir, sizeof(vendor_dir));
+        dirs = host_dirs;
+    }
+    if (!pam_service_find(dirs, opt->service, svc, err, sizeof(err))) {
         fprintf(stderr, "scnet-quota: service %s: %s\n", opt->service, err);
         return false;
     }
+    /* Which files the preview read: /usr/lib/pam.d/NAME when /etc/pam.d has none. */
+    fprintf(stderr, "scnet-quota: service %s: read", opt->service);
+    for (size_t i = 0; i < svc->file_count; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", svc->files[i]);
+    fprintf(stderr, "\n");
     for (size_t i = 0; i < svc->count && !*line; i++)
         if (strcmp(svc->lines[i].type, "session") == 0)
             *line = &svc->lines[i];
@@ -138,10 +154,10 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
         *line = &svc->lines[0];
     if (!*line) {
         fprintf(stderr,
-                "scnet-quota: warning: %s/%s has no session or account line for "
+                "scnet-quota: warning: %s has no session or account line for "
                 "pam_scnet_quota.so: its logins are not checked (showing the configuration "
                 "file alone)\n",
-                dir, opt->service);
+                svc->files[0]);
         return true;
     }
     fprintf(stderr, "scnet-quota: service %s: %s:%u: %s %s pam_scnet_quota.so", opt->service,
@@ -530,7 +546,12 @@ int main(int argc, char **argv)
             opt.service = optarg;
             break;
         case 'P':
-            opt.pam_dir = optarg;
+            if (opt.pam_dir_count == PAM_SERVICE_MAX_DIRS) {
+                fprintf(stderr, "scnet-quota: --pam-dir: at most %d directories\n",
+                        PAM_SERVICE_MAX_DIRS);
+                return EXIT_ERROR;
+            }
+            opt.pam_dirs[opt.pam_dir_count++] = optarg;
             break;
         case 'r':
             opt.refresh = true;

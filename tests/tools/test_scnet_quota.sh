@@ -225,6 +225,28 @@ check "--service of a service that does not exist: exit 2, says so" \
 runtool --check-config --service sshd --pam-dir "$work/pam.d" near
 check "--check-config --service: the service's arguments, then the request" \
     '[ "$(rc)" = 0 ] && grep -q "^configuration: ok" "$work/out" && grep -q "warn=10" "$work/err"'
+# Linux-PAM looks a name up in /etc/pam.d, then /usr/lib/pam.d (then its vendordir): for the
+# service and for every include. Two --pam-dir stand in for the two; the preview must read
+# what the login reads, and say which files those were.
+etc_d="$work/etc-pam.d" vendor_d="$work/usr-lib-pam.d"
+mkdir -p "$etc_d" "$vendor_d"
+printf 'session include vendor-session\n' >"$etc_d/login-v"
+printf 'session required pam_scnet_quota.so conf=%s warn=10\n' "$work/conf" >"$vendor_d/vendor-session"
+printf 'account required pam_unix.so\nsession include common-v\n' >"$vendor_d/sshd-v"
+printf 'session required pam_scnet_quota.so conf=%s warn=10\n' "$work/conf" >"$etc_d/common-v"
+printf 'session required pam_scnet_quota.so conf=%s warn=99\n' "$work/conf" >"$vendor_d/common-v"
+runtool --service login-v --pam-dir "$etc_d" --pam-dir "$vendor_d" low
+check "--service: an include found only in the vendor dir is followed (warn=10 applies)" \
+    '[ "$(rc)" = 0 ] && grep -q "^low: allowed, with a warning" "$work/out" && grep -q "^scnet-quota: service login-v: read $etc_d/login-v, $vendor_d/vendor-session$" "$work/err"'
+runtool --service sshd-v --pam-dir "$etc_d" --pam-dir "$vendor_d" low
+check "--service: a service only in the vendor dir is read from there, its include from /etc first" \
+    '[ "$(rc)" = 0 ] && grep -q "^low: allowed, with a warning" "$work/out" && grep -q "^scnet-quota: service sshd-v: read $vendor_d/sshd-v, $etc_d/common-v$" "$work/err" && grep -q "^scnet-quota: service sshd-v: $etc_d/common-v:1: session required pam_scnet_quota.so conf=$work/conf warn=10$" "$work/err"'
+runtool --service nowhere-v --pam-dir "$etc_d" --pam-dir "$vendor_d" low
+check "--service: a name in neither directory names both paths tried" \
+    '[ "$(rc)" = 2 ] && grep -q "service nowhere-v: $etc_d/nowhere-v, $vendor_d/nowhere-v: No such file or directory" "$work/err"'
+runtool --service scnet-no-such-service low
+check "--service without --pam-dir searches /etc/pam.d, then /usr/lib/pam.d" \
+    '[ "$(rc)" = 2 ] && grep -q "service scnet-no-such-service: /etc/pam.d/scnet-no-such-service, /usr/lib/pam.d/scnet-no-such-service\(, [^:]*\)\?: No such file or directory" "$work/err"'
 printf 'session required pam_scnet_quota.so conf=%s colour=blue\n' "$work/conf" >"$work/pam.d/badarg"
 runtool --check-config --service badarg --pam-dir "$work/pam.d" near
 check "--check-config --service: a bad argument on the pam.d line is a configuration error" \
