@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     }
     cfg.helper = argv[1];
     cfg.cafile = argv[3];
-    hr = scnet_quota_get(&cfg, url, token, FLOOR_TIMEOUT_MS, &resp, err, sizeof(err));
+    hr = scnet_quota_get(&cfg, NULL, url, token, FLOOR_TIMEOUT_MS, &resp, err, sizeof(err));
     if (hr != HTTP_OK) {
         fprintf(stderr, "client_floor: %s\n", err);
         goto out;

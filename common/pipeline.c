@@ -83,9 +83,9 @@ bool scnet_token_was_refused(long status, const char *body, size_t len)
     return refused;
 }
 
-enum http_result scnet_quota_get(const struct scnet_config *cfg, const char *url, const char *token,
-                                 long timeout_ms, struct http_response *resp, char *err,
-                                 size_t errlen)
+enum http_result scnet_quota_get(const struct scnet_config *cfg, struct http_client *client,
+                                 const char *url, const char *token, long timeout_ms,
+                                 struct http_response *resp, char *err, size_t errlen)
 {
     struct strbuf token_header = {0};
     enum http_result hr = HTTP_FAILED;
@@ -103,7 +103,8 @@ enum http_result scnet_quota_get(const struct scnet_config *cfg, const char *url
             .proxy = cfg->proxy,
             .helper = cfg->helper,
         };
-        hr = http_perform(&req, resp, err, errlen);
+        hr = client ? http_client_perform(client, &req, resp, err, errlen)
+                    : http_perform(&req, resp, err, errlen);
     } else {
         snprintf(err, errlen, "out of memory");
     }
@@ -126,7 +127,7 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
 {
     char why[256] = "out of memory";
     enum http_result hr =
-        scnet_quota_get(cfg, url, token, deadline_left_ms(deadline), resp, why, sizeof(why));
+        scnet_quota_get(cfg, NULL, url, token, deadline_left_ms(deadline), resp, why, sizeof(why));
 
     if (offline_failure_is_service(hr, resp->status))
         *contact = CONTACT_DOWN;

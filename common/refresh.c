@@ -18,7 +18,6 @@
 #include "offline.h"
 #include "pipeline.h"
 #include "quota_reply.h"
-#include "strbuf.h"
 #include "token.h"
 #include "url.h"
 
@@ -125,36 +124,21 @@ static bool token_renew(struct run *run, unsigned generation)
     return ok;
 }
 
-/* One GET of user's quota with the run's token. */
+/* One GET of user's quota with the run's token: the login's request, over the worker's
+ * kept-alive helper (started on first use). */
 static enum http_result request_once(struct worker *w, const char *url, unsigned *generation,
                                      struct http_response *resp, char *err, size_t errlen)
 {
     const struct scnet_config *cfg = w->run->cfg;
-    struct strbuf header = {0};
     enum http_result hr = HTTP_FAILED;
     char *token = token_copy(w->run, generation);
 
-    snprintf(err, errlen, "out of memory");
-    if (token)
-        strbuf_printf(&header, "token: %s", token);
-    if (token && !header.failed) {
-        const char *headers[] = {header.data, "Content-Type: application/json",
-                                 "Accept: application/json", NULL};
-        struct http_request req = {
-            .method = "GET",
-            .url = url,
-            .headers = headers,
-            .timeout_ms = cfg->timeout_ms,
-            .cafile = cfg->cafile,
-            .proxy = cfg->proxy,
-            .helper = cfg->helper,
-        };
-        if (w->client || http_client_start(cfg->helper, &w->client, err, errlen))
-            hr = http_client_perform(w->client, &req, resp, err, errlen);
-        else
-            hr = HTTP_UNAVAILABLE;
-    }
-    strbuf_wipe(&header);
+    if (!token)
+        snprintf(err, errlen, "out of memory");
+    else if (w->client || http_client_start(cfg->helper, &w->client, err, errlen))
+        hr = scnet_quota_get(cfg, w->client, url, token, cfg->timeout_ms, resp, err, errlen);
+    else
+        hr = HTTP_UNAVAILABLE;
     token_free(token);
     return hr;
 }
