@@ -415,10 +415,14 @@ static void decide(const struct scnet_config *cfg, const struct scnet_request *r
         return;
     }
     /* deny_scope = tty: scp, sftp and `ssh host cmd` stay open so the user can free space;
-     * nothing is shown, as any output would corrupt their byte stream. */
+     * nothing is shown, as any output would corrupt their byte stream. sshd opens every
+     * session before any terminal exists, so the refusal is left for the login-shell gate
+     * (packaging/profile.d/), which ends an interactive shell on a terminal. */
     if (out->policy.level == POLICY_DENY && !source_is_old(out->source) &&
         cfg->deny_scope == SCNET_DENY_SCOPE_TTY && req->no_terminal) {
         out->decision = DECISION_DENY_SKIPPED;
+        render(cfg, req, BANNER_REFUSED, true, out);
+        out->message_for_shell_gate = out->message != NULL;
         return;
     }
     if (out->policy.level == POLICY_DENY && !source_is_old(out->source)) {
@@ -484,6 +488,8 @@ static void log_decision(const struct scnet_config *cfg, const struct scnet_requ
             strbuf_kv(&line, "reason", out->error);
         if (out->decision == DECISION_DENY_SKIPPED)
             strbuf_kv(&line, "scope", "tty");
+        if (out->message_for_shell_gate)
+            strbuf_kv(&line, "gate", "shell");
         break;
     }
     snprintf(number, sizeof(number), "%ld", out->elapsed_ms);

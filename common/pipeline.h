@@ -15,10 +15,16 @@ enum scnet_decision {
     DECISION_ALLOW,        /* below warn */
     DECISION_WARN,         /* allowed, with a banner */
     DECISION_DENY,         /* over deny on a fresh answer */
-    DECISION_DENY_SKIPPED, /* over deny, but deny_scope = tty and no terminal: let in, silent */
+    DECISION_DENY_SKIPPED, /* over deny, deny_scope = tty, no terminal: let in, silent; the
+                            * refusal goes to the login-shell gate (message_for_shell_gate) */
     DECISION_ERROR_OPEN,   /* quota unknown, fail = open: allowed */
     DECISION_ERROR_DENY,   /* quota unknown, fail = closed: refused */
 };
+
+/* The PAM environment variable that carries a deferred refusal to the login-shell gate
+ * (packaging/profile.d/scnet-quota.{sh,csh}); sshd copies the PAM environment into every
+ * session it starts. */
+#define SCNET_SHELL_GATE_VARIABLE "SCNET_QUOTA_REFUSAL"
 
 /* SOURCE_OFFLINE: an old answer used without asking, because the API is known to be down. */
 enum scnet_source { SOURCE_NONE, SOURCE_API, SOURCE_CACHE, SOURCE_STALE, SOURCE_OFFLINE };
@@ -37,6 +43,9 @@ struct scnet_outcome {
     enum scnet_source source;
     char *message;         /* text for the user, NULL = nothing to show */
     bool message_is_error; /* show with pam_error rather than pam_info */
+    /* DENY_SKIPPED: message is the refusal, never shown at session open (it would corrupt
+     * scp and sftp); the module hands it to the login-shell gate in the PAM environment. */
+    bool message_for_shell_gate;
     struct quota_reply reply;
     struct policy_result policy;
     char error[512];  /* why the quota is unknown (ERROR_*) or why skipped */

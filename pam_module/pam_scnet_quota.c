@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "pipeline.h"
+#include "strbuf.h"
 
 static void syslog_sink(void *ctx, int priority, const char *line)
 {
@@ -100,6 +101,28 @@ static void show(pam_handle_t *pamh, const char *text, bool is_error)
     }
 }
 
+/* The refusal under deny_scope = tty without a terminal goes into the PAM environment for
+ * the login-shell gate; any other decision removes a value an earlier check of this handle
+ * (the account stage, a second stack run) left there, so the variable always tells the last
+ * decision. */
+static void hand_to_shell_gate(pam_handle_t *pamh, const struct scnet_outcome *out)
+{
+    struct strbuf entry = {0};
+    int rc;
+
+    if (!out->message_for_shell_gate) {
+        if (pam_getenv(pamh, SCNET_SHELL_GATE_VARIABLE))
+            pam_putenv(pamh, SCNET_SHELL_GATE_VARIABLE);
+        return;
+    }
+    strbuf_printf(&entry, "%s=%s", SCNET_SHELL_GATE_VARIABLE, out->message);
+    rc = entry.failed || !entry.data ? PAM_BUF_ERR : pam_putenv(pamh, entry.data);
+    if (rc != PAM_SUCCESS)
+        pam_syslog(pamh, LOG_ERR, "cannot hand the refusal to the login-shell gate: %s",
+                   pam_strerror(pamh, rc));
+    strbuf_free(&entry);
+}
+
 static int pam_code(enum scnet_decision decision)
 {
     switch (decision) {
@@ -138,7 +161,8 @@ static int check_session(pam_handle_t *pamh, int flags, int argc, const char **a
     req.no_terminal = !session_has_terminal(pamh);
 
     scnet_check(&cfg, &req, &log, &out);
-    if (out.message && !(flags & PAM_SILENT))
+    hand_to_shell_gate(pamh, &out);
+    if (out.message && !out.message_for_shell_gate && !(flags & PAM_SILENT))
         show(pamh, out.message, out.message_is_error);
     rc = pam_code(out.decision);
     scnet_outcome_free(&out);

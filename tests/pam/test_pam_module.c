@@ -20,6 +20,10 @@ static struct sim_info sim;
     "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
     "Logins are refused at 100.0% of the quota. Ask your support team to help you free space."
 
+/* The variable the module hands a deferred refusal in (common/pipeline.h), spelled out: the
+ * gate scripts and the documentation name it. */
+#define SHELL_GATE_VARIABLE "SCNET_QUOTA_REFUSAL"
+
 #define UNCHECKED_REFUSAL                                                                          \
     "Login refused: your storage quota could not be checked. Please try again later."
 
@@ -405,6 +409,101 @@ static void test_account_stage_makes_the_same_decision(void **state)
     assert_int_equal(run.rc, PAM_SUCCESS);
 }
 
+/* What one session open under sshd leaves behind: the PAM code, the text shown through the
+ * conversation and the login-shell gate's variable in the PAM environment. */
+struct gate_run {
+    int rc;
+    char shown[4096];
+    char gate[4096];
+    bool gate_set;
+};
+
+static int record_conversation(int count, const struct pam_message **msgs,
+                               struct pam_response **resp, void *data)
+{
+    struct gate_run *run = data;
+
+    for (int i = 0; i < count; i++) {
+        size_t used = strlen(run->shown);
+        snprintf(run->shown + used, sizeof(run->shown) - used, "%s%s", used ? "\n" : "",
+                 msgs[i]->msg);
+    }
+    *resp = NULL;
+    return PAM_SUCCESS;
+}
+
+/* Open a session for user on "scnet" with PAM_TTY = tty (NULL: not set), as sshd opens it:
+ * one handle, real libpam. A value of the gate's variable is planted first, as an earlier
+ * stack run of the same handle could have left it. */
+static void session_on_tty(const char *user, const char *tty, int flags, struct gate_run *run)
+{
+    struct pam_conv conv = {record_conversation, run};
+    pam_handle_t *pamh = NULL;
+    const char *value;
+
+    memset(run, 0, sizeof(*run));
+    assert_int_equal(pam_start("scnet", user, &conv, &pamh), PAM_SUCCESS);
+    if (tty)
+        assert_int_equal(pam_set_item(pamh, PAM_TTY, tty), PAM_SUCCESS);
+    assert_int_equal(pam_putenv(pamh, SHELL_GATE_VARIABLE "=planted before the check"),
+                     PAM_SUCCESS);
+    run->rc = pam_open_session(pamh, flags);
+    value = pam_getenv(pamh, SHELL_GATE_VARIABLE);
+    run->gate_set = value != NULL;
+    snprintf(run->gate, sizeof(run->gate), "%s", value ? value : "");
+    pam_end(pamh, run->rc);
+}
+
+static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state)
+{
+    struct gate_run run;
+
+    write_https_conf(&sim, "deny = 100\ndeny_scope = tty");
+    /* sshd: no terminal when the session opens (PAM_TTY "ssh"); a bare stack: no PAM_TTY. */
+    session_on_tty("over", "ssh", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, "");
+    assert_true(run.gate_set);
+    assert_string_equal(run.gate, OVER_REFUSAL);
+    session_on_tty("over", NULL, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, "");
+    assert_string_equal(run.gate, OVER_REFUSAL);
+    /* PAM_SILENT: nothing shown either way, and the gate still gets the refusal. */
+    session_on_tty("over", "ssh", PAM_SILENT, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, "");
+    assert_string_equal(run.gate, OVER_REFUSAL);
+}
+
+static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
+{
+    struct gate_run run;
+
+    write_https_conf(&sim, "deny = 100\ndeny_scope = tty");
+    /* A terminal (the module asks only whether PAM_TTY names a character device): refused
+     * at once, shown, and nothing left for a shell. */
+    session_on_tty("over", "/dev/null", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(run.shown, OVER_REFUSAL);
+    assert_false(run.gate_set);
+    /* Warn and allow: the banner as before; the planted value is removed. */
+    session_on_tty("near", "ssh", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_false(run.gate_set);
+    session_on_tty("low", "ssh", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, "");
+    assert_false(run.gate_set);
+    /* deny_scope = all: refused at session open, never deferred. */
+    write_https_conf(&sim, "deny = 100");
+    session_on_tty("over", "ssh", 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(run.shown, OVER_REFUSAL);
+    assert_false(run.gate_set);
+}
+
 static void test_strange_user_names(void **state)
 {
     struct pam_run run;
@@ -493,6 +592,8 @@ int main(void)
         cmocka_unit_test(test_module_arguments_override_the_file),
         cmocka_unit_test(test_secret_on_pam_line_is_refused),
         cmocka_unit_test(test_account_stage_makes_the_same_decision),
+        cmocka_unit_test(test_deny_scope_tty_hands_the_refusal_to_the_shell_gate),
+        cmocka_unit_test(test_shell_gate_variable_only_for_a_deferred_refusal),
         cmocka_unit_test(test_strange_user_names),
         cmocka_unit_test(test_plain_http_on_loopback),
         cmocka_unit_test(test_certificate_is_verified),
