@@ -11,6 +11,7 @@
 #                                                                           0644  disabled
 #   cron example    <prefix>/${CMAKE_INSTALL_DOCDIR}/examples/pam-scnet-quota-refresh  0644
 #                   (the .deb: share/doc/libpam-scnet-quota/examples/, cmake/packaging.cmake)
+#   shell gate      ${SCNET_PROFILE_DIR}/scnet-quota.{sh,csh}              0644  absolute
 #
 # Not installed, on purpose:
 # - /etc/security/pam_scnet_quota.conf, the live config: it has no usable default (url is
@@ -134,6 +135,14 @@ if(SCNET_PAM_CONFIGS_DIR)
           DESTINATION "${SCNET_PAM_CONFIGS_DIR}"
           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endif()
+
+# ---- the login-shell gate of deny_scope = tty -------------------------------------------
+# packaging/profile.d/: login shells source them (never executed: 0644). They act only when
+# the module put SCNET_QUOTA_REFUSAL into the session, so installing them enables nothing.
+install(FILES "${PROJECT_SOURCE_DIR}/packaging/profile.d/scnet-quota.sh"
+              "${PROJECT_SOURCE_DIR}/packaging/profile.d/scnet-quota.csh"
+        DESTINATION "${SCNET_PROFILE_DIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 # ---- the background refresh (scnet-quota --refresh) ------------------------------------
 # Installed, never enabled: the admin runs `systemctl enable --now

@@ -14,6 +14,7 @@ test_packages=(
     python3 openssl ca-certificates
     libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester
     openssh-server openssh-client groff-base
+    tcsh csh # tests/gate: the login-shell gate's csh file in both csh shells
     dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
     # scripts/ci-hardening.sh: lint, sanitizers, valgrind, libFuzzer; tests/su (locales: de_DE)
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd

@@ -174,16 +174,22 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
 }
 
 /* A refusal under a control that is not required/requisite is shown but not enforced; and
- * sshd opens the session before any terminal exists, so deny_scope = tty refuses none of
- * its logins. */
+ * sshd opens the session before any terminal exists, so under deny_scope = tty only the
+ * login-shell gate refuses its interactive logins: without the gate file, none is refused. */
 static void warn_about_control(const struct pam_module_line *line, const char *service,
                                const struct scnet_config *cfg)
 {
     if (line && cfg->deny >= 0 && cfg->deny_scope == SCNET_DENY_SCOPE_TTY && service &&
-        strstr(service, "sshd"))
-        fprintf(stderr, "scnet-quota: warning: deny_scope = tty under sshd: sshd opens the PAM "
-                        "session before any terminal exists (PAM_TTY \"ssh\"), so no ssh login "
-                        "is refused\n");
+        strstr(service, "sshd")) {
+        bool gate_missing = access(SCNET_SHELL_GATE_FILE, R_OK) != 0;
+        fprintf(stderr,
+                "scnet-quota: %s: deny_scope = tty under sshd: sshd opens the PAM session "
+                "before any terminal exists, so an interactive ssh login is refused by the "
+                "login-shell gate %s when its login shell starts; ssh host cmd, scp and sftp "
+                "are let in%s\n",
+                gate_missing ? "warning" : "note", SCNET_SHELL_GATE_FILE,
+                gate_missing ? ". The gate is missing: no ssh login is refused" : "");
+    }
     if (!line || cfg->deny < 0 || strcmp(line->control, "required") == 0 ||
         strcmp(line->control, "requisite") == 0)
         return;
@@ -224,7 +230,8 @@ static const char *verdict(enum scnet_decision decision)
     case DECISION_DENY:
         return "refused";
     case DECISION_DENY_SKIPPED:
-        return "allowed without a terminal (over deny, deny_scope = tty)";
+        return "allowed without a terminal (over deny, deny_scope = tty); an interactive "
+               "login shell shows this refusal and ends";
     case DECISION_ERROR_OPEN:
         return "allowed (quota unknown, fail = open)";
     case DECISION_ERROR_DENY:
@@ -386,8 +393,9 @@ static int check_users(const struct options *opt, int count, char **users)
             }
         }
         if (!opt->json && out.decision == DECISION_DENY && cfg.deny_scope == SCNET_DENY_SCOPE_TTY)
-            printf("(deny_scope = tty: refused at a login with a terminal; ssh host cmd, scp "
-                   "and sftp are let in without a word)\n");
+            printf("(deny_scope = tty: refused at a login with a terminal, and under sshd by "
+                   "the login-shell gate; ssh host cmd, scp and sftp are let in without a "
+                   "word)\n");
         user_status = exit_for(out.decision);
         if (user_status > status)
             status = user_status;

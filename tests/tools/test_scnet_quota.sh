@@ -252,8 +252,8 @@ runtool --check-config --service badarg --pam-dir "$work/pam.d" near
 check "--check-config --service: a bad argument on the pam.d line is a configuration error" \
     '[ "$(rc)" = 2 ] && grep -q "configuration: FAILED: module argument '"'"'colour'"'"': unknown key" "$work/out"'
 
-# deny_scope: a valid key; the preview says what tty means, and --service sshd warns that
-# sshd opens the session before any terminal exists.
+# deny_scope: a valid key; the preview says what tty means, and --service sshd says that
+# sshd's interactive logins are refused by the login-shell gate (a warning when it is missing).
 conf "deny_scope = tty"
 runtool --conf "$work/conf" over
 check "deny_scope = tty: over is refused at a terminal login, and the preview says so" \
@@ -265,8 +265,8 @@ check "deny_scope: a bad value is a configuration error" \
 conf "deny_scope = tty"
 printf 'session required pam_scnet_quota.so conf=%s\n' "$work/conf" >"$work/pam.d/sshd-tty"
 runtool --service sshd-tty --pam-dir "$work/pam.d" over
-check "--service sshd with deny_scope = tty: warns that no ssh login is refused" \
-    'grep -q "warning: deny_scope = tty under sshd: .* no ssh login is refused" "$work/err"'
+check "--service sshd with deny_scope = tty: says the login-shell gate refuses interactive ssh logins" \
+    'grep -q "deny_scope = tty under sshd: .* refused by the login-shell gate /.*/scnet-quota.sh when its login shell starts" "$work/err"'
 
 # Offline mode: a dead API is remembered in the cache dir; the decision line and the display
 # say so, and --no-cache ignores it. offb gets an answer first (cache_ttl = 0 keeps it old).
