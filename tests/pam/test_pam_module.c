@@ -3,6 +3,7 @@
 #include "pam_test_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -416,6 +417,7 @@ struct gate_run {
     char shown[4096];
     char gate[4096];
     bool gate_set;
+    char log[4096]; /* the module's syslog lines (pam_wrapper writes them to stderr) */
 };
 
 static int record_conversation(int count, const struct pam_message **msgs,
@@ -440,8 +442,17 @@ static void session_on_tty(const char *user, const char *tty, int flags, struct 
     struct pam_conv conv = {record_conversation, run};
     pam_handle_t *pamh = NULL;
     const char *value;
+    FILE *capture = tmpfile();
+    int saved = dup(2);
+    size_t n;
 
     memset(run, 0, sizeof(*run));
+    assert_non_null(capture);
+    assert_true(saved >= 0);
+    /* pam_wrapper passes LOG_INFO lines on from level 2 (debug). */
+    setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+    fflush(stderr);
+    dup2(fileno(capture), 2);
     assert_int_equal(pam_start("scnet", user, &conv, &pamh), PAM_SUCCESS);
     if (tty)
         assert_int_equal(pam_set_item(pamh, PAM_TTY, tty), PAM_SUCCESS);
@@ -452,6 +463,14 @@ static void session_on_tty(const char *user, const char *tty, int flags, struct 
     run->gate_set = value != NULL;
     snprintf(run->gate, sizeof(run->gate), "%s", value ? value : "");
     pam_end(pamh, run->rc);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    unsetenv("PAM_WRAPPER_DEBUGLEVEL");
+    rewind(capture);
+    n = fread(run->log, 1, sizeof(run->log) - 1, capture);
+    run->log[n] = '\0';
+    fclose(capture);
 }
 
 static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state)
@@ -465,6 +484,8 @@ static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state
     assert_string_equal(run.shown, "");
     assert_true(run.gate_set);
     assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_non_null(strstr(run.log, "user=over result=deny-skipped "));
+    assert_non_null(strstr(run.log, " scope=tty gate=shell ms="));
     session_on_tty("over", NULL, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
@@ -487,6 +508,8 @@ static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     assert_string_equal(run.shown, OVER_REFUSAL);
     assert_false(run.gate_set);
+    assert_non_null(strstr(run.log, "user=over result=deny "));
+    assert_null(strstr(run.log, "gate="));
     /* Warn and allow: the banner as before; the planted value is removed. */
     session_on_tty("near", "ssh", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
