@@ -6,18 +6,22 @@
 #
 # Everything lives in a fresh mktemp -d and is removed by the EXIT trap, whatever fails:
 # the sshd and helper processes (killed by pid), the simulator, /etc/pam.d/sshd-scnet-test,
-# the users near/over/low. E2E_KEEP_TMP=1 keeps the temporary folder (logs) for debugging.
+# the login-shell gate /etc/profile.d/scnet-quota.sh (installed for section 3c), the users
+# near/over/low. E2E_KEEP_TMP=1 keeps the temporary folder (logs) for debugging.
 # See README.md beside this file for what each case asserts and why.
 set -u
 set -o pipefail
 
 SERVICE=sshd-scnet-test
 PAM_FILE=/etc/pam.d/$SERVICE
+# The login-shell gate of deny_scope = tty, where bash's /etc/profile reads it.
+GATE_FILE=/etc/profile.d/scnet-quota.sh
 TEST_USERS=(near over low)
 TIMEOUT_S=2 # the module's timeout in the "API dead" configurations
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 support=$here/../support
+gate_source=$(cd "$here/../.." && pwd)/packaging/profile.d/scnet-quota.sh
 
 say() { printf '%s\n' "$*"; }
 die() {
@@ -44,6 +48,8 @@ for tool in /usr/sbin/sshd ssh ssh-keygen useradd userdel python3 timeout getent
         die "missing $tool (Debian: apt-get install openssh-server openssh-client passwd python3)"
 done
 [ -e "$PAM_FILE" ] && die "$PAM_FILE already exists; is another run active? Not touching it."
+[ -e "$GATE_FILE" ] &&
+    die "$GATE_FILE already exists (the package installed, or another run); not touching it."
 for u in "${TEST_USERS[@]}"; do
     if getent passwd "$u" >/dev/null || getent group "$u" >/dev/null; then
         die "user or group '$u' already exists on this machine; refusing to touch it"
@@ -59,6 +65,7 @@ sshd_pid=
 hang_pid=
 created_users=()
 pam_file_written=0
+gate_installed=0
 
 stop_pid() { # pid: TERM, wait up to 3 s, then KILL
     local pid=$1
@@ -96,6 +103,7 @@ cleanup() {
     stop_pid "$hang_pid"
     [ -n "$tmp" ] && [ -d "$tmp/sim" ] && "$support/sim-stop.sh" "$tmp/sim" >/dev/null 2>&1
     [ "$pam_file_written" = 1 ] && rm -f "$PAM_FILE"
+    [ "$gate_installed" = 1 ] && rm -f "$GATE_FILE"
     for u in "${created_users[@]}"; do
         # Session processes end with their connection; give a late one a moment.
         for _ in $(seq 20); do
@@ -111,6 +119,10 @@ cleanup() {
     done
     if [ -e "$PAM_FILE" ] && [ "$pam_file_written" = 1 ]; then
         say "run-e2e: cleanup could not remove $PAM_FILE" >&2
+        rc=1
+    fi
+    if [ -e "$GATE_FILE" ] && [ "$gate_installed" = 1 ]; then
+        say "run-e2e: cleanup could not remove $GATE_FILE" >&2
         rc=1
     fi
     if [ -n "$tmp" ]; then
@@ -311,8 +323,11 @@ run_ssh() {
     ssh_time=$(add "$EPOCHREALTIME" "-$t0")
     say "# ssh $name: exit $ssh_rc in $ssh_time s"
 }
-run_interactive() { # NAME USER: an interactive login shell (pty, no command) that types "exit"
-    printf 'exit\n' >"$tmp/exit.in"
+# run_interactive NAME USER: an interactive login shell (pty, no command) that types a command
+# and "exit". The terminal echoes what is typed; the quotes the shell removes tell the
+# command's output ("INSIDESHELL") from the echo.
+run_interactive() {
+    printf 'echo INSIDE""SHELL; exit\n' >"$tmp/exit.in"
     SSH_STDIN=$tmp/exit.in
     SSH_OPTS=(-tt)
     run_ssh "$1" "$2"
@@ -454,13 +469,15 @@ check "deny_scope = all: sftp of an over-quota user fails (exit $ssh_rc)" [ "$ss
 check "deny_scope = all: nothing was uploaded" [ ! -e "$over_home/e2e-upload.txt" ]
 
 # ---------------------------------------------------------------------------------------
-# 3c. deny_scope = tty: only a session whose PAM_TTY is a terminal device is refused;
-# `ssh host cmd`, scp and sftp of the same over-quota user get in, with nothing added to
-# their streams, so the user can free space. Measured limit: sshd opens the PAM session once
-# per connection, right after authentication and before the client asks for a pty, with
-# PAM_TTY "ssh" (sshd.c: do_pam_session before do_authenticated), so under sshd even
-# `ssh -tt` is not refused with deny_scope = tty. login(1) and su set PAM_TTY to the
-# terminal before the session and are refused.
+# 3c. deny_scope = tty: a session whose PAM_TTY is a terminal device is refused at once;
+# sshd opens the PAM session once per connection, right after authentication and before the
+# client asks for a pty, with PAM_TTY "ssh" (sshd.c: do_pam_session before
+# do_authenticated), so for sshd the module lets the session in without a word and hands the
+# refusal to the login-shell gate in SCNET_QUOTA_REFUSAL, which sshd copies from the PAM
+# environment into the session. The gate (packaging/profile.d/scnet-quota.sh, installed here
+# where bash's /etc/profile reads it) ends an interactive login shell; `ssh host cmd`, scp
+# and sftp start none and get in with nothing added to their streams, so the user can free
+# space.
 
 say "== over (105%), deny = 100: interactive under deny_scope = all, then deny_scope = tty"
 write_pam with "$tmp/scnet.conf"
@@ -470,17 +487,35 @@ check "deny_scope = all: an interactive login (ssh -tt) is refused (exit $ssh_rc
 check "deny_scope = all: the interactive login shows the refusal" \
     contains "$tmp/out/all-interactive.txt" "Login refused"
 write_pam with "$tmp/scnet-tty.conf"
+gate_installed=1
+install -o root -g root -m 0644 "$gate_source" "$GATE_FILE" || die "cannot install $GATE_FILE"
 run_interactive tty-interactive over
-say "# measured: deny_scope = tty, ssh -tt over: exit $ssh_rc (sshd's PAM_TTY is 'ssh' when the session opens)"
-check "deny_scope = tty under sshd: ssh -tt is let in, as documented (exit $ssh_rc)" \
-    [ "$ssh_rc" = 0 ] || show_run tty-interactive
-check "deny_scope = tty under sshd: and shown nothing from the module" \
-    not_contains "$tmp/out/tty-interactive.txt" "quota"
-# The configuration with deny_scope loads: near's interactive login still gets its banner
+say "# measured: deny_scope = tty, ssh -tt over: exit $ssh_rc in $ssh_time s (sshd's PAM_TTY is 'ssh' when the session opens; the login-shell gate ends the shell)"
+say "# what the terminal showed (CR removed):"
+cat -v "$tmp/out/tty-interactive.txt" | sed 's/^/    | /'
+check "deny_scope = tty: an interactive ssh login (ssh -tt) ends with an error (exit $ssh_rc)" \
+    [ "$ssh_rc" != 0 ] || show_run tty-interactive
+for fragment in "Login refused" "105.0%" "/public/home/over"; do
+    check "deny_scope = tty: the interactive login shows the refusal: '$fragment'" \
+        contains "$tmp/out/tty-interactive.txt" "$fragment"
+done
+check "deny_scope = tty: nothing typed into the refused shell ran" \
+    not_contains "$tmp/out/tty-interactive.txt" "INSIDESHELL"
+# near: below deny, so no refusal in the session's environment, and the banner as usual
 # (a configuration error would show nothing, with fail = open).
 run_interactive tty-near near
-check "deny_scope = tty: the configuration is valid (near still sees the banner)" \
-    contains "$tmp/out/tty-near.txt" "WARNING" || show_run tty-near
+check "deny_scope = tty: near logs in interactively (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
+    show_run tty-near
+check "deny_scope = tty: near's shell ran what was typed" contains "$tmp/out/tty-near.txt" "INSIDESHELL"
+check "deny_scope = tty: near still sees the banner" contains "$tmp/out/tty-near.txt" "WARNING"
+run_ssh tty-near-env near env
+check "deny_scope = tty: near's session has no SCNET_QUOTA_REFUSAL" \
+    not_contains "$tmp/out/tty-near-env.out" "SCNET_QUOTA_REFUSAL" || show_run tty-near-env
+check "deny_scope = tty: ... (and env ran: exit $ssh_rc)" contains "$tmp/out/tty-near-env.out" "USER=near"
+run_ssh tty-env over env
+check "deny_scope = tty: over's command session carries the refusal for the gate" \
+    grep -q "^SCNET_QUOTA_REFUSAL=Login refused: your storage quota is exceeded.$" \
+    "$tmp/out/tty-env.out" || show_run tty-env
 rm -f "$over_home/e2e-command-ran"
 run_ssh tty-cmd over 'touch ~/e2e-command-ran; echo command-ran'
 check "deny_scope = tty: 'ssh over cmd' runs (exit $ssh_rc)" [ "$ssh_rc" = 0 ] || show_run tty-cmd
@@ -488,6 +523,14 @@ check "deny_scope = tty: its stdout is exactly the command's" \
     cmp -s "$tmp/out/tty-cmd.out" <(printf 'command-ran\n')
 check "deny_scope = tty: nothing on its stderr" [ ! -s "$tmp/out/tty-cmd.err" ]
 check "deny_scope = tty: the command ran" [ -e "$over_home/e2e-command-ran" ]
+# The same command with the module out of the stack: byte for byte the same.
+write_pam without
+run_ssh tty-cmd-without over 'echo command-ran; id -un'
+write_pam with "$tmp/scnet-tty.conf"
+run_ssh tty-cmd-with over 'echo command-ran; id -un'
+check "deny_scope = tty: 'ssh over cmd' output byte-identical with and without the module" \
+    cmp "$tmp/out/tty-cmd-with.out" "$tmp/out/tty-cmd-without.out"
+check "deny_scope = tty: ... stderr too" cmp "$tmp/out/tty-cmd-with.err" "$tmp/out/tty-cmd-without.err"
 run_client tty-scp scp "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
 check "deny_scope = tty: scp to the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
     show_run tty-scp
@@ -496,11 +539,13 @@ run_client tty-scp-legacy scp -O over@127.0.0.1:e2e-upload.txt "$tmp/download.tx
 check "deny_scope = tty: scp -O from the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
     show_run tty-scp-legacy
 check "deny_scope = tty: the file came back intact" cmp -s "$tmp/upload.txt" "$tmp/download.txt"
-printf 'rm e2e-upload.txt\nls\n' >"$tmp/sftp-rm.batch"
-run_client tty-sftp sftp -b "$tmp/sftp-rm.batch" over@127.0.0.1
+printf 'put %s e2e-sftp.txt\nls\nrm e2e-upload.txt\n' "$tmp/upload.txt" >"$tmp/sftp-tty.batch"
+run_client tty-sftp sftp -b "$tmp/sftp-tty.batch" over@127.0.0.1
 check "deny_scope = tty: sftp of the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
     show_run tty-sftp
-check "deny_scope = tty: sftp removed the file (space freed)" [ ! -e "$over_home/e2e-upload.txt" ]
+check "deny_scope = tty: sftp put arrived intact" cmp -s "$tmp/upload.txt" "$over_home/e2e-sftp.txt"
+check "deny_scope = tty: sftp ls listed it" contains "$tmp/out/tty-sftp.out" "e2e-sftp.txt"
+check "deny_scope = tty: sftp removed a file (space freed)" [ ! -e "$over_home/e2e-upload.txt" ]
 
 # ---------------------------------------------------------------------------------------
 # 5. sshd itself stayed healthy.
