@@ -74,10 +74,13 @@ endif()
 # libcurl verifies the API's certificate against the system store unless cafile is set.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS ca-certificates)
 # The example is a conffile under its own name: dpkg keeps an admin's edits to it, and it
-# never touches /etc/security/pam_scnet_quota.conf, which no package ships.
+# never touches /etc/security/pam_scnet_quota.conf, which no package ships. The login-shell
+# gate in /etc/profile.d is one too, as Debian wants of every file under /etc: an admin's
+# edit (another wording, a hint) survives an upgrade, dpkg asks first.
 set(_scnet_deb_control "${PROJECT_BINARY_DIR}/packaging/deb")
 file(MAKE_DIRECTORY "${_scnet_deb_control}")
-file(WRITE "${_scnet_deb_control}/conffiles" "${_scnet_example}\n")
+file(WRITE "${_scnet_deb_control}/conffiles"
+     "${_scnet_example}\n${SCNET_PROFILE_DIR}/scnet-quota.csh\n${SCNET_PROFILE_DIR}/scnet-quota.sh\n")
 # postinst registers the pam-auth-update profile (off), prerm removes it from common-session.
 foreach(_script postinst prerm postrm)
   configure_file("${_scnet_packaging}/deb/${_script}" "${_scnet_deb_control}/${_script}" COPYONLY)

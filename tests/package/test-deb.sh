@@ -18,7 +18,8 @@
 # /etc/pam.d/common-* through pam-auth-update, so run it under the system tests' lock
 # (COMMON.md); it saves those files and /var/lib/pam/ first and puts them back byte for
 # byte at exit. Refuses to start (exit 1, nothing touched) when the package, its files,
-# /etc/pam.d/scnet-pkg-*, /etc/security/pam_scnet_quota.conf, the users near/over or
+# /etc/pam.d/scnet-pkg-*, /etc/security/pam_scnet_quota.conf, the login-shell gate in
+# /etc/profile.d, the users near/over or
 # /var/cache/pam_scnet_quota already exist. Everything it creates is undone by the EXIT
 # trap: the package (purged), the PAM services, the config, the users, the simulator, the
 # cache folder, the work folder (PKG_KEEP_TMP=1 keeps that one).
@@ -39,6 +40,7 @@ COMMON_FILES=(/etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common
 PAM_STATE_DIR=/var/lib/pam # pam-auth-update's record of enabled profiles
 CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves it unset
 TEST_USERS=(near over)
+GATE_FILES=(/etc/profile.d/scnet-quota.csh /etc/profile.d/scnet-quota.sh) # deny_scope = tty
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -102,7 +104,8 @@ done
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
-    "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR"; do
+    "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
+    "${GATE_FILES[@]}"; do
     [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
 for f in "${COMMON_FILES[@]}"; do
@@ -230,8 +233,8 @@ for dep in libc6 libpam0g libcjson1 libcurl4 libpam-runtime; do
     check "Depends names $dep" grep -qE "(^|, )$dep( |,|$)" <<<"$depends"
 done
 dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
-check "conffiles lists exactly the example" \
-    cmp -s "$tmp/deb/DEBIAN/conffiles" <(say /etc/security/pam_scnet_quota.conf.example)
+check "conffiles lists exactly the example and the login-shell gate" \
+    cmp -s "$tmp/deb/DEBIAN/conffiles" <(printf '%s\n' /etc/security/pam_scnet_quota.conf.example "${GATE_FILES[@]}")
 check "maintainer scripts postinst, prerm and postrm are there, 0755" \
     [ "$(stat -c %a "$tmp/deb/DEBIAN/postinst" "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
 check "prerm removes the profile: pam-auth-update --package --remove $PROFILE" \
@@ -249,6 +252,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rwxr-xr-x root/root /usr/bin/scnet-quota"
     say "-rwxr-xr-x root/root $helper_dir/scnet-quota-fetch"
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
+    for f in "${GATE_FILES[@]}"; do say "-rw-r--r-- root/root $f"; done
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
     say "-rw-r--r-- root/root $PROFILE_FILE"
@@ -327,6 +331,11 @@ check "refresh timer installed disabled (nothing in timers.target.wants)" \
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
     [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
 check "no live config installed" [ ! -e "$LIVE_CONF" ]
+for f in "${GATE_FILES[@]}"; do
+    check "login-shell gate $f 0644 root:root, as in the source (got $(mode_owner "$f"))" \
+        [ "$(mode_owner "$f")" = "644 root:root" ] &&
+        cmp -s "$f" "$src/packaging/profile.d/$(basename "$f")"
+done
 check "the profile is installed as $PROFILE_FILE, 0644 root:root (got $(mode_owner "$PROFILE_FILE"))" \
     [ "$(mode_owner "$PROFILE_FILE")" = "644 root:root" ]
 for f in "${COMMON_FILES[@]}"; do
@@ -507,6 +516,8 @@ for page in ${man_pages[@]+"${man_pages[@]}"}; do
 done
 check "after dpkg -r: the example (a conffile) stays until purge" \
     [ -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -r: the login-shell gate (conffiles) stays until purge" \
+    [ -e "${GATE_FILES[0]}" ] && [ -e "${GATE_FILES[1]}" ]
 check "after dpkg -r: the cache stays until purge" [ -d "$CACHE_DIR" ]
 check "after dpkg -r: dpkg status is 'rc' (config files)" \
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME")" = "rc " ]
@@ -519,6 +530,7 @@ rc=$?
 check "dpkg -P exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -P" "$tmp/dpkg-p.log"
 [ "$rc" = 0 ] && installed=0
 check "after dpkg -P: the example is gone" [ ! -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -P: the login-shell gate is gone" [ ! -e "${GATE_FILES[0]}" ] && [ ! -e "${GATE_FILES[1]}" ]
 check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]
 check "after dpkg -P: the admin's $LIVE_CONF is left alone" \
     cmp -s "$LIVE_CONF" "$tmp/scnet.conf"

@@ -177,6 +177,8 @@ qlv "$rpm_main" >"$tmp/main-files"
         say "-rwxr-xr-x root:root /usr/libexec/$NAME/scnet-quota-fetch"
     fi
     say "-rw-r--r-- root:root /etc/security/pam_scnet_quota.conf.example"
+    say "-rw-r--r-- root:root /etc/profile.d/scnet-quota.sh"
+    say "-rw-r--r-- root:root /etc/profile.d/scnet-quota.csh"
     say "drwx------ root:root $CACHE_DIR"
     for page in "$src"/man/*.[158]; do
         [ -f "$page" ] || continue
@@ -196,13 +198,17 @@ qlv "$rpm_main" >"$tmp/main-files"
 } >"$tmp/main-files.expected"
 check "rpm -qlvp: exactly the expected files, modes and owners (cache dir 0700)" \
     same_lines "$tmp/main-files.expected" "$tmp/main-files"
-check "no system directory claimed (/etc/security, the PAM dir, man sections)" \
-    [ -z "$(grep -E ' (/etc/security|/usr/lib64/security|/usr/share/man/man[158]|/usr/libexec|/var/cache)$' "$tmp/main-files")" ]
-check "rpm -qpc: the example is the only config file" \
-    cmp -s <(rpm -qpc "$rpm_main" 2>/dev/null) <(say /etc/security/pam_scnet_quota.conf.example)
-check "the example is %config(noreplace)" \
-    [ "$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm_main" 2>/dev/null |
-        sed -n 's| /etc/security/pam_scnet_quota.conf.example$||p')" = cn ]
+check "no system directory claimed (/etc/security, /etc/profile.d, the PAM dir, man sections)" \
+    [ -z "$(grep -E ' (/etc/security|/etc/profile.d|/usr/lib64/security|/usr/share/man/man[158]|/usr/libexec|/var/cache)$' "$tmp/main-files")" ]
+check "rpm -qpc: the config files are the example and the login-shell gate" \
+    cmp -s <(rpm -qpc "$rpm_main" 2>/dev/null | sort) \
+    <(printf '%s\n' /etc/profile.d/scnet-quota.csh /etc/profile.d/scnet-quota.sh \
+        /etc/security/pam_scnet_quota.conf.example)
+for f in /etc/security/pam_scnet_quota.conf.example /etc/profile.d/scnet-quota.sh /etc/profile.d/scnet-quota.csh; do
+    check "$f is %config(noreplace)" \
+        [ "$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm_main" 2>/dev/null |
+            sed -n "s| $f\$||p")" = cn ]
+done
 check "no live /etc/security/pam_scnet_quota.conf in the package" \
     [ -z "$(grep -E ' /etc/security/pam_scnet_quota\.conf$' "$tmp/main-files")" ]
 rpm -qpR "$rpm_main" >"$tmp/main-requires" 2>/dev/null
