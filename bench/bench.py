@@ -426,6 +426,13 @@ exit 0
                  expect("rc=0", "651.0 GB of 700.0 GB  93.0%", forbid=("error:",)),
                  burst=True, reqs="sim"),
         ]
+        if a.empty_module:
+            at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
+            self.cases.insert(at, Case("loaded", "loading floor: an empty module",
+                                       service("loaded", "session required %s"
+                                               % os.path.abspath(a.empty_module)),
+                                       ["benchbare"], n,
+                                       expect("rc=0", forbid=("info:", "error:")), reqs="none"))
         if a.floor:
             at = next(i for i, c in enumerate(self.cases) if c.key == "cold_https") + 1
             self.cases.insert(at, Case("floor", "client floor: the request alone, HTTPS",
@@ -522,9 +529,11 @@ exit 0
         refresh_conf = self.conf("refresh_prep", "https://127.0.0.1:%d" % self.sim200.https_port,
                                  2, 86400, 3, api=self.sim200, cache_dir=self.cache_refreshed,
                                  extra=("refresh_rate = 0",))
+        # Not the dead-API cases: stale and dead wait on the API, and offline must not run
+        # before its planted answer is older than cache_ttl and the API is recorded offline.
         for _ in range(a.warmup):
             self.run("seq", [(c.service, c.users[0], c.check) for c in singles
-                             if c.key not in ("stale", "dead")], 60, "warm-up")
+                             if c.key not in ("stale", "dead", "offline")], 60, "warm-up")
         # The planted answer must be older than its cache_ttl (1 s, whole seconds).
         time.sleep(max(0.0, planted + 2.1 - time.monotonic()))
         before_ref = self.sim200.quota_by_user().get("benchref", 0)
@@ -726,6 +735,10 @@ def readings(b, data):
 
     line(r["hit"]["ratio"] <= 1.2, "cache hit %.2f× bare (target ≤ 1.2×; it starts no process)"
          % r["hit"]["ratio"])
+    if "loaded" in r:
+        out.append("info:   loading floor (an empty module, same libraries) %.2f× bare; the "
+                   "cache hit %.2f× that floor" % (r["loaded"]["ratio"], r["hit"]["median"]
+                                                   / r["loaded"]["median"]))
     if "floor" in r:
         f = r["cold_https"]["median"] / r["floor"]["median"]
         line(f <= 1.1, "cold HTTPS login %.2f× the client floor (target ≤ 1.1×)" % f)
@@ -766,6 +779,10 @@ def readings10(b, data):
                                      r["cold200"]["median"] - base["median"]))
     line(r["offline"]["ratio"] <= 1.2, "API dead within the offline window: %.2f× bare, "
          "%s (target ≤ 1.2×, no connection)" % (r["offline"]["ratio"], r["offline"]["reqs"]))
+    if "loaded" in r:
+        out.append("info:   the offline window %.2f× and the returning user %.2f× the loading "
+                   "floor" % (r["offline"]["median"] / r["loaded"]["median"],
+                              r["refreshed"]["median"] / r["loaded"]["median"]))
     cold_cpu = r["cold_https"]["cpu"]
     for run in b.refresh_runs:
         f = cold_cpu / run["cpu_per_user"] if run["cpu_per_user"] > 0 else float("inf")
@@ -815,6 +832,11 @@ full path: request, parse, policy, banner, conversation). The single-login cases
 interleaved, one of each per round in a shuffled order; the bursts are spread over the rounds.
 
 - **bare stack**: `session required pam_permit.so` only. The reference for the ratios.
+- **loading floor**: `bench/empty_module.c`, a session module that returns `PAM_SUCCESS`,
+  linked like the module (`-z now`, `-z relro`, libcjson, libpam), in front of
+  `pam_permit.so`: what loading any such module costs. The cache-served rows (hit,
+  returning user, offline window) cost this plus the module's own work: config, user
+  lookup, cache read, policy, banner, log line.
 - **module, cache hit**: the module in front of `pam_permit.so`, with an answer in the cache
   (`cache_ttl` 30 days). No request and no process started (compare the peak RSS with the
   cold cases).
@@ -872,6 +894,8 @@ def main():
     p.add_argument("--helper", required=True, help="scnet-quota-fetch, built")
     p.add_argument("--login", required=True, help="tests/pam/session_child, built")
     p.add_argument("--runner", required=True, help="runner")
+    p.add_argument("--empty-module", default=None,
+                   help="bench/empty_module.so, built: adds the loading floor case")
     p.add_argument("--floor", default=None,
                    help="bench/client_floor, built: adds the client floor case")
     p.add_argument("--tool", required=True, help="scnet-quota, built")

@@ -35,6 +35,9 @@ cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
 # (bench/client_floor.c) and the planter of the refresh rows (bench/plant.c) are CMake
 # targets: they link the module's own request and cache code.
 cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_child.c" -lpam
+# The loading floor: an empty module with the module's libraries and link flags.
+cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module.so" "$here/empty_module.c" \
+    -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lcjson -lpam
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \
@@ -44,4 +47,5 @@ exec python3 "$here/bench.py" \
     --floor "$build/bench/bench_client_floor" \
     --tool "$build/tools/scnet-quota" \
     --plant "$build/bench/bench_plant" \
+    --empty-module "$build/bench/empty_module.so" \
     --command "$command" "$@"
