@@ -549,16 +549,18 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
-               size_t errlen)
+/* Open (creating) <stem>.lock of key for cache_lock and cache_mark_seen: never a symlink or a
+ * FIFO, always ours, with the group of what we create. what (CACHE_NAME_BUF bytes) names the
+ * file for later messages. Returns the descriptor, or -1 with the reason in err. */
+static int open_lock_file(int dirfd, const char *key, uid_t owner, char *what, char *err,
+                          size_t errlen)
 {
-    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], *name;
+    char stem[CACHE_STEM_BUF], *name;
     struct stat st;
-    long step_ms = 1;
-    int fd, rc = -1;
+    int fd;
 
     make_stem(key, stem);
-    snprintf(what, sizeof(what), "lock file %s.lock", stem);
+    snprintf(what, CACHE_NAME_BUF, "lock file %s.lock", stem);
     name = what + strlen("lock file ");
     /* O_NONBLOCK: opening a FIFO planted here must not wait for a writer. */
     fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
@@ -569,10 +571,25 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
         else
             snprintf(err, errlen, "%s: cannot open: %s%s", what, strerror(errno),
                      denied_hint(errno));
-        goto out;
+        return -1;
     }
     if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen) ||
-        !set_group(fd, &st, what, err, errlen))
+        !set_group(fd, &st, what, err, errlen)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
+               size_t errlen)
+{
+    char what[CACHE_NAME_BUF];
+    long step_ms = 1;
+    int fd, rc = -1;
+
+    fd = open_lock_file(dirfd, key, owner, what, err, errlen);
+    if (fd < 0)
         goto out;
     /* flock has no timeout and alarm() would touch the host's signal handling: poll, starting
      * fine-grained since the holder usually needs only one API round trip. */
@@ -622,33 +639,11 @@ void cache_entry_free(struct cache_entry *entry)
     memset(entry, 0, sizeof(*entry));
 }
 
-/* Open <stem>.lock of key the way cache_lock does: never a symlink or a FIFO, always ours. */
-static int open_lock_file(int dirfd, const char *key, uid_t owner, char *err, size_t errlen)
-{
-    char stem[CACHE_STEM_BUF], what[CACHE_NAME_BUF], *name;
-    struct stat st;
-    int fd;
-
-    make_stem(key, stem);
-    snprintf(what, sizeof(what), "lock file %s.lock", stem);
-    name = what + strlen("lock file ");
-    fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", what, errno == ELOOP ? "is a symlink" : strerror(errno));
-        return -1;
-    }
-    if (!safe_file_check_fd(fd, what, S_IFREG, SAFE_FILE_SECRET, owner, &st, err, errlen)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 bool cache_mark_seen(int dirfd, const char *key, uid_t owner, char *err, size_t errlen)
 {
+    char what[CACHE_NAME_BUF];
     bool ok = false;
-    int fd = open_lock_file(dirfd, key, owner, err, errlen);
+    int fd = open_lock_file(dirfd, key, owner, what, err, errlen);
 
     if (fd < 0)
         goto out;
