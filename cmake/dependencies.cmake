@@ -15,6 +15,20 @@ include(CheckCSourceCompiles)
 include(CheckSymbolExists)
 find_package(PkgConfig)
 
+# Make the imported target from a header and a library found where the -devel packages put
+# them, or stop with which package to install. Sets <prefix>_INCLUDE_DIR and <prefix>_LIBRARY
+# (cache variables) for the caller.
+function(scnet_import_by_hand target prefix header library what packages)
+  find_path(${prefix}_INCLUDE_DIR ${header})
+  find_library(${prefix}_LIBRARY ${library})
+  if(NOT ${prefix}_INCLUDE_DIR OR NOT ${prefix}_LIBRARY)
+    message(FATAL_ERROR "${what} development files not found (${header}: "
+            "${${prefix}_INCLUDE_DIR}, lib${library}: ${${prefix}_LIBRARY}). Install ${packages}.")
+  endif()
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${${prefix}_INCLUDE_DIR}"
+                        INTERFACE_LINK_LIBRARIES "${${prefix}_LIBRARY}")
+endfunction()
+
 # ---- Linux-PAM -------------------------------------------------------------------------
 # pam.pc exists only from Linux-PAM 1.5.2 (not on RHEL 8/9, Ubuntu 20.04, CentOS 7): when it
 # is missing, the header and libpam are looked for where pam-devel / libpam0g-dev put them.
@@ -26,15 +40,8 @@ if(PAM_FOUND)
   set_target_properties(scnet::pam PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::PAM)
   message(STATUS "Linux-PAM: pam.pc ${PAM_VERSION}")
 else()
-  find_path(PAM_INCLUDE_DIR security/pam_modules.h)
-  find_library(PAM_LIBRARY pam)
-  if(NOT PAM_INCLUDE_DIR OR NOT PAM_LIBRARY)
-    message(FATAL_ERROR "Linux-PAM development files not found (security/pam_modules.h: "
-            "${PAM_INCLUDE_DIR}, libpam: ${PAM_LIBRARY}). Install pam-devel (RHEL, openEuler, "
-            "Kylin) or libpam0g-dev (Debian, Ubuntu).")
-  endif()
-  set_target_properties(scnet::pam PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${PAM_INCLUDE_DIR}"
-                        INTERFACE_LINK_LIBRARIES "${PAM_LIBRARY}")
+  scnet_import_by_hand(scnet::pam PAM security/pam_modules.h pam Linux-PAM
+                       "pam-devel (RHEL, openEuler, Kylin) or libpam0g-dev (Debian, Ubuntu)")
   get_filename_component(PAM_LIBDIR "${PAM_LIBRARY}" DIRECTORY)
   message(STATUS "Linux-PAM: no pam.pc; ${PAM_LIBRARY}, headers in ${PAM_INCLUDE_DIR}")
 endif()
@@ -50,15 +57,9 @@ if(CJSON_FOUND)
   set_target_properties(scnet::cjson PROPERTIES INTERFACE_LINK_LIBRARIES PkgConfig::CJSON)
   find_path(CJSON_HEADER_DIR cjson/cJSON.h HINTS ${CJSON_INCLUDE_DIRS} "${CJSON_INCLUDEDIR}/..")
 else()
-  find_path(CJSON_HEADER_DIR cjson/cJSON.h)
-  find_library(CJSON_LIBRARY cjson)
-  if(NOT CJSON_HEADER_DIR OR NOT CJSON_LIBRARY)
-    message(FATAL_ERROR "cJSON development files not found (cjson/cJSON.h: ${CJSON_HEADER_DIR}, "
-            "libcjson: ${CJSON_LIBRARY}). Install cjson-devel (EPEL, openEuler) or libcjson-dev "
-            "(Debian, Ubuntu).")
-  endif()
-  set_target_properties(scnet::cjson PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${CJSON_HEADER_DIR}"
-                        INTERFACE_LINK_LIBRARIES "${CJSON_LIBRARY}")
+  scnet_import_by_hand(scnet::cjson CJSON cjson/cJSON.h cjson cJSON
+                       "cjson-devel (EPEL, openEuler) or libcjson-dev (Debian, Ubuntu)")
+  set(CJSON_HEADER_DIR "${CJSON_INCLUDE_DIR}")
 endif()
 set(_scnet_cjson_version)
 if(CJSON_HEADER_DIR)
@@ -79,17 +80,10 @@ else()
 endif()
 
 # ---- libcurl: linked by the network helper (fetch_helper/) only, never by the module ------
-# libcurl.pc when there is one; else the header and the library.
-find_path(CURL_INCLUDE_DIR curl/curl.h)
-find_library(CURL_LIBRARY NAMES curl)
-if(NOT CURL_INCLUDE_DIR OR NOT CURL_LIBRARY)
-  message(FATAL_ERROR "libcurl development files not found (curl/curl.h: ${CURL_INCLUDE_DIR}, "
-          "libcurl: ${CURL_LIBRARY}). Install libcurl-devel (RHEL, openEuler, Kylin) or "
-          "libcurl4-openssl-dev (Debian, Ubuntu).")
-endif()
+# The header and the library, on every platform: the helper needs nothing libcurl.pc adds.
 add_library(scnet::curl INTERFACE IMPORTED)
-set_target_properties(scnet::curl PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${CURL_INCLUDE_DIR}"
-                      INTERFACE_LINK_LIBRARIES "${CURL_LIBRARY}")
+scnet_import_by_hand(scnet::curl CURL curl/curl.h curl libcurl
+                     "libcurl-devel (RHEL, openEuler, Kylin) or libcurl4-openssl-dev (Debian, Ubuntu)")
 
 # ---- threads ---------------------------------------------------------------------------
 # Below glibc 2.34 pthread_* are in libpthread: linked by name, since the module is linked
