@@ -22,11 +22,9 @@ SLACK_MS=300    # allowed on top of it, beyond the fixed cost of any login (meas
 TRUTH_MS=100    # how far the logged ms= may be from the wall time, beyond a login's fixed cost
 TEST_USER=dnsuser
 
-say() { printf '%s\n' "$*"; }
-die() {
-    say "run-silent-dns: $*" >&2
-    exit 1
-}
+test_name=run-silent-dns
+# shellcheck source=../support/root-test.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/root-test.sh"
 
 # Re-entered inside the namespace: mounts, then the command. Not for direct use.
 if [ "${1:-}" = --in-namespace ]; then
@@ -46,14 +44,7 @@ if [ "${1:-}" = --in-namespace ]; then
     exit "$status"
 fi
 
-if [ "$#" -ne 1 ]; then
-    say "usage: $0 BUILD_DIR" >&2
-    exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    say "SKIP: the silent-DNS test needs root (mount namespace, /etc/pam.d); skipped." >&2
-    exit 77
-fi
+root_test_start "$#" "" "the silent-DNS test needs root (mount namespace, /etc/pam.d)"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../support/assert.sh

@@ -23,20 +23,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 support=$here/../support
 gate_source=$(cd "$here/../.." && pwd)/packaging/profile.d/scnet-quota.sh
 
-say() { printf '%s\n' "$*"; }
-die() {
-    say "run-e2e: $*" >&2
-    exit 1
-}
+test_name=run-e2e
+# shellcheck source=../support/root-test.sh
+. "$support/root-test.sh"
 
-if [ "$#" -ne 1 ]; then
-    say "usage: $0 BUILD_DIR   (the build folder holding pam_module/pam_scnet_quota.so)" >&2
-    exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    say "SKIP: the end-to-end test needs root (it runs sshd and adds test users); skipped." >&2
-    exit 77
-fi
+root_test_start "$#" "the build folder holding pam_module/pam_scnet_quota.so" \
+    "the end-to-end test needs root (it runs sshd and adds test users)"
 
 module=$(cd "$1" 2>/dev/null && pwd)/pam_module/pam_scnet_quota.so
 [ -f "$module" ] || die "module not found: $1/pam_module/pam_scnet_quota.so (build first)"

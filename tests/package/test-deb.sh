@@ -46,20 +46,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 support=$src/tests/support
 
-say() { printf '%s\n' "$*"; }
-die() {
-    say "test-deb: $*" >&2
-    exit 1
-}
+test_name=test-deb
+# shellcheck source=../support/root-test.sh
+. "$support/root-test.sh"
 
-if [ "$#" -ne 1 ]; then
-    say "usage: $0 BUILD_DIR   (a configured and built build folder)" >&2
-    exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    say "SKIP: the package test needs root (dpkg -i, /etc/pam.d, useradd); skipped." >&2
-    exit 77
-fi
+root_test_start "$#" "a configured and built build folder" \
+    "the package test needs root (dpkg -i, /etc/pam.d, useradd)"
 build=$(cd "$1" 2>/dev/null && pwd) || die "no such folder: $1"
 [ -f "$build/CPackConfig.cmake" ] || die "$build/CPackConfig.cmake missing: configure first"
 [ -f "$build/CMakeCache.txt" ] || die "$build/CMakeCache.txt missing: configure first"

@@ -27,20 +27,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 macros=$here/rpm-macros.fedora
 
-say() { printf '%s\n' "$*"; }
-die() {
-    say "test-rpm: $*" >&2
-    exit 1
-}
+test_name=test-rpm
+# shellcheck source=../support/root-test.sh
+. "$src/tests/support/root-test.sh"
 
-if [ "$#" -ne 1 ]; then
-    say "usage: $0 BUILD_DIR   (a configured build folder)" >&2
-    exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    say "SKIP: the package tests run as root (the root CI stage); skipped." >&2
-    exit 77
-fi
+root_test_start "$#" "a configured build folder" "the package tests run as root (the root CI stage)"
 if ! command -v rpmbuild >/dev/null || ! command -v rpm >/dev/null; then
     say "SKIP: rpmbuild not installed (Debian: apt-get install rpm); skipped." >&2
     exit 77

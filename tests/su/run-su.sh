@@ -50,20 +50,12 @@ PYTHON=/usr/bin/python3 # not a per-user shim: the unprivileged user runs it too
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 support=$here/../support
 
-say() { printf '%s\n' "$*"; }
-die() {
-    say "run-su: $*" >&2
-    exit 1
-}
+test_name=run-su
+# shellcheck source=../support/root-test.sh
+. "$support/root-test.sh"
 
-if [ "$#" -ne 1 ]; then
-    say "usage: $0 BUILD_DIR   (the build folder holding pam_module/pam_scnet_quota.so)" >&2
-    exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    say "SKIP: the su test needs root (it adds users and a line to $PAM_FILE); skipped." >&2
-    exit 77
-fi
+root_test_start "$#" "the build folder holding pam_module/pam_scnet_quota.so" \
+    "the su test needs root (it adds users and a line to $PAM_FILE)"
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build folder $1"
 module=$build/pam_module/pam_scnet_quota.so
 # The network helper built with the module (CMake sets SCNET_TEST_HELPER; the same file).
