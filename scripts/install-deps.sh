@@ -22,6 +22,7 @@ test_packages=(
     # Debian's reference policy to link against (installing it does not enable SELinux)
     selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
     setools m4 bzip2 iproute2 # iproute2: tests/unit/test_http (a prohibit route in a netns)
+    systemd strace # tests/tools/test-refresh-unit.sh: systemd-analyze security, the syscall trace
 )
 build_only=false
 list=false

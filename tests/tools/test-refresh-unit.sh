@@ -1,0 +1,137 @@
+#!/bin/bash
+# The refresh unit's hardening, measured and lived with:
+#   test-refresh-unit.sh SOURCE_DIR TOOL HELPER RUN_DIR
+# 1. `systemd-analyze security --offline=true` rates packaging/systemd/pam-scnet-quota-
+#    refresh.service at or below 2.0 (read from its own output);
+# 2. `scnet-quota --refresh` (TOOL, with HELPER) renews a due answer from the simulator of
+#    RUN_DIR (tests/pam's pam_sim fixture) under the unit's limits. There is no systemd as
+#    PID 1 here, so they are emulated, each the way the kernel would enforce it:
+#    - CapabilityBoundingSet= AmbientCapabilities= NoNewPrivileges=yes: setpriv
+#      --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs (checked:
+#      CapEff and CapBnd are 0 in the refresh's own /proc/self/status);
+#    - ProtectSystem=strict + ReadWritePaths=: a mount namespace where every mount is
+#      remounted read-only but the cache folder (checked: a write beside it fails);
+#    - PrivateTmp= ProtectHome=: empty tmpfs on /tmp, /var/tmp, /home, /root, /run/user;
+#    - PrivateDevices=: a tmpfs /dev with null, zero, full, random, urandom only;
+#    - ProtectProc=invisible ProcSubset=pid: a pid namespace whose /proc has
+#      hidepid=invisible,subset=pid;
+#    - SystemCallFilter= RestrictAddressFamilies= MemoryDenyWriteExecute=: not enforced
+#      (seccomp needs systemd); the run is traced with strace -f and every call, socket
+#      family and mapping is checked against the unit's lists as this systemd expands them
+#      (tests/tools/syscalls_allowed.py).
+#    Not emulated: ProtectKernel*, ProtectControlGroups, ProtectClock, ProtectHostname,
+#    RestrictNamespaces, RestrictRealtime, RestrictSUIDSGID, LockPersonality (the refresh
+#    makes none of the calls they refuse: the strace check covers their system calls).
+# Needs root (setpriv, unshare, mount) and systemd-analyze: exits 77, a skip, otherwise.
+set -u
+src=$1
+tool=$2
+helper=$3
+run=$4
+unit=$src/packaging/systemd/pam-scnet-quota-refresh.service
+pass=0
+fail=0
+check() { # name, command...
+    local name=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1)); echo "PASS: $name"
+    else
+        fail=$((fail + 1)); echo "FAIL: $name"
+    fi
+}
+show() { sed 's/^/    | /' "$1"; }
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (setpriv --bounding-set, unshare, mount)"; exit 77; }
+for t in systemd-analyze setpriv unshare strace findmnt python3; do
+    command -v "$t" >/dev/null || { echo "SKIP: no $t (apt-get install systemd util-linux strace)"; exit 77; }
+done
+
+# ---- 1. the exposure score ------------------------------------------------------------
+work=$(mktemp -d "$run/refresh-unit.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+chmod 0700 "$work"
+cp "$unit" "$work/"
+(cd "$work" && systemd-analyze security --offline=true ./pam-scnet-quota-refresh.service) \
+    >"$work/security.out" 2>&1
+score=$(sed -n 's/.*Overall exposure level for pam-scnet-quota-refresh.service: \([0-9.]*\).*/\1/p' \
+    "$work/security.out")
+check "systemd-analyze security --offline=true: exposure ${score:-?} <= 2.0" \
+    python3 -c 'import sys; sys.exit(0 if sys.argv[1] and float(sys.argv[1]) <= 2.0 else 1)' "$score" ||
+    show "$work/security.out"
+for line in CapabilityBoundingSet= AmbientCapabilities=; do
+    check "the unit has '$line' (no capability at all)" grep -qxF "$line" "$unit"
+done
+
+# ---- 2. --refresh under the emulated limits ---------------------------------------------
+https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$run/ready.json")
+cache=$work/cache
+mkdir -m 0700 "$cache"
+# Root-only, as the admin's config is; cache_ttl = 2: the answer is due after 1 s.
+(umask 077 && printf '%s\n' "url = https://127.0.0.1:$https_port" "token_file = $run/token" \
+    "cafile = $run/certs/ca.pem" "cache_dir = $cache" "cache_ttl = 2" "stale_ttl = 600" \
+    "refresh_rate = 0" "timeout = 5" "offline_retry = 0" "lang = en" "helper = $helper" \
+    >"$work/conf")
+"$tool" --conf "$work/conf" near >"$work/seed.out" 2>&1
+check "a login-like run caches near's answer (and marks near seen)" grep -q "^near: allowed" "$work/seed.out" ||
+    show "$work/seed.out"
+sleep 1.5 # older than cache_ttl / 2: due
+
+# In the new namespaces, as root with nothing but what the unit leaves.
+cat >"$work/confine.sh" <<'EOF'
+set -e
+cache=$1 work=$2
+shift 2
+mount -t proc -o hidepid=invisible,subset=pid proc /proc
+for d in /tmp /var/tmp /home /root /run/user; do
+    [ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"
+done
+# The host's device nodes, kept aside before /dev is covered.
+for n in null zero full random urandom; do
+    touch "$work/devices/$n" && mount --bind "/dev/$n" "$work/devices/$n"
+done
+mount -t tmpfs -o mode=0755,nosuid tmpfs /dev
+for n in null zero full random urandom; do
+    touch "/dev/$n" && mount --bind "$work/devices/$n" "/dev/$n"
+done
+mount --bind "$cache" "$cache"
+findmnt -rno TARGET | while read -r m; do
+    m=$(printf '%b' "$m")
+    case $m in "$cache" | /proc | /proc/* | /dev/*) continue ;; esac
+    mount -o remount,bind,ro "$m" 2>/dev/null || true
+done
+exec "$@"
+EOF
+mkdir "$work/devices"
+confined() { # command...: run under the emulated unit (see the header)
+    unshare --mount --pid --fork --propagation private sh "$work/confine.sh" "$cache" "$work" \
+        setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all "$@"
+}
+confined sh -c 'grep -E "^(CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status;
+    touch '"$work"'/outside 2>&1; touch '"$cache"'/inside && echo cache-writable;
+    ls /proc | grep -c "^[0-9]"; ls /dev' >"$work/confined.out" 2>&1
+show "$work/confined.out"
+check "emulation: no capability in the bounding, effective or ambient set" \
+    [ "$(grep -cE '^Cap(Eff|Bnd|Amb):[[:space:]]+0+$' "$work/confined.out")" = 3 ]
+check "emulation: no new privileges" grep -qE '^NoNewPrivs:[[:space:]]+1$' "$work/confined.out"
+check "emulation: a write beside the cache fails (read-only file system)" \
+    grep -q "outside.*Read-only file system" "$work/confined.out"
+check "emulation: the cache folder is writable" grep -qx cache-writable "$work/confined.out"
+rm -f "$cache/inside"
+
+# The trace goes out through a descriptor opened here: its folder is read-only in there.
+confined strace -f -qq -o /proc/self/fd/9 "$tool" --conf "$work/conf" --refresh \
+    >"$work/refresh.out" 2>&1 9>"$work/strace.log"
+rc=$?
+show "$work/refresh.out"
+check "--refresh under the unit's limits exits 0 (got $rc)" [ "$rc" = 0 ]
+check "--refresh renewed near's answer: 'refreshed 1, failed 0'" \
+    grep -q "refreshed 1, failed 0" "$work/refresh.out"
+python3 "$src/tests/tools/syscalls_allowed.py" "$work/strace.log" "$unit" >"$work/syscalls.out" 2>&1
+rc=$?
+show "$work/syscalls.out"
+check "every system call, socket family and mapping of --refresh (and its helper) passes the unit's filters" \
+    [ "$rc" = 0 ]
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
