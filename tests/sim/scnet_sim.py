@@ -140,12 +140,25 @@ def make_certs(cert_dir):
         tmp = tempfile.mkdtemp(prefix=".gen-", dir=cert_dir)
         old_umask = os.umask(0o077)
         try:
-            ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+            # Our own config, not the system's: OpenSSL 1.1.1's openssl.cnf adds its
+            # v3_ca section to `req -x509`, and -addext on top of it gives the CA two Basic
+            # Constraints, which verification rejects. This one works on 1.1.1 and 3.x.
+            with open(os.path.join(tmp, "req.cnf"), "w") as f:
+                f.write("[req]\n"
+                        "distinguished_name = dn\n"
+                        "x509_extensions = ca_ext\n"
+                        "prompt = no\n"
+                        "[dn]\n"
+                        "CN = scnet-sim\n"
+                        "[ca_ext]\n"
+                        "basicConstraints = critical,CA:TRUE\n"
+                        "keyUsage = critical,keyCertSign,cRLSign\n"
+                        "subjectKeyIdentifier = hash\n")
+            ec = ["-config", "req.cnf", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:P-256", "-nodes"]
             _run_openssl(["req", "-x509"] + ec + [
                 "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-sha256",
-                "-subj", "/CN=scnet-sim throwaway CA",
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign"], tmp)
+                "-subj", "/CN=scnet-sim throwaway CA"], tmp)
             _run_openssl(["req", "-new"] + ec + [
                 "-keyout", "server.key", "-out", "server.csr",
                 "-subj", "/CN=localhost"], tmp)
