@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "deadline.h"
+#include "exec_context.h"
 #include "fetch_wire.h"
 #include "log.h"
 #include "strbuf.h"
@@ -180,6 +181,7 @@ static void child_exec(char *helper, pid_t parent, int in_fd, int out_fd, int nu
     if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
         dup2(null_fd, STDERR_FILENO) < 0)
         _exit(FETCH_EXIT_SETUP);
+    exec_context_reset();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     execve(helper, argv, envp);

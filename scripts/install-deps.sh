@@ -23,6 +23,7 @@ test_packages=(
     selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
     setools m4 bzip2 iproute2 # iproute2: tests/unit/test_http (a prohibit route in a netns)
     systemd strace # tests/tools/test-refresh-unit.sh: systemd-analyze security, the syscall trace
+    # strace (above): also tests/pam/test-exec-context.sh and scripts/ci-selinux.sh
 )
 build_only=false
 list=false
