@@ -33,6 +33,10 @@
 #define FETCH_EXIT_SETUP 3       /* its caller was already gone, or libcurl would not start */
 #define FETCH_EXIT_IO 4          /* a pipe failed or memory ran out */
 
+/* The helper's one argument: "--caller-pid=" and the pid of the process that started it (and
+ * holds its pipes); it exits when its parent is not that process. */
+#define FETCH_CALLER_ARG "--caller-pid="
+
 enum fetch_wire_kind { FETCH_WIRE_REQUEST, FETCH_WIRE_REPLY };
 
 /* A decoded request; every string is a NUL-terminated copy in storage. */

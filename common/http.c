@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -157,15 +158,17 @@ static void close_fd(int *fd)
  * may have other threads (and their locks) that do not exist in the child. Every signal
  * was blocked across fork; dispositions go back to default before the mask is opened, so
  * no handler of the host's runs in the child. */
-static void child_exec(char *helper, pid_t parent, int in_fd, int out_fd, int null_fd,
-                       int report_fd)
+static void child_exec(char *helper, char *caller_arg, pid_t parent, int in_fd, int out_fd,
+                       int null_fd, int report_fd)
 {
     char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
     /* Built from nothing: no proxies, SSLKEYLOGFILE, CA overrides or locale of the user
      * who ran su. GnuTLS (pulled in by libcurl's RTMP support, never used) then skips its
      * 0.3-0.5 ms start-up. */
     char *envp[] = {gnutls_lazy, NULL};
-    char *argv[] = {helper, NULL};
+    /* The helper checks its parent against this pid itself: starting inside a setuid host
+     * (su) is a secure exec, which clears the parent-death signal set below. */
+    char *argv[] = {helper, caller_arg, NULL};
     struct sigaction dfl;
     sigset_t none;
     int error;
@@ -281,6 +284,7 @@ static enum http_result helper_start(struct http_client *c, int64_t deadline, ch
     int in[2] = {-1, -1}, out[2] = {-1, -1}, report[2] = {-1, -1}, null_fd = -1;
     sigset_t all, saved;
     pid_t parent = getpid(), pid;
+    char caller_arg[sizeof(FETCH_CALLER_ARG) + 24];
 
     if (!cloexec_pipe(in) || !cloexec_pipe(out) || !cloexec_pipe(report) ||
         (null_fd = above_stdio(open("/dev/null", O_WRONLY | O_CLOEXEC))) < 0 ||
@@ -288,12 +292,14 @@ static enum http_result helper_start(struct http_client *c, int64_t deadline, ch
         error_set(err, errlen, "cannot set up pipes for the network helper: %s", strerror(errno));
         goto out;
     }
+    /* Formatted here: snprintf is not async-signal-safe, so not in the child. */
+    snprintf(caller_arg, sizeof(caller_arg), "%s%ld", FETCH_CALLER_ARG, (long)parent);
     sigchld_take(c);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     pid = fork();
     if (pid == 0)
-        child_exec(c->helper, parent, in[0], out[1], null_fd, report[1]);
+        child_exec(c->helper, caller_arg, parent, in[0], out[1], null_fd, report[1]);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (pid < 0) {
         error_set(err, errlen, "cannot start the network helper: %s", strerror(errno));

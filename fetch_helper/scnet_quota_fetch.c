@@ -1,7 +1,8 @@
 /* scnet-quota-fetch: the one process of pam_scnet_quota that talks to the network.
  *
- * The module (and scnet-quota) start it with an environment built from nothing and pipes
- * as stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
+ * The module (and scnet-quota) start it with an environment built from nothing, one argument
+ * (--caller-pid=<their pid>: it ends when its parent is not that process) and pipes as
+ * stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
  * reply frame, and kill it at their deadline. It serves requests until its input ends, so
  * the refresh run reuses one connection. Anything that is not a well-formed request ends it
  * with a non-zero status before anything is sent. Its stderr is /dev/null: every failure it
@@ -44,16 +45,41 @@ static void close_inherited_fds(void)
         (void)close((int)fd);
 }
 
-/* Die with the caller: a helper whose caller is gone must not finish a request. The caller
- * already set this between fork and exec; setting it again covers a helper started by
- * something else, and the parent check covers a caller that died before it took effect. */
-static bool bind_to_parent(void)
+/* The caller's pid from argv ("--caller-pid=N"); 0 when it is missing or malformed. */
+static pid_t caller_from_args(int argc, char **argv)
 {
-    pid_t parent = getppid();
+    const char *arg = argc == 2 ? argv[1] : "";
+    size_t prefix = strlen(FETCH_CALLER_ARG);
+    char *end = NULL;
+    long pid;
 
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    if (strncmp(arg, FETCH_CALLER_ARG, prefix) != 0 || arg[prefix] < '1' || arg[prefix] > '9')
+        return 0;
+    errno = 0;
+    pid = strtol(arg + prefix, &end, 10);
+    if (errno != 0 || *end != '\0' || pid <= 1 || (long)(pid_t)pid != pid)
+        return 0;
+    return (pid_t)pid;
+}
+
+/* Whether the process that started us is still our parent. Compared with the pid the caller
+ * sent, never with getppid() read here: a caller that died before this runs leaves us with
+ * a new parent (init or a subreaper), and the two reads would agree. */
+static bool caller_alive(pid_t caller)
+{
+    return getppid() == caller;
+}
+
+/* Die with the caller: a helper whose caller is gone must not finish a request. The caller
+ * set the parent-death signal between fork and exec, but the kernel clears it when the exec
+ * is a secure one (the caller is a setuid host such as su: real uid the user, effective uid
+ * root), so it is set again here, where nothing clears it any more (this process changes no
+ * credentials); the pid check then covers a caller that died before either took effect. */
+static bool bind_to_caller(pid_t caller)
+{
+    if (caller == 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
         return false;
-    return getppid() == parent;
+    return caller_alive(caller);
 }
 
 /* Default dispositions and an empty mask whatever the caller had; a reader that went away
@@ -111,7 +137,7 @@ static bool write_all(int fd, const char *data, size_t len)
 
 /* One request read, performed and answered; returns SERVE_AGAIN, else the exit status
  * (EXIT_SUCCESS when the input ended cleanly). */
-static int serve_one(CURL *easy)
+static int serve_one(CURL *easy, pid_t caller)
 {
     unsigned char head[FETCH_WIRE_HEAD_LEN];
     unsigned char *payload = NULL;
@@ -139,6 +165,11 @@ static int serve_one(CURL *easy)
         goto out;
     if (!fetch_wire_decode_request(payload, len, &req, why, sizeof(why)))
         goto out;
+    /* A request may wait in the pipe after its writer died (the refresh run's helper sits
+     * between requests): nothing is sent for a caller that is gone. */
+    rc = FETCH_EXIT_SETUP;
+    if (!caller_alive(caller))
+        goto out;
     transfer_perform(easy, &req.req, &reply);
     rc = FETCH_EXIT_IO;
     if (!fetch_wire_encode_reply(&reply, &frame) ||
@@ -157,14 +188,15 @@ out:
     return rc;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    pid_t caller = caller_from_args(argc, argv);
     CURL *easy;
     int rc;
 
     close_inherited_fds();
     reset_signals();
-    if (!bind_to_parent())
+    if (!bind_to_caller(caller))
         return FETCH_EXIT_SETUP;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return FETCH_EXIT_SETUP;
@@ -172,7 +204,7 @@ int main(void)
     if (easy == NULL)
         return FETCH_EXIT_SETUP;
     do {
-        rc = serve_one(easy);
+        rc = serve_one(easy, caller);
     } while (rc == SERVE_AGAIN);
     curl_easy_cleanup(easy);
     curl_global_cleanup();

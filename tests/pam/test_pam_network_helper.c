@@ -72,7 +72,8 @@ static void make_wrapper(void)
     assert_int_equal(chmod(wrapper_dir, 0700), 0);
     unlink(wrapper);
     unlink(runs_log);
-    snprintf(script, sizeof(script), "#!/bin/sh\necho run >> '%s'\nexec '%s'\n", runs_log, real);
+    snprintf(script, sizeof(script), "#!/bin/sh\necho run >> '%s'\nexec '%s' \"$@\"\n", runs_log,
+             real);
     fd = open(wrapper, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, script, strlen(script)), (ssize_t)strlen(script));
