@@ -101,22 +101,82 @@ static void show(pam_handle_t *pamh, const char *text, bool is_error)
     }
 }
 
+/* What the module's earlier calls on this PAM handle did: one login may run the module more
+ * than once (an account line and a session line; the pam-auth-update profile's line and a
+ * hand-written one), and the user is to read each text once. */
+struct handle_memory {
+    int shown;         /* the strongest text shown so far: SHOWN_NONE, _USAGE, _REFUSAL */
+    bool gate_refusal; /* a refusal was handed to the login-shell gate */
+};
+
+enum { SHOWN_NONE, SHOWN_USAGE, SHOWN_REFUSAL };
+
+#define HANDLE_MEMORY_KEY "pam_scnet_quota_memory"
+
+static void free_memory(pam_handle_t *pamh, void *data, int error_status)
+{
+    (void)pamh;
+    (void)error_status;
+    free(data);
+}
+
+/* This handle's memory, made on first use; NULL only when out of memory (then every call
+ * acts on its own, as before). */
+static struct handle_memory *handle_memory(pam_handle_t *pamh)
+{
+    const void *data = NULL;
+    struct handle_memory *memory;
+
+    if (pam_get_data(pamh, HANDLE_MEMORY_KEY, &data) == PAM_SUCCESS && data)
+        return (struct handle_memory *)data;
+    memory = calloc(1, sizeof(*memory));
+    if (memory && pam_set_data(pamh, HANDLE_MEMORY_KEY, memory, free_memory) != PAM_SUCCESS) {
+        free(memory);
+        memory = NULL;
+    }
+    return memory;
+}
+
+/* A text is shown when it says more than what this handle already showed: a refusal after
+ * a warning is news, the same warning from a second line (or the session after the account
+ * stage), or a warning after a refusal, is not. */
+static void show_once(pam_handle_t *pamh, struct handle_memory *memory,
+                      const struct scnet_outcome *out)
+{
+    int level = out->message_is_error ? SHOWN_REFUSAL : SHOWN_USAGE;
+
+    if (memory && memory->shown >= level)
+        return;
+    show(pamh, out->message, out->message_is_error);
+    if (memory)
+        memory->shown = level;
+}
+
 /* The refusal under deny_scope = tty without a terminal goes into the PAM environment for
- * the login-shell gate; any other decision removes a value an earlier check of this handle
- * (the account stage, a second stack run) left there, so the variable always tells the last
- * decision. */
-static void hand_to_shell_gate(pam_handle_t *pamh, const struct scnet_outcome *out)
+ * the login-shell gate; any other decision removes a value that something else left there
+ * (a second stack run, the caller), so the variable tells this login's decision. A refusal
+ * an earlier call of this handle handed over stays: a later line that only warns (the
+ * profile's deny=off) must not take it back. */
+static void hand_to_shell_gate(pam_handle_t *pamh, struct handle_memory *memory,
+                               const struct scnet_outcome *out)
 {
     struct strbuf entry = {0};
     int rc;
 
     if (!out->message_for_shell_gate) {
+        if (memory && memory->gate_refusal)
+            return;
         if (pam_getenv(pamh, SCNET_SHELL_GATE_VARIABLE))
             pam_putenv(pamh, SCNET_SHELL_GATE_VARIABLE);
         return;
     }
     strbuf_printf(&entry, "%s=%s", SCNET_SHELL_GATE_VARIABLE, out->message);
     rc = entry.failed || !entry.data ? PAM_BUF_ERR : pam_putenv(pamh, entry.data);
+    /* The gate shows it: a later line's warning would only come before it. */
+    if (rc == PAM_SUCCESS && memory) {
+        memory->gate_refusal = true;
+        memory->shown = SHOWN_REFUSAL;
+    }
     if (rc != PAM_SUCCESS)
         pam_syslog(pamh, LOG_ERR, "cannot hand the refusal to the login-shell gate: %s",
                    pam_strerror(pamh, rc));
@@ -148,6 +208,7 @@ static int check_session(pam_handle_t *pamh, int flags, int argc, const char **a
     const char *user = NULL;
     struct scnet_request req = {0};
     struct scnet_log log = {.write = syslog_sink, .ctx = pamh};
+    struct handle_memory *memory;
     int rc;
 
     req.config_ok = config_load(&cfg, argc, argv, config_error, sizeof(config_error)) &&
@@ -161,9 +222,10 @@ static int check_session(pam_handle_t *pamh, int flags, int argc, const char **a
     req.no_terminal = !session_has_terminal(pamh);
 
     scnet_check(&cfg, &req, &log, &out);
-    hand_to_shell_gate(pamh, &out);
+    memory = handle_memory(pamh);
+    hand_to_shell_gate(pamh, memory, &out);
     if (out.message && !out.message_for_shell_gate && !(flags & PAM_SILENT))
-        show(pamh, out.message, out.message_is_error);
+        show_once(pamh, memory, &out);
     rc = pam_code(out.decision);
     scnet_outcome_free(&out);
     config_free(&cfg);

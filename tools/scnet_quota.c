@@ -120,9 +120,101 @@ static bool load_config(const struct options *opt, const struct pam_module_line 
     return ok;
 }
 
-/* With --service: read the service's stack and pick the line its logins run (the first
- * session line, else the first account line); *line stays NULL when there is none, which
- * is said. False when the service cannot be read. */
+/* Whether the module's refusal on a line with this control ends the login: required and
+ * requisite do; a [value=action ...] control does when perm_denied (else default) is bad
+ * or die. optional and sufficient never do. */
+static bool control_enforces(const char *control)
+{
+    const char *action;
+
+    if (strcmp(control, "required") == 0 || strcmp(control, "requisite") == 0)
+        return true;
+    if (control[0] != '[')
+        return false;
+    action = strstr(control, "perm_denied=");
+    if (action)
+        action += strlen("perm_denied=");
+    else if ((action = strstr(control, "default=")) != NULL)
+        action += strlen("default=");
+    else
+        return false;
+    return strncmp(action, "bad", 3) == 0 || strncmp(action, "die", 3) == 0;
+}
+
+/* Whether the line's own arguments turn deny off (the last deny= wins, as in config_load):
+ * the pam-auth-update profile's line does. */
+static bool line_is_warn_only(const struct pam_module_line *line)
+{
+    bool off = false;
+
+    for (int i = 0; i < line->argc; i++)
+        if (strncmp(line->argv[i], "deny=", 5) == 0)
+            off = strcmp(line->argv[i] + 5, "off") == 0;
+    return off;
+}
+
+/* Whether the line can refuse a login: its control enforces and its arguments keep deny. */
+static bool line_can_refuse(const struct pam_module_line *line)
+{
+    return control_enforces(line->control) && !line_is_warn_only(line);
+}
+
+static void print_line(const char *prefix, const struct pam_module_line *line)
+{
+    fprintf(stderr, "%s%s:%u: %s %s pam_scnet_quota.so", prefix, line->file, line->line, line->type,
+            line->control);
+    for (int i = 0; i < line->argc; i++)
+        fprintf(stderr, " %s", line->argv[i]);
+    fprintf(stderr, "\n");
+}
+
+/* The line whose decision a login of the service ends with: the first that can refuse
+ * (session before account), else the first session line, else the first line. */
+static const struct pam_module_line *deciding_line(const struct pam_service *svc)
+{
+    static const char *const types[] = {"session", "account"};
+
+    for (size_t t = 0; t < 2; t++)
+        for (size_t i = 0; i < svc->count; i++)
+            if (strcmp(svc->lines[i].type, types[t]) == 0 && line_can_refuse(&svc->lines[i]))
+                return &svc->lines[i];
+    for (size_t i = 0; i < svc->count; i++)
+        if (strcmp(svc->lines[i].type, "session") == 0)
+            return &svc->lines[i];
+    return svc->count > 0 ? &svc->lines[0] : NULL;
+}
+
+/* What the other lines of the service do next to the deciding one. */
+static void report_other_lines(const struct pam_service *svc, const struct pam_module_line *used)
+{
+    size_t refusing = 0;
+
+    for (size_t i = 0; i < svc->count; i++)
+        refusing += line_can_refuse(&svc->lines[i]);
+    if (refusing > 1) {
+        fprintf(stderr,
+                "scnet-quota: warning: %zu lines of the service can refuse a login; each asks "
+                "the quota API again: keep one (the user still reads one banner)\n",
+                refusing);
+        for (size_t i = 0; i < svc->count; i++)
+            if (line_can_refuse(&svc->lines[i]))
+                print_line("scnet-quota:   ", &svc->lines[i]);
+    }
+    for (size_t i = 0; i < svc->count; i++) {
+        const struct pam_module_line *l = &svc->lines[i];
+        if (l == used)
+            continue;
+        fprintf(stderr,
+                "scnet-quota: note: %s:%u (%s %s) also runs the module%s; a login "
+                "shows each text once\n",
+                l->file, l->line, l->type, l->control,
+                line_is_warn_only(l) ? " warn-only (deny=off)" : "");
+    }
+}
+
+/* With --service: read the service's stack and pick the line that decides its logins
+ * (deciding_line); *line stays NULL when there is none, which is said. False when the
+ * service cannot be read. */
 static bool read_service(const struct options *opt, struct pam_service *svc,
                          const struct pam_module_line **line)
 {
@@ -147,11 +239,7 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
     for (size_t i = 0; i < svc->file_count; i++)
         fprintf(stderr, "%s %s", i ? "," : "", svc->files[i]);
     fprintf(stderr, "\n");
-    for (size_t i = 0; i < svc->count && !*line; i++)
-        if (strcmp(svc->lines[i].type, "session") == 0)
-            *line = &svc->lines[i];
-    if (!*line && svc->count > 0)
-        *line = &svc->lines[0];
+    *line = deciding_line(svc);
     if (!*line) {
         fprintf(stderr,
                 "scnet-quota: warning: %s has no session or account line for "
@@ -160,16 +248,19 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
                 svc->files[0]);
         return true;
     }
-    fprintf(stderr, "scnet-quota: service %s: %s:%u: %s %s pam_scnet_quota.so", opt->service,
-            (*line)->file, (*line)->line, (*line)->type, (*line)->control);
-    for (int i = 0; i < (*line)->argc; i++)
-        fprintf(stderr, " %s", (*line)->argv[i]);
-    fprintf(stderr, "\n");
+    snprintf(err, sizeof(err), "scnet-quota: service %s: ", opt->service);
+    print_line(err, *line);
     if (svc->count > 1)
         fprintf(stderr,
-                "scnet-quota: note: %zu lines of the service load the module; the one "
-                "above is used\n",
+                "scnet-quota: note: %zu lines of the service load the module; the "
+                "one above decides\n",
                 svc->count);
+    if (line_is_warn_only(*line))
+        fprintf(stderr,
+                "scnet-quota: note: %s:%u passes deny=off: warn-only, whatever deny the file "
+                "sets; a user over the line reads the warning, never \"Login refused\"\n",
+                (*line)->file, (*line)->line);
+    report_other_lines(svc, *line);
     return true;
 }
 

@@ -266,8 +266,9 @@ profile=$tmp/deb$PROFILE_FILE
 check "profile: Default: no" grep -qx 'Default: no' "$profile"
 check "profile: Session-Type: Additional" grep -qx 'Session-Type: Additional' "$profile"
 check "profile: Session-Interactive-Only: yes" grep -qx 'Session-Interactive-Only: yes' "$profile"
-check "profile: the Session line is 'optional pam_scnet_quota.so'" \
-    [ "$(sed -n '/^Session:/{n;p;}' "$profile" | tr -s ' \t' ' ')" = " optional pam_scnet_quota.so" ]
+# deny=off: an optional line cannot enforce a refusal, so it never claims one (warn-only).
+check "profile: the Session line is 'optional pam_scnet_quota.so deny=off'" \
+    [ "$(sed -n '/^Session:/{n;p;}' "$profile" | tr -s ' \t' ' ')" = " optional pam_scnet_quota.so deny=off" ]
 check "no build or source path inside any packaged file" \
     [ -z "$(grep -rlaF -e "$build" -e "$src/" "$tmp/deb" --exclude-dir=DEBIAN)" ]
 check "the module, the command and the helper are stripped" \
@@ -446,9 +447,9 @@ rc=$?
 check "pam-auth-update --enable $PROFILE exits 0 (got $rc)" [ "$rc" = 0 ] || show_file enable "$tmp/enable.log"
 say "# /etc/pam.d/common-session now:"
 grep -v '^#' /etc/pam.d/common-session | sed 's/^/    | /'
-check "common-session has the profile's line 'session optional pam_scnet_quota.so'" \
+check "common-session has the profile's line 'session optional pam_scnet_quota.so deny=off'" \
     [ "$(grep -E '^session[[:space:]]' /etc/pam.d/common-session | grep pam_scnet_quota | tr -s ' \t' ' ' | sed 's/ $//')" = \
-        "session optional pam_scnet_quota.so" ]
+        "session optional pam_scnet_quota.so deny=off" ]
 check "common-session-noninteractive does not name the module (interactive sessions only)" \
     not_contains /etc/pam.d/common-session-noninteractive pam_scnet_quota
 
@@ -459,10 +460,15 @@ for fragment in WARNING /public/home/near 93.0%; do
     check "near through common-session: the banner contains '$fragment'" \
         contains "$tmp/out/common-near.out" "$fragment" || show_run common-near
 done
-# optional: a refusal is shown but not enforced (README: use required, in one service, for deny).
+# The profile is warn-only (deny=off): over deny, the user reads the warning, never a
+# refusal the optional line would not enforce (README: required, in one service, for deny).
 run_pamtester common-over "$COMMON_SERVICE" over
 check "over through common-session (optional): the session still opens (got $pt_rc)" [ "$pt_rc" = 0 ] ||
     show_run common-over
+check "over through common-session: the warning 'your storage quota is full' is shown" \
+    contains "$tmp/out/common-over.out" "WARNING: your storage quota is full." || show_run common-over
+check "over through common-session: no 'Login refused' (the profile does not enforce it)" \
+    not_contains "$tmp/out/common-over.err" "Login refused" || show_run common-over
 
 # ---------------------------------------------------------------------------------------
 # 5. The installed admin command, from PATH.

@@ -21,6 +21,13 @@ static struct sim_info sim;
     "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
     "Logins are refused at 100.0% of the quota. Ask your support team to help you free space."
 
+/* What the pam-auth-update profile's warn-only line (deny=off) shows over the line. */
+#define OVER_WARNING                                                                               \
+    "WARNING: your storage quota is full.\n"                                                       \
+    "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
+    "Delete or move files you no longer need: jobs fail with \"Disk quota exceeded\" once a "      \
+    "quota is full."
+
 /* The variable the module hands a deferred refusal in (common/pipeline.h), spelled out: the
  * gate scripts and the documentation name it. */
 #define SHELL_GATE_VARIABLE "SCNET_QUOTA_REFUSAL"
@@ -434,10 +441,13 @@ static int record_conversation(int count, const struct pam_message **msgs,
     return PAM_SUCCESS;
 }
 
-/* Open a session for user on "scnet" with PAM_TTY = tty (NULL: not set), as sshd opens it:
- * one handle, real libpam. A value of the gate's variable is planted first, as an earlier
- * stack run of the same handle could have left it. */
-static void session_on_tty(const char *user, const char *tty, int flags, struct gate_run *run)
+/* One login of user on service with PAM_TTY = tty (NULL: not set), as sshd runs it: one
+ * handle, real libpam; the account stage first when with_account (its code goes into
+ * run->rc when it refuses, and the session is then not opened, as sshd does). A value of the
+ * gate's variable is planted first, as an earlier stack run of the same handle could have
+ * left it. */
+static void login_on_handle(const char *service, const char *user, const char *tty,
+                            bool with_account, int flags, struct gate_run *run)
 {
     struct pam_conv conv = {record_conversation, run};
     pam_handle_t *pamh = NULL;
@@ -453,12 +463,14 @@ static void session_on_tty(const char *user, const char *tty, int flags, struct 
     setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
     fflush(stderr);
     dup2(fileno(capture), 2);
-    assert_int_equal(pam_start("scnet", user, &conv, &pamh), PAM_SUCCESS);
+    assert_int_equal(pam_start(service, user, &conv, &pamh), PAM_SUCCESS);
     if (tty)
         assert_int_equal(pam_set_item(pamh, PAM_TTY, tty), PAM_SUCCESS);
     assert_int_equal(pam_putenv(pamh, SHELL_GATE_VARIABLE "=planted before the check"),
                      PAM_SUCCESS);
-    run->rc = pam_open_session(pamh, flags);
+    run->rc = with_account ? pam_acct_mgmt(pamh, flags) : PAM_SUCCESS;
+    if (run->rc == PAM_SUCCESS)
+        run->rc = pam_open_session(pamh, flags);
     value = pam_getenv(pamh, SHELL_GATE_VARIABLE);
     run->gate_set = value != NULL;
     snprintf(run->gate, sizeof(run->gate), "%s", value ? value : "");
@@ -471,6 +483,11 @@ static void session_on_tty(const char *user, const char *tty, int flags, struct 
     n = fread(run->log, 1, sizeof(run->log) - 1, capture);
     run->log[n] = '\0';
     fclose(capture);
+}
+
+static void session_on_tty(const char *user, const char *tty, int flags, struct gate_run *run)
+{
+    login_on_handle("scnet", user, tty, false, flags, run);
 }
 
 static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state)
@@ -525,6 +542,66 @@ static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     assert_string_equal(run.shown, OVER_REFUSAL);
     assert_false(run.gate_set);
+}
+
+/* The profile's line is optional: it cannot enforce a refusal, so it never claims one. With
+ * deny = 100 in the file, the user over the line reads the warning and logs in. */
+static void test_profile_line_only_warns(void **state)
+{
+    struct pam_run run;
+
+    write_https_conf(&sim, "deny = 100");
+    open_session("scnet_profile", "over", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_err(&run), "");
+    assert_string_equal(joined_info(&run), OVER_WARNING);
+    /* Nor does its warning announce a refusal at 100%. */
+    open_session("scnet_profile", "near", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER);
+}
+
+/* One login, the module run more than once on its handle: each text is shown once. */
+static void test_one_banner_per_login(void **state)
+{
+    struct gate_run run;
+
+    write_https_conf(&sim, "deny = 100");
+    /* An account line and a session line. */
+    login_on_handle("scnet", "near", "/dev/null", true, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    /* A required line and the profile's line after it: the refusal once, no warning after. */
+    login_on_handle("scnet_twice", "near", "/dev/null", false, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    login_on_handle("scnet_twice", "over", "/dev/null", false, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(run.shown, OVER_REFUSAL);
+    /* The profile's line first: its warning, then the refusal is news and is shown. */
+    login_on_handle("scnet_twice_profile_first", "near", "/dev/null", false, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(run.shown, NEAR_BANNER);
+    login_on_handle("scnet_twice_profile_first", "over", "/dev/null", false, 0, &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(run.shown, OVER_WARNING "\n" OVER_REFUSAL);
+    /* Two handles are two logins: the second sees its banner too. */
+    login_on_handle("scnet", "near", "/dev/null", false, 0, &run);
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+}
+
+/* deny_scope = tty: the required line hands the refusal to the login-shell gate; the
+ * profile's warn-only line after it must not take it back. */
+static void test_later_warn_only_line_keeps_the_gate_refusal(void **state)
+{
+    struct gate_run run;
+
+    write_https_conf(&sim, "deny = 100\ndeny_scope = tty");
+    login_on_handle("scnet_twice", "over", "ssh", false, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_true(run.gate_set);
+    assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_string_equal(run.shown, "");
 }
 
 static void test_strange_user_names(void **state)
@@ -617,6 +694,9 @@ int main(void)
         cmocka_unit_test(test_account_stage_makes_the_same_decision),
         cmocka_unit_test(test_deny_scope_tty_hands_the_refusal_to_the_shell_gate),
         cmocka_unit_test(test_shell_gate_variable_only_for_a_deferred_refusal),
+        cmocka_unit_test(test_profile_line_only_warns),
+        cmocka_unit_test(test_one_banner_per_login),
+        cmocka_unit_test(test_later_warn_only_line_keeps_the_gate_refusal),
         cmocka_unit_test(test_strange_user_names),
         cmocka_unit_test(test_plain_http_on_loopback),
         cmocka_unit_test(test_certificate_is_verified),

@@ -217,6 +217,25 @@ check "--service sshd: no control warning under required" '! grep -q "warning" "
 runtool --service su-test --pam-dir "$work/pam.d" over
 check "--service through substack with -session optional and deny: warns the refusal is not enforced" \
     '[ "$(rc)" = 1 ] && grep -q "^over: refused" "$work/out" && grep -q "warning: deny = 100.0 is set but $work/pam.d/su-sessions:1 uses '"'"'optional'"'"': the refusal is shown and the login continues" "$work/err"'
+# The pam-auth-update profile's line (deny=off, read from the file the package ships) next
+# to a hand-written required line: the required one decides, the profile's is warn-only.
+profile_line=$(sed -n '/^Session:/{n;p;}' "$(dirname "$0")/../../packaging/debian/pam-configs/scnet-quota" |
+    sed "s|pam_scnet_quota.so|pam_scnet_quota.so conf=$work/conf|")
+printf 'session %s\n' "$profile_line" >"$work/pam.d/common-session-profile"
+printf '@include common-session-profile\n' >"$work/pam.d/profile-only"
+printf '@include common-session-profile\nsession required pam_scnet_quota.so conf=%s\n' \
+    "$work/conf" >"$work/pam.d/sshd-both"
+printf 'account required pam_scnet_quota.so conf=%s\nsession optional pam_scnet_quota.so conf=%s\nsession required pam_scnet_quota.so conf=%s\n' \
+    "$work/conf" "$work/conf" "$work/conf" >"$work/pam.d/sshd-two"
+runtool --service profile-only --pam-dir "$work/pam.d" over
+check "--service with the profile's line alone: warn-only, over is allowed with the warning" \
+    '[ "$(rc)" = 0 ] && grep -q "^over: allowed, with a warning" "$work/out" && grep -q "^WARNING: your storage quota is full.$" "$work/out" && ! grep -q "Login refused" "$work/out" && grep -q "note: $work/pam.d/common-session-profile:1 passes deny=off: warn-only" "$work/err" && ! grep -q "uses '"'"'optional'"'"'" "$work/err"'
+runtool --service sshd-both --pam-dir "$work/pam.d" over
+check "--service with the profile's optional line and a required line: the required one decides" \
+    '[ "$(rc)" = 1 ] && grep -q "^over: refused" "$work/out" && grep -q "^scnet-quota: service sshd-both: $work/pam.d/sshd-both:2: session required pam_scnet_quota.so conf=$work/conf$" "$work/err" && grep -q "one above decides" "$work/err" && grep -q "note: $work/pam.d/common-session-profile:1 (session optional) also runs the module warn-only (deny=off)" "$work/err" && ! grep -q "warning" "$work/err"'
+runtool --service sshd-two --pam-dir "$work/pam.d" over
+check "--service with an account and a session required line: the session one decides, a warning names both" \
+    '[ "$(rc)" = 1 ] && grep -q "^scnet-quota: service sshd-two: $work/pam.d/sshd-two:3: session required" "$work/err" && grep -q "warning: 2 lines of the service can refuse a login" "$work/err" && grep -q "^scnet-quota:   $work/pam.d/sshd-two:1: account required" "$work/err"'
 runtool --service nomod --pam-dir "$work/pam.d" low
 check "--service without a line for the module: says its logins are not checked" \
     'grep -q "warning: $work/pam.d/nomod has no session or account line for pam_scnet_quota.so" "$work/err"'
