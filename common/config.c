@@ -63,6 +63,7 @@ static const struct option_def options[] = {
     OPT("skip_groups", OPT_TEXT, skip_groups),
     OPT("lang", OPT_LANG, lang),
     OPT("contact", OPT_TEXT, contact),
+    OPT("help", OPT_TEXT, help),
     OPT("debug", OPT_BOOL, debug),
     OPT("cache_dir", OPT_PATH, cache_dir),
     OPT("cache_ttl", OPT_DURATION, cache_ttl),
@@ -121,7 +122,7 @@ void config_free(struct scnet_config *cfg)
     char **strings[] = {&cfg->conf_path, &cfg->url,        &cfg->token_file,       &cfg->cafile,
                         &cfg->proxy,     &cfg->skip_users, &cfg->skip_groups,      &cfg->contact,
                         &cfg->cache_dir, &cfg->auth_url,   &cfg->credentials_file, &cfg->cluster,
-                        &cfg->helper};
+                        &cfg->helper,    &cfg->help};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         free(*strings[i]);
         *strings[i] = NULL;

@@ -37,6 +37,7 @@ struct scnet_config {
     char *skip_groups; /* comma-separated, NULL = none */
     enum scnet_lang lang;
     char *contact; /* NULL = none */
+    char *help;    /* the site's own line (URL, ticket address) on every banner; NULL = none */
     bool debug;
     char *cache_dir; /* per-node answer cache */
     long cache_ttl;  /* seconds a good answer is reused; 0 = no cache */

@@ -382,6 +382,8 @@ static void render(const struct scnet_config *cfg, const struct scnet_request *r
         .warn = cfg->warn,
         .deny = cfg->deny,
         .contact = cfg->contact,
+        .help = cfg->help,
+        .tty_scope = cfg->deny_scope == SCNET_DENY_SCOPE_TTY,
         .stale_age_s = source_is_old(out->source) ? out->stale_age_s : -1,
     };
     out->message = banner_render(&in);

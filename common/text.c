@@ -253,8 +253,10 @@ struct banner_words {
     const char *refused_nearly_full;
     const char *refused_deny_before, *refused_deny_after;
     const char *refused_ask;
+    const char *refused_free_now; /* deny_scope = tty: how to free space at once */
     const char *unchecked;
     const char *contact;
+    const char *help;
 };
 
 static const struct banner_words words_en = {
@@ -279,8 +281,11 @@ static const struct banner_words words_en = {
     .refused_deny_before = "Logins are refused at ",
     .refused_deny_after = "% of the quota. ",
     .refused_ask = "Ask your support team to help you free space.",
+    .refused_free_now = "Free space now with sftp, scp, rsync or \"ssh HOST COMMAND\" (these "
+                        "still work), then log in again.",
     .unchecked = "Login refused: your storage quota could not be checked. Please try again later.",
     .contact = "Contact: ",
+    .help = "Help: ",
 };
 
 static const struct banner_words words_zh = {
@@ -304,8 +309,12 @@ static const struct banner_words words_zh = {
     .refused_deny_before = "使用率达到配额的 ",
     .refused_deny_after = "% 时将拒绝登录。",
     .refused_ask = "请联系技术支持人员帮助您释放空间。",
+    .refused_free_now =
+        "现在仍可用 sftp、scp、rsync 或“ssh 主机 命令”释放空间（这些方式不受限制），"
+        "然后重新登录。",
     .unchecked = "无法检查您的存储配额，登录被拒绝，请稍后再试。",
     .contact = "联系方式：",
+    .help = "帮助：",
 };
 
 #define BAR_CELLS 20
@@ -409,20 +418,27 @@ static void add_stale_line(struct strbuf *sb, const struct banner_words *w, long
     add_text(sb, w->stale_after);
 }
 
-static bool add_contact_line(struct strbuf *sb, const struct banner_words *w, const char *contact)
+/* "Contact: ...", "Help: ...": a line the admin configured, cleaned as server text is (a
+ * config file is no place for escape sequences either). */
+static bool add_configured_line(struct strbuf *sb, const char *prefix, const char *value)
 {
     char *clean = NULL;
 
-    if (contact == NULL || contact[0] == '\0')
+    if (value == NULL || value[0] == '\0')
         return true;
-    clean = text_sanitize(contact, TEXT_MAX_SERVER_STRING);
+    clean = text_sanitize(value, TEXT_MAX_SERVER_STRING);
     if (clean == NULL)
         return false;
     new_line(sb);
-    add_text(sb, w->contact);
+    add_text(sb, prefix);
     add_text(sb, clean);
     free(clean);
     return true;
+}
+
+static bool add_contact_line(struct strbuf *sb, const struct banner_words *w, const char *contact)
+{
+    return add_configured_line(sb, w->contact, contact);
 }
 
 static bool render_usage(struct strbuf *sb, const struct banner_words *w,
@@ -485,7 +501,8 @@ static bool render_refused(struct strbuf *sb, const struct banner_words *w,
         add_number(sb, in->deny);
         add_text(sb, w->refused_deny_after);
     }
-    add_text(sb, w->refused_ask);
+    /* deny_scope = tty lets sftp, scp, rsync and commands in: the user can act now. */
+    add_text(sb, in->tty_scope ? w->refused_free_now : w->refused_ask);
     return add_contact_line(sb, w, in->contact);
 }
 
@@ -508,6 +525,9 @@ char *banner_render(const struct banner_input *in)
         ok = add_contact_line(&sb, w, in->contact);
         break;
     }
+    /* The site's own line closes every banner there is. */
+    if (ok && sb.len > 0)
+        ok = add_configured_line(&sb, w->help, in->help);
     if (!ok) {
         strbuf_free(&sb);
         return NULL;

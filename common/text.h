@@ -34,6 +34,8 @@ struct banner_input {
     double deny;                        /* the configured deny percent (< 0 = off) */
     const char *contact;                /* NULL = none */
     long stale_age_s;                   /* >= 0: the numbers are this old (API unreachable) */
+    const char *help;                   /* the site's line, closing every banner; NULL = none */
+    bool tty_scope; /* deny_scope = tty: sftp, scp, rsync and commands are let in */
 };
 
 /* The text to show (lines separated by '\n', no trailing newline), caller frees. */

@@ -21,6 +21,13 @@ static struct sim_info sim;
     "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
     "Logins are refused at 100.0% of the quota. Ask your support team to help you free space."
 
+/* Under deny_scope = tty sftp, scp, rsync and commands are let in: the refusal says so. */
+#define OVER_REFUSAL_TTY                                                                           \
+    "Login refused: your storage quota is exceeded.\n"                                             \
+    "  /public/home/over  735.0 GB of 700.0 GB  105.0%  [####################]\n"                  \
+    "Logins are refused at 100.0% of the quota. Free space now with sftp, scp, rsync or \"ssh "    \
+    "HOST COMMAND\" (these still work), then log in again."
+
 /* What the pam-auth-update profile's warn-only line (deny=off) shows over the line. */
 #define OVER_WARNING                                                                               \
     "WARNING: your storage quota is full.\n"                                                       \
@@ -100,6 +107,21 @@ static void test_over_deny_is_refused(void **state)
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     assert_string_equal(joined_err(&run), OVER_REFUSAL);
     assert_string_equal(joined_info(&run), "");
+}
+
+/* help: the site's own line closes the refusal and the warning alike (from the file or
+ * the pam.d line: one option table). */
+static void test_help_line_closes_every_banner(void **state)
+{
+    struct pam_run run;
+
+    session_with("deny = 100\nhelp = https://hpc.example.org/quota", "over", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL "\nHelp: https://hpc.example.org/quota");
+    session_with("deny = 100\nhelp = https://hpc.example.org/quota", "near", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.\n"
+                                                       "Help: https://hpc.example.org/quota");
 }
 
 static void test_exactly_at_deny_is_refused(void **state)
@@ -500,18 +522,18 @@ static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
     assert_true(run.gate_set);
-    assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
     assert_non_null(strstr(run.log, "user=over result=deny-skipped "));
     assert_non_null(strstr(run.log, " scope=tty gate=shell ms="));
     session_on_tty("over", NULL, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
-    assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
     /* PAM_SILENT: nothing shown either way, and the gate still gets the refusal. */
     session_on_tty("over", "ssh", PAM_SILENT, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
-    assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
 }
 
 static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
@@ -523,7 +545,7 @@ static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
      * at once, shown, and nothing left for a shell. */
     session_on_tty("over", "/dev/null", 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(run.shown, OVER_REFUSAL);
+    assert_string_equal(run.shown, OVER_REFUSAL_TTY);
     assert_false(run.gate_set);
     assert_non_null(strstr(run.log, "user=over result=deny "));
     assert_null(strstr(run.log, "gate="));
@@ -600,7 +622,7 @@ static void test_later_warn_only_line_keeps_the_gate_refusal(void **state)
     login_on_handle("scnet_twice", "over", "ssh", false, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_true(run.gate_set);
-    assert_string_equal(run.gate, OVER_REFUSAL);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
     assert_string_equal(run.shown, "");
 }
 
@@ -672,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_near_full_sees_warning),
         cmocka_unit_test(test_warning_names_deny_line_and_contact),
         cmocka_unit_test(test_over_deny_is_refused),
+        cmocka_unit_test(test_help_line_closes_every_banner),
         cmocka_unit_test(test_exactly_at_deny_is_refused),
         cmocka_unit_test(test_over_without_deny_only_warns),
         cmocka_unit_test(test_several_paths_list_only_flagged_entries_of_this_user),

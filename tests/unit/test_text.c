@@ -519,10 +519,80 @@ static void test_banner_refused_below_100(void **state)
                          "help you free space.");
 }
 
+/* deny_scope = tty lets sftp, scp, rsync and commands in: the refusal says so, in both
+ * languages, instead of sending the user to support. */
+static void test_banner_refused_tty_scope_says_how_to_free_space(void **state)
+{
+    static const struct quota_entry e[] = {
+        {(char *)"alice", (char *)"/public/home/bob", 735.0, 700, true}};
+    struct fixture f;
+    setup_case(&f, e, 1, 90, 100, BANNER_REFUSED, SCNET_LANG_EN);
+    f.in.tty_scope = true;
+    f.in.contact = NULL;
+    expect_banner(&f.in, "Login refused: your storage quota is exceeded.\n"
+                         "  /public/home/bob  735.0 GB of 700.0 GB  105.0%  "
+                         "[####################]\n"
+                         "Logins are refused at 100.0% of the quota. Free space now with sftp, "
+                         "scp, rsync or \"ssh HOST COMMAND\" (these still work), then log in "
+                         "again.");
+    f.in.lang = SCNET_LANG_ZH;
+    expect_banner(&f.in, "登录被拒绝：您的存储配额已超出。\n"
+                         "  /public/home/bob  已用 735.0 GB，配额 700.0 GB  105.0%  "
+                         "[####################]\n"
+                         "使用率达到配额的 100.0% 时将拒绝登录。现在仍可用 sftp、scp、rsync "
+                         "或“ssh 主机 命令”释放空间（这些方式不受限制），然后重新登录。");
+}
+
+/* help: the site's own line closes every banner (usage, warning, refusal, unchecked), in
+ * both languages, cleaned like server text; nothing at all when there is no banner. */
+static void test_banner_help_line_on_every_banner(void **state)
+{
+    static const struct quota_entry low[] = {{(char *)"alice", (char *)"/h", 10, 100, true}};
+    struct fixture f;
+    struct banner_input unchecked = {
+        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, NULL, -1, NULL, false};
+    char *none;
+
+    setup_case(&f, near_entry, 1, 90, 100, BANNER_USAGE, SCNET_LANG_EN);
+    f.in.help = "https://hpc.example.org/quota \x1b[31mticket: help@example.org";
+    expect_banner(&f.in, NEAR_EN "\nHelp: https://hpc.example.org/quota ticket: help@example.org");
+    f.in.lang = SCNET_LANG_ZH;
+    f.in.contact = NULL;
+    f.in.help = "https://hpc.example.org/quota";
+    expect_banner(&f.in, "警告：您的存储配额即将用满。\n"
+                         "  /public/home/alice  已用 651.0 GB，配额 700.0 GB  93.0%  "
+                         "[##################--]\n"
+                         "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
+                         "exceeded”而失败。\n"
+                         "使用率达到 100.0% 时将拒绝登录。\n"
+                         "帮助：https://hpc.example.org/quota");
+    setup_case(&f, near_entry, 1, 90, 100, BANNER_REFUSED, SCNET_LANG_EN);
+    f.in.contact = NULL;
+    f.in.help = "https://hpc.example.org/quota";
+    expect_banner(&f.in, "Login refused: your storage quota is nearly full.\n"
+                         "Logins are refused at 100.0% of the quota. Ask your support team to "
+                         "help you free space.\n"
+                         "Help: https://hpc.example.org/quota");
+    unchecked.help = "https://hpc.example.org/quota";
+    expect_banner(&unchecked, "Login refused: your storage quota could not be checked. Please "
+                              "try again later.\nHelp: https://hpc.example.org/quota");
+    /* warn = 0 usage line below the warning line: plain list, and the help line. */
+    setup_case(&f, low, 1, 0, -1, BANNER_USAGE, SCNET_LANG_EN);
+    f.in.help = "https://hpc.example.org/quota";
+    expect_banner(&f.in, "Storage quota:\n  /h  10.0 GB of 100.0 GB  10.0%  [##------------------]"
+                         "\nHelp: https://hpc.example.org/quota");
+    /* Below warn: no banner, so no help line either. */
+    setup_case(&f, low, 1, 90, 100, BANNER_USAGE, SCNET_LANG_EN);
+    f.in.help = "https://hpc.example.org/quota";
+    none = banner_render(&f.in);
+    assert_true(none == NULL || none[0] == '\0');
+    free(none);
+}
+
 static void test_banner_unchecked(void **state)
 {
     struct banner_input in = {
-        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, "hpc-support@example.org", -1};
+        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, "hpc-support@example.org", -1, NULL, false};
     expect_banner(&in, "Login refused: your storage quota could not be checked. Please try "
                        "again later.\nContact: hpc-support@example.org");
     in.lang = SCNET_LANG_ZH;
@@ -693,6 +763,8 @@ int main(void)
         cmocka_unit_test(test_banner_refused_en_lists_only_deny_items),
         cmocka_unit_test(test_banner_refused_zh),
         cmocka_unit_test(test_banner_refused_below_100),
+        cmocka_unit_test(test_banner_refused_tty_scope_says_how_to_free_space),
+        cmocka_unit_test(test_banner_help_line_on_every_banner),
         cmocka_unit_test(test_banner_unchecked),
         cmocka_unit_test(test_banner_warn_zero_plain_usage),
         cmocka_unit_test(test_banner_warn_zero_above_90_warns),
