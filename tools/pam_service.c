@@ -40,10 +40,37 @@ static void split_words(char *s, struct words *w)
     }
 }
 
-static bool is_module(const char *path)
+static bool module_is(const char *path, const char *name)
 {
     const char *base = strrchr(path, '/');
-    return strcmp(base ? base + 1 : path, MODULE_NAME) == 0;
+    return strcmp(base ? base + 1 : path, name) == 0;
+}
+
+static bool has_arg(const struct words *w, const char *arg)
+{
+    for (int i = 3; i < w->count; i++)
+        if (strcmp(w->word[i], arg) == 0)
+            return true;
+    return false;
+}
+
+/* Note the first session line of pam_selinux.so open and of pam_motd.so: the module's line
+ * belongs before both (pam_selinux sets the user's exec context, pam_motd writes the login
+ * message ahead of a refusal). False when out of memory. */
+static bool note_placement(struct pam_service *out, const char *file, unsigned line_no,
+                           const struct words *w)
+{
+    char **seen = NULL, where[4200];
+
+    if (module_is(w->word[2], "pam_selinux.so") && has_arg(w, "open"))
+        seen = &out->selinux_open_seen;
+    else if (module_is(w->word[2], "pam_motd.so"))
+        seen = &out->motd_seen;
+    if (!seen || *seen)
+        return true;
+    snprintf(where, sizeof(where), "%s:%u", file, line_no);
+    *seen = strdup(where);
+    return *seen != NULL;
 }
 
 static bool add_line(struct pam_service *out, const char *file, unsigned line_no, const char *type,
@@ -66,6 +93,12 @@ static bool add_line(struct pam_service *out, const char *file, unsigned line_no
     l->argv = calloc((size_t)argc + 1, sizeof(char *));
     if (!l->file || !l->type || !l->control || !l->argv)
         return false;
+    if (strcmp(type, "session") == 0) {
+        if (out->selinux_open_seen && !(l->after_selinux_open = strdup(out->selinux_open_seen)))
+            return false;
+        if (out->motd_seen && !(l->after_motd = strdup(out->motd_seen)))
+            return false;
+    }
     for (int i = 0; i < argc; i++) {
         const char *arg = w->word[3 + i];
         size_t len = strlen(arg);
@@ -198,8 +231,12 @@ static bool read_stack(const char *const *dirs, const char *name, const char *on
                 goto out;
             goto next;
         }
+        if (strcmp(type, "session") == 0 && !note_placement(out, path, first_line, &w)) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
         if ((strcmp(type, "session") == 0 || strcmp(type, "account") == 0) &&
-            is_module(w.word[2]) && !add_line(out, path, first_line, type, &w)) {
+            module_is(w.word[2], MODULE_NAME) && !add_line(out, path, first_line, type, &w)) {
             snprintf(err, errlen, "out of memory");
             goto out;
         }
@@ -239,6 +276,8 @@ void pam_service_free(struct pam_service *service)
         free(l->file);
         free(l->type);
         free(l->control);
+        free(l->after_selinux_open);
+        free(l->after_motd);
     }
     free(service->lines);
     service->lines = NULL;
@@ -248,6 +287,9 @@ void pam_service_free(struct pam_service *service)
     free(service->files);
     service->files = NULL;
     service->file_count = 0;
+    free(service->selinux_open_seen);
+    free(service->motd_seen);
+    service->selinux_open_seen = service->motd_seen = NULL;
 }
 
 void pam_service_default_dirs(const char *vendordir, const char **dirs, char *buf, size_t buflen)

@@ -21,6 +21,10 @@ struct pam_module_line {
     char *control; /* "required", "optional", "[default=bad ...]", ... */
     int argc;
     char **argv; /* the module arguments, brackets removed */
+    /* A session line only: "FILE:LINE" of a line that runs before it in the same stack and
+     * should not (`pam_selinux.so open`, `pam_motd.so`), or NULL. */
+    char *after_selinux_open;
+    char *after_motd;
 };
 
 struct pam_service {
@@ -28,6 +32,9 @@ struct pam_service {
     size_t count;
     char **files; /* every file read, in the order first read (files[0]: the service's) */
     size_t file_count;
+    /* While reading: the first session `pam_selinux.so open` and `pam_motd.so` lines seen */
+    char *selinux_open_seen;
+    char *motd_seen;
 };
 
 /* Read service, following `@include`, `include` and `substack` (a leading '-' on the type is

@@ -212,6 +212,28 @@ static void report_other_lines(const struct pam_service *svc, const struct pam_m
     }
 }
 
+/* The one place for the module's session line on every distribution: after pam_loginuid,
+ * before `pam_selinux.so open` and pam_motd (README, "Where the line goes"). Say so for each
+ * session line of the service that runs after either. */
+static void warn_about_placement(const struct pam_service *svc)
+{
+    for (size_t i = 0; i < svc->count; i++) {
+        const struct pam_module_line *l = &svc->lines[i];
+
+        if (l->after_selinux_open)
+            fprintf(stderr,
+                    "scnet-quota: warning: %s:%u runs after pam_selinux.so open (%s): put the "
+                    "line before it, after pam_loginuid.so (README, Where the line goes)\n",
+                    l->file, l->line, l->after_selinux_open);
+        if (l->after_motd)
+            fprintf(stderr,
+                    "scnet-quota: warning: %s:%u runs after pam_motd.so (%s): the login "
+                    "message comes before the banner, and before a refusal that scp and sftp "
+                    "then cannot show; put the line before it\n",
+                    l->file, l->line, l->after_motd);
+    }
+}
+
 /* With --service: read the service's stack and pick the line that decides its logins
  * (deciding_line); *line stays NULL when there is none, which is said. False when the
  * service cannot be read. */
@@ -239,6 +261,7 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
     for (size_t i = 0; i < svc->file_count; i++)
         fprintf(stderr, "%s %s", i ? "," : "", svc->files[i]);
     fprintf(stderr, "\n");
+    warn_about_placement(svc);
     *line = deciding_line(svc);
     if (!*line) {
         fprintf(stderr,

@@ -272,6 +272,55 @@ runtool --check-config --service badarg --pam-dir "$work/pam.d" near
 check "--check-config --service: a bad argument on the pam.d line is a configuration error" \
     '[ "$(rc)" = 2 ] && grep -q "configuration: FAILED: module argument '"'"'colour'"'"': unknown key" "$work/out"'
 
+# Where the line goes (README): after pam_loginuid, before `pam_selinux.so open` and pam_motd,
+# on a RHEL 9 family stack (tests/tools/pam.d-rhel9) and on this host's own Debian sshd.
+# --service warns, naming both lines, when the module's session line comes after either.
+rhel="$work/rhel" deb="$work/deb"
+mkdir -p "$rhel" "$deb"
+cp "$(dirname "$0")/pam.d-rhel9/"* "$rhel/"
+line="session    required     pam_scnet_quota.so conf=$work/conf"
+cp "$rhel/sshd" "$rhel/sshd-appended" && echo "$line" >>"$rhel/sshd-appended"
+sed "/^session.*pam_loginuid.so/a $line" "$rhel/sshd" >"$rhel/sshd-placed"
+selinux_open=$(grep -n "pam_selinux.so open" "$rhel/sshd" | cut -d: -f1)
+motd=$(grep -n "pam_motd.so" "$rhel/sshd" | cut -d: -f1)
+loginuid=$(grep -n "pam_loginuid.so" "$rhel/sshd" | cut -d: -f1)
+appended=$(($(wc -l <"$rhel/sshd") + 1))
+runtool --service sshd-appended --pam-dir "$rhel" low
+check "--service, RHEL sshd, line after the other session lines: warns it runs after pam_selinux.so open" \
+    'grep -q "^scnet-quota: warning: $rhel/sshd-appended:$appended runs after pam_selinux.so open ($rhel/sshd-appended:$selinux_open): put the line before it, after pam_loginuid.so" "$work/err"'
+check "--service, RHEL sshd, line after the other session lines: warns it runs after pam_motd.so" \
+    'grep -q "^scnet-quota: warning: $rhel/sshd-appended:[0-9]* runs after pam_motd.so ($rhel/sshd-appended:$motd): the login message comes before the banner" "$work/err"'
+runtool --service sshd-placed --pam-dir "$rhel" low
+check "--service, RHEL sshd, line right after pam_loginuid (README): used, no placement warning" \
+    '[ "$(rc)" = 0 ] && grep -q "^scnet-quota: service sshd-placed: $rhel/sshd-placed:$((loginuid + 1)): session required pam_scnet_quota.so" "$work/err" && ! grep -q "runs after" "$work/err"'
+if [ -f /etc/pam.d/sshd ] && grep -q "pam_loginuid.so" /etc/pam.d/sshd; then
+    sed "/^session.*pam_loginuid.so/a $line" /etc/pam.d/sshd >"$deb/sshd-placed"
+    cp /etc/pam.d/sshd "$deb/sshd-appended" && echo "$line" >>"$deb/sshd-appended"
+    runtool --service sshd-placed --pam-dir "$deb" --pam-dir /etc/pam.d low
+    check "--service, this host's sshd, line after pam_loginuid (README): no placement warning" \
+        '[ "$(rc)" = 0 ] && grep -q "^scnet-quota: service sshd-placed: $deb/sshd-placed:[0-9]*: session required" "$work/err" && ! grep -q "runs after" "$work/err"'
+    runtool --service sshd-appended --pam-dir "$deb" --pam-dir /etc/pam.d low
+    if grep -q "pam_motd.so" /etc/pam.d/sshd; then
+        check "--service, this host's sshd, line appended: warns it runs after pam_motd.so" \
+            'grep -q "^scnet-quota: warning: $deb/sshd-appended:[0-9]* runs after pam_motd.so ($deb/sshd-appended:[0-9]*)" "$work/err"'
+    fi
+    if grep -q "pam_selinux.so open" /etc/pam.d/sshd; then
+        check "--service, this host's sshd, line appended: warns it runs after pam_selinux.so open" \
+            'grep -q "^scnet-quota: warning: $deb/sshd-appended:[0-9]* runs after pam_selinux.so open" "$work/err"'
+    fi
+    # The pam-auth-update profile's place: its line in common-session, which sshd includes
+    # after pam_loginuid and before pam_motd and pam_selinux open.
+    if grep -q "^@include common-session$" /etc/pam.d/sshd; then
+        cp /etc/pam.d/sshd "$deb/sshd"
+        { grep -v "^#" /etc/pam.d/common-session; printf 'session\toptional\tpam_scnet_quota.so conf=%s\n' "$work/conf"; } >"$deb/common-session"
+        runtool --service sshd --pam-dir "$deb" --pam-dir /etc/pam.d low
+        check "--service, this host's sshd with the profile's line in common-session: no placement warning" \
+            'grep -q "^scnet-quota: service sshd: $deb/common-session:[0-9]*: session optional pam_scnet_quota.so" "$work/err" && ! grep -q "runs after" "$work/err"'
+    fi
+else
+    echo "SKIP: no /etc/pam.d/sshd with pam_loginuid here (openssh-server): the Debian stock checks"
+fi
+
 # deny_scope: a valid key; the preview says what tty means, and --service sshd says that
 # sshd's interactive logins are refused by the login-shell gate (a warning when it is missing).
 conf "deny_scope = tty"
