@@ -31,12 +31,32 @@ static int json_int(const char *json, const char *key)
     return atoi(p + strlen(pattern));
 }
 
+/* dir/ready.json, spaces removed (the simulator writes compact or spaced JSON), into json. */
+static void read_ready_file(const char *dir, char *json, size_t len)
+{
+    char path[700];
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/ready.json", dir);
+    f = fopen(path, "r");
+    if (!f)
+        fail_msg("no %s: is the simulator fixture running?", path);
+    n = fread(json, 1, len - 1, f);
+    json[n] = '\0';
+    fclose(f);
+    for (char *r = json, *w = json;; r++) {
+        if (*r != ' ')
+            *w++ = *r;
+        if (!*r)
+            break;
+    }
+}
+
 void sim_info_load(struct sim_info *sim)
 {
     const char *run = getenv("SCNET_PAM_RUN");
-    char path[700], json[2048] = "";
-    FILE *f;
-    size_t n;
+    char json[2048];
 
     /* Without pam_wrapper the real /etc/pam.d would be used: never test against that. */
     if (!getenv("PAM_WRAPPER_RUNTIME_DIR"))
@@ -44,24 +64,20 @@ void sim_info_load(struct sim_info *sim)
     assert_non_null(run);
     memset(sim, 0, sizeof(*sim));
     snprintf(sim->run_dir, sizeof(sim->run_dir), "%s", run);
-    snprintf(path, sizeof(path), "%s/ready.json", run);
-    f = fopen(path, "r");
-    if (!f)
-        fail_msg("no %s: is the simulator fixture running?", path);
-    n = fread(json, 1, sizeof(json) - 1, f);
-    json[n] = '\0';
-    fclose(f);
-    /* The simulator writes compact or spaced JSON: strip spaces first. */
-    for (char *r = json, *w = json;; r++) {
-        if (*r != ' ')
-            *w++ = *r;
-        if (!*r)
-            break;
-    }
+    read_ready_file(run, json, sizeof(json));
     sim->http_port = json_int(json, "http_port");
     sim->https_port = json_int(json, "https_port");
     snprintf(sim->ca, sizeof(sim->ca), "%s/certs/ca.pem", run);
     snprintf(sim->token_file, sizeof(sim->token_file), "%s/token", run);
+}
+
+int sim_misnamed_https_port(const struct sim_info *sim)
+{
+    char dir[600], json[2048];
+
+    snprintf(dir, sizeof(dir), "%s/misnamed", sim->run_dir);
+    read_ready_file(dir, json, sizeof(json));
+    return json_int(json, "https_port");
 }
 
 static const char *conf_prefix = "";
@@ -133,6 +149,27 @@ void run_pam(const char *service, const char *user, enum pamtest_ops op, int fla
     if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
         fail_msg("run_pamtest(%s, %s) failed to run: error %d", service, user, (int)perr);
     run->rc = tests[0].op_rv;
+}
+
+void run_pam_logged(const char *service, const char *user, struct pam_run *run, char *log,
+                    size_t loglen)
+{
+    FILE *capture = tmpfile();
+    int saved = dup(2);
+    size_t n;
+
+    assert_non_null(capture);
+    assert_true(saved >= 0);
+    fflush(stderr);
+    dup2(fileno(capture), 2);
+    run_pam(service, user, PAMTEST_OPEN_SESSION, 0, run);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(capture);
+    n = fread(log, 1, loglen - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
 }
 
 static const char *joined(char msgs[][PAM_MAX_MSG_SIZE + 1])

@@ -32,6 +32,11 @@ struct pam_run {
 /* Read $SCNET_PAM_RUN/ready.json; fails the test when pam_wrapper is not active. */
 void sim_info_load(struct sim_info *sim);
 
+/* The HTTPS port of the second simulator (pam.sim_misnamed_start): the same certificate and
+ * CA as sim->https_port, served on MISNAMED_ADDRESS, a name the certificate does not hold. */
+#define MISNAMED_ADDRESS "127.0.0.2"
+int sim_misnamed_https_port(const struct sim_info *sim);
+
 /* Lines written at the top of every config file from now on (after cache_dir). */
 void set_conf_prefix(const char *prefix);
 
@@ -47,6 +52,11 @@ void write_https_conf(const struct sim_info *sim, const char *extra);
 /* Run one PAM operation (PAMTEST_OPEN_SESSION, PAMTEST_ACCOUNT, ...) for user on service. */
 void run_pam(const char *service, const char *user, enum pamtest_ops op, int flags,
              struct pam_run *run);
+
+/* Open a session as run_pam does, keeping its stderr in log: pam_wrapper writes pam_syslog
+ * lines there (from LOG_WARNING up with PAM_WRAPPER_DEBUGLEVEL=1, which CMake sets). */
+void run_pam_logged(const char *service, const char *user, struct pam_run *run, char *log,
+                    size_t loglen);
 
 /* All info (or error) messages joined with '\n'. */
 const char *joined_info(struct pam_run *run);

@@ -657,21 +657,54 @@ static void test_plain_http_on_loopback(void **state)
     assert_string_equal(joined_info(&run), NEAR_BANNER);
 }
 
+/* The chain: the system store does not know the simulator's throwaway CA. */
 static void test_certificate_is_verified(void **state)
 {
     struct pam_run run;
 
-    /* The system store does not know the simulator's throwaway CA. */
     write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\nfail = closed\n", sim.https_port,
                sim.token_file);
     open_session("scnet", "near", 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    /* The name in the certificate is checked too: localhost and 127.0.0.1 are in it. */
+    /* With the CA, a name the certificate holds (localhost) is accepted. */
     write_conf(&sim, "url = https://localhost:%d\ntoken_file = %s\ncafile = %s\nlang = en\n",
                sim.https_port, sim.token_file, sim.ca);
     open_session("scnet", "near", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_info(&run), NEAR_BANNER);
+}
+
+/* A config for the second simulator: the same certificate and CA, another address. */
+static void write_misnamed_conf(const char *fail)
+{
+    write_conf(&sim,
+               "url = https://" MISNAMED_ADDRESS ":%d\ntoken_file = %s\ncafile = %s\n"
+               "lang = en\ntimeout = 2\nfail = %s\n",
+               sim_misnamed_https_port(&sim), sim.token_file, sim.ca, fail);
+}
+
+/* The host name: the same certificate and CA, reached at an address the certificate does
+ * not name, is a TLS failure (logged with libcurl's reason), and `fail` decides. */
+static void test_certificate_for_another_name_is_refused(void **state)
+{
+    struct pam_run run;
+    char log[8192];
+
+    write_misnamed_conf("closed");
+    run_pam_logged("scnet", "near", &run, log, sizeof(log));
+    print_message("%s", log);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), UNCHECKED_REFUSAL);
+    assert_non_null(strstr(log, "result=error fail=closed"));
+    assert_non_null(strstr(log, "TLS failure: "));
+    /* libcurl's words for a name missing from the certificate, whatever its TLS library */
+    assert_non_null(strstr(log, "subject name"));
+    assert_non_null(strstr(log, "'" MISNAMED_ADDRESS "'"));
+
+    write_misnamed_conf("open");
+    open_session("scnet", "near", 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_silent(&run);
 }
 
 static void test_request_headers(void **state)
@@ -723,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_strange_user_names),
         cmocka_unit_test(test_plain_http_on_loopback),
         cmocka_unit_test(test_certificate_is_verified),
+        cmocka_unit_test(test_certificate_for_another_name_is_refused),
         cmocka_unit_test(test_request_headers),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "http.h"
 
 static struct sim_info sim;
 static char wrapper_dir[600], wrapper[700], runs_log[700];
@@ -176,11 +177,55 @@ static void test_unsafe_or_missing_helper_is_a_config_error(void **state)
     set_conf_prefix("");
 }
 
+/* What the helper answers for url: one request (http_perform), then the same on a helper kept
+ * for several (http_client_perform, the refresh run). The reason in err. */
+static void fetch_both_ways(const char *url, enum http_result want, char *err, size_t errlen)
+{
+    const char *headers[] = {"token: sim-static-token", NULL};
+    struct http_request req = {.method = "GET",
+                               .url = url,
+                               .headers = headers,
+                               .timeout_ms = 5000,
+                               .cafile = sim.ca,
+                               .helper = getenv("SCNET_TEST_HELPER")};
+    struct http_response resp = {0};
+    struct http_client *client = NULL;
+
+    assert_non_null(req.helper);
+    assert_int_equal(http_perform(&req, &resp, err, errlen), want);
+    http_response_free(&resp);
+    assert_true(http_client_start(req.helper, &client, err, errlen));
+    assert_int_equal(http_client_perform(client, &req, &resp, err, errlen), want);
+    http_response_free(&resp);
+    http_client_stop(client);
+    assert_no_child_left();
+}
+
+/* The helper checks the host name, not only the chain: the simulator's certificate (names
+ * localhost, 127.0.0.1, ::1), signed by the CA given as cafile, is refused at 127.0.0.2. */
+static void test_helper_refuses_a_certificate_for_another_name(void **state)
+{
+    char url[128], err[512] = "";
+
+    sim_info_load(&sim);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/_sim/stats", sim.https_port);
+    fetch_both_ways(url, HTTP_OK, err, sizeof(err));
+    snprintf(url, sizeof(url), "https://" MISNAMED_ADDRESS ":%d/_sim/stats",
+             sim_misnamed_https_port(&sim));
+    fetch_both_ways(url, HTTP_TLS, err, sizeof(err));
+    print_message("reason: %s\n", err);
+    assert_non_null(strstr(err, "TLS failure: "));
+    /* libcurl's words for a name missing from the certificate, whatever its TLS library */
+    assert_non_null(strstr(err, "subject name"));
+    assert_non_null(strstr(err, "'" MISNAMED_ADDRESS "'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out),
         cmocka_unit_test(test_unsafe_or_missing_helper_is_a_config_error),
+        cmocka_unit_test(test_helper_refuses_a_certificate_for_another_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

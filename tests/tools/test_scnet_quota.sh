@@ -104,6 +104,24 @@ if [ "$(id -u)" = 0 ] && command -v update-ca-certificates >/dev/null; then
     update-ca-certificates --fresh >/dev/null 2>&1
 fi
 
+# The host name is checked, not only the chain: the same certificate and CA served on
+# 127.0.0.2 (pam.sim_misnamed_start), an address the certificate does not name.
+misnamed_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$run/misnamed/ready.json")
+misnamed_reason="TLS failure: .*subject name.* '127.0.0.2'"
+conf ""
+sed -i "s|^url = .*|url = https://127.0.0.2:$misnamed_port|" "$work/conf"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a certificate for another name is a TLS failure" \
+    '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: $misnamed_reason" "$work/out"'
+runtool --conf "$work/conf" --no-cache near
+check "a certificate for another name: fail = open lets in and says why" \
+    '[ "$(rc)" = 2 ] && grep -q "^near: allowed (quota unknown, fail = open) ($misnamed_reason)$" "$work/out"'
+conf "fail = closed"
+sed -i "s|^url = .*|url = https://127.0.0.2:$misnamed_port|" "$work/conf"
+runtool --conf "$work/conf" --no-cache near
+check "a certificate for another name: fail = closed refuses and says why" \
+    '[ "$(rc)" = 2 ] && grep -q "^near: refused (quota unknown, fail = closed) ($misnamed_reason)$" "$work/out"'
+
 # --check-config and plain output say what is true (issue 11): the URL of an HTTP error,
 # a missing cafile, the clock hint, skip reasons, the usage of every path, --verbose.
 conf ""
