@@ -17,7 +17,9 @@
 #include "pam_service.h"
 #include "pipeline.h"
 #include "refresh.h"
+#include "deadline.h"
 #include "text.h"
+#include "token.h"
 #include "user_filter.h"
 #include "version.h"
 
@@ -75,8 +77,8 @@ static void usage(FILE *out)
           "  -j, --json          one JSON object per user\n"
           "  -n, --no-cache      ask the API even when the cache holds a fresh answer\n"
           "  -l, --lang LANG     en or zh (default: the lang key)\n"
-          "  -k, --check-config  check the configuration, the token and one API request\n"
-          "                      (for USER, default root)\n"
+          "  -k, --check-config  check the configuration and the token, and with USER one\n"
+          "                      API request for USER\n"
           "  -r, --refresh       renew the cached answers of users seen on this node within\n"
           "                      refresh_window, and delete those of users long gone\n"
           "  -f, --forget        drop the cached answers of the USERs\n"
@@ -371,10 +373,15 @@ static void read_offline_state(const struct scnet_config *cfg, struct offline_st
     close(dirfd);
 }
 
-/* A certificate or token "expired" / "not yet valid" is often the node's clock. */
+/* Only what this node judged by its own clock: a certificate "expired" or "not yet valid",
+ * a token's expireTime (the JWT exp). A refused token or password ("insufficient permission
+ * or expired token" is the API's wording for any refused token) is not about the clock. */
 static const char *clock_hint(const char *error)
 {
-    if (strstr(error, "not yet valid") || strstr(error, "expired"))
+    bool certificate_time = strstr(error, "certificate") &&
+                            (strstr(error, "expired") || strstr(error, "not yet valid"));
+
+    if (certificate_time || strstr(error, "expireTime"))
         return "; check the node's clock (date, chronyc tracking)";
     return "";
 }
@@ -520,6 +527,27 @@ static int check_users(const struct options *opt, int count, char **users)
     return status;
 }
 
+/* --check-config without a user: the token (read, or obtained from the token service), and
+ * no quota request, which is about one user: said, with how to make one. */
+static int check_token_only(const struct scnet_config *cfg, const struct scnet_log *log)
+{
+    int64_t start = monotonic_ms();
+    char *token = NULL, err[512] = "";
+    bool ok = token_get(cfg, start + cfg->timeout_ms, log, NULL, &token, err, sizeof(err));
+
+    token_free(token);
+    if (!ok) {
+        printf("token: FAILED after %ld ms: %s%s\n", (long)(monotonic_ms() - start), err,
+               clock_hint(err));
+        return EXIT_ERROR;
+    }
+    printf("token: ok (%s)\n",
+           cfg->auth == SCNET_AUTH_TOKEN_FILE ? cfg->token_file : "from the token service");
+    printf("API request: not made (no USER given): the quota request is about one user; "
+           "scnet-quota --check-config USER makes one for USER\n");
+    return EXIT_ALLOWED;
+}
+
 static int check_config(const struct options *opt, const char *user)
 {
     struct scnet_config cfg;
@@ -542,6 +570,11 @@ static int check_config(const struct options *opt, const char *user)
     }
     warn_about_control(line, opt->service, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
+    log.debug = cfg.debug || opt->verbose;
+    if (!user) {
+        status = check_token_only(&cfg, &log);
+        goto out;
+    }
     skip = user_filter_check(&cfg, user, NULL, 0, lookup_err, sizeof(lookup_err));
     /* The request below still checks the token and the API; the user's logins are not. */
     if (skip == SKIP_LOOKUP_FAILED)
@@ -549,7 +582,6 @@ static int check_config(const struct options *opt, const char *user)
     else if (skip != SKIP_NONE)
         printf("user %s: skipped (%s): the module does not check this user's logins\n", user,
                skip_reason_name(skip));
-    log.debug = cfg.debug || opt->verbose;
     /* Straight to the API, never the cache: a warm cache must not hide a broken url. */
     if (!scnet_probe(&cfg, user, &log, &out)) {
         printf("API request for %s: FAILED after %ld ms: %s%s\n", user, out.elapsed_ms, out.error,
@@ -718,7 +750,7 @@ int main(int argc, char **argv)
             usage(stderr);
             return EXIT_ERROR;
         }
-        return check_config(&opt, optind < argc ? argv[optind] : "root");
+        return check_config(&opt, optind < argc ? argv[optind] : NULL);
     }
     if (optind >= argc) {
         usage(stderr);

@@ -187,6 +187,37 @@ runtool --conf "$work/conf" --check-config near
 check "--check-config: an expired certificate adds the clock hint" \
     '[ "$(rc)" = 2 ] && grep -q "expired.*; check the node'"'"'s clock (date, chronyc tracking)$" "$work/out"'
 kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
+# Without a user: the configuration and the token, no quota request (it is about one user),
+# and it says so; never a request for root, never "user root: skipped".
+conf ""
+quota_requests() { # how many quota requests the simulator has answered
+    curl -s "http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_port"])' "$run/ready.json")/_sim/stats" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["quota_requests"])'
+}
+before=$(quota_requests)
+runtool --conf "$work/conf" --check-config
+after=$(quota_requests)
+check "--check-config without a user: config and token ok, no request, says so" \
+    '[ "$(rc)" = 0 ] && grep -q "^configuration: ok" "$work/out" && grep -q "^token: ok ($run/token)$" "$work/out" && grep -q "^API request: not made (no USER given)" "$work/out" && ! grep -q "root" "$work/out" && [ -n "$before" ] && [ "$before" = "$after" ]'
+conf "auth = password
+credentials_file = $work/pw-ok"
+(umask 077 && printf 'user = pwop\npassword = PWpwop01secret\norg_id = ORG42\n' >"$work/pw-ok")
+runtool --conf "$work/conf" --check-config
+check "--check-config without a user, auth = password: the token comes from the token service" \
+    '[ "$(rc)" = 0 ] && grep -q "^token: ok (from the token service)$" "$work/out" && grep -q "^API request: not made" "$work/out"'
+# A wrong static token and a wrong password do not depend on the clock: no clock hint.
+printf 'not-the-token\n' >"$work/wrong.token" && chmod 600 "$work/wrong.token"
+conf ""
+sed -i "s|^token_file = .*|token_file = $work/wrong.token|" "$work/conf"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a wrong static token fails without the clock hint" \
+    '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: API code 10008" "$work/out" && ! grep -q "clock" "$work/out"'
+(umask 077 && printf 'user = pwop\npassword = not-the-password\norg_id = ORG42\n' >"$work/pw")
+conf "auth = password
+credentials_file = $work/pw"
+runtool --conf "$work/conf" --check-config near
+check "--check-config: a wrong password fails without the clock hint" \
+    '[ "$(rc)" = 2 ] && grep -q "FAILED after .* ms: token service refused" "$work/out" && ! grep -q "clock" "$work/out"'
 
 # The decision line says why the API was not used: a cached answer its age, a stale one
 # the reason the API failed (what scnet-quota -v prints is what the module logs).
