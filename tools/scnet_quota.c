@@ -2,6 +2,7 @@
  * Glue only: configuration, decision and text all come from common/, as in the module. */
 #include <getopt.h>
 #include <locale.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ static void usage(FILE *out)
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
-          "Exit status: 0 allowed, 1 refused, 2 configuration or API error.\n"
+          "Exit status: 0 allowed, 1 refused, 2 configuration or API error, or not root.\n"
           "--refresh: 0 done, 1 the API failed for every user due, 2 configuration error.\n",
           out);
 }
@@ -657,6 +658,24 @@ out:
     return status;
 }
 
+/* An ordinary user and root's configuration: the checks read root's token and cache, so
+ * they are root's to run. Said plainly, instead of the file check's advice to chown the
+ * configuration to the caller. A configuration of the caller's own (a test setup) is used. */
+static bool refuse_ordinary_user(const struct options *opt)
+{
+    const char *conf = opt->conf ? opt->conf : SCNET_DEFAULT_CONF;
+    struct stat st;
+
+    if (geteuid() == 0 || stat(conf, &st) != 0 || st.st_uid != 0)
+        return false;
+    fprintf(stderr,
+            "scnet-quota: only root can check users and the setup (%s, the token and the cache "
+            "are root's); your own quota is shown to you when you log in and it nears the "
+            "line\n",
+            conf);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -727,6 +746,8 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
+    if (refuse_ordinary_user(&opt))
+        return EXIT_ERROR;
     if (opt.check + opt.refresh + opt.forget + opt.forget_all > 1) {
         usage(stderr);
         return EXIT_ERROR;

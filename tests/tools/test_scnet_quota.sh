@@ -412,6 +412,26 @@ PY'
 runtool --conf "$work/conf" -v --no-cache offc
 check "--no-cache ignores the state" '[ "$(rc)" = 2 ] && ! grep -q "API offline" "$work/out" "$work/err" && grep -q "user=offc result=error" "$work/err"'
 
+# An ordinary user and root's configuration: told that the checks are root's, and what they
+# can do; never advice to chown the configuration. Root only (setpriv to another uid).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    shared=$(mktemp -d) && chmod 755 "$shared" && cp "$work/conf" "$shared/conf" && chmod 600 "$shared/conf"
+    for args in "near" "" "--check-config"; do
+        # shellcheck disable=SC2086 # args: zero or one word
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --conf "$shared/conf" $args \
+            >"$work/out" 2>"$work/err"
+        echo $? >"$work/rc"
+        check "as uid 65534, scnet-quota ${args:-(no user)}: exit 2, one line saying the checks are root's" \
+            '[ "$(rc)" = 2 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "^scnet-quota: only root can check users and the setup ($shared/conf, the token and the cache are root'"'"'s); your own quota is shown to you when you log in" "$work/err" && ! grep -q "owned by\|chown\|must be" "$work/err" && [ ! -s "$work/out" ]'
+    done
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --version >"$work/out" 2>"$work/err"
+    echo $? >"$work/rc"
+    check "as uid 65534, --version still works" '[ "$(rc)" = 0 ] && grep -q "^scnet-quota [0-9]" "$work/out"'
+    rm -rf "$shared"
+else
+    echo "SKIP: as an ordinary user (needs root and setpriv)"
+fi
+
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'
 runtool --version
