@@ -1,23 +1,29 @@
 #!/bin/bash
-# Install the Debian packages the module needs (Debian 12). Installs only what is missing;
-# uses sudo when not root.
+# Install the Debian packages the module needs (Debian 11 and 12). Installs only what is
+# missing; uses sudo when not root.
 #   scripts/install-deps.sh           everything: build, tests, demo, packaging, hardening (CI)
 #   scripts/install-deps.sh --build   only what building and installing the module needs
+#   scripts/install-deps.sh --demo    the build set plus what ./demo.sh runs
 #   --list (after the above) prints the package names, one a line, and installs nothing
 set -eu
 # What `cmake` and `cmake --build` need: nothing else is installed with --build.
 build_packages=(
     build-essential cmake pkg-config libpam0g-dev libcurl4-openssl-dev libcjson-dev
 )
-# What the tests, the demo, packaging and the CI hardening runs need on top.
+# What ./demo.sh needs on top: the simulator (python3, openssl), pam_wrapper, nss_wrapper.
+demo_packages=(
+    python3 openssl ca-certificates libpam-wrapper libnss-wrapper pamtester
+)
+# What the tests, packaging and the CI hardening runs need on top of both.
 test_packages=(
-    python3 openssl ca-certificates
-    libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester
+    git # tests/package/test-rpm.sh: the source tarball from git archive
+    libcmocka-dev libpamtest0-dev
     openssh-server openssh-client groff-base
     tcsh csh # tests/gate: the login-shell gate's csh file in both csh shells
     dpkg-dev rpm file man-db lintian # packages: cpack .deb/.rpm, tests/package
     # scripts/ci-hardening.sh: lint, sanitizers, valgrind, libFuzzer; tests/su (locales: de_DE)
-    clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind locales util-linux passwd
+    # (clang's sanitizer runtimes: clang_runtime below, the package that exists on this host)
+    clang clang-tidy clang-format cppcheck valgrind locales util-linux passwd
     # scripts/ci-selinux.sh: refpolicy headers + devel Makefile, the compilers, setools, and
     # Debian's reference policy to link against (installing it does not enable SELinux)
     selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
@@ -25,20 +31,41 @@ test_packages=(
     systemd strace # tests/tools/test-refresh-unit.sh: systemd-analyze security, the syscall trace
     # strace (above): also tests/pam/test-exec-context.sh and scripts/ci-selinux.sh
 )
-build_only=false
+# The sanitizer and libFuzzer runtimes of the clang this host installs: Debian 12 ships them
+# as libclang-rt-14-dev; older releases (Debian 11: clang 11) inside libclang-common-N-dev,
+# which clang depends on, and have no such package. Asks apt, not the release name.
+clang_runtime() {
+    local version major
+    version=$(apt-cache policy clang 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+    major=${version#*:}
+    major=${major%%[.-]*}
+    case "$major" in '' | *[!0-9]*) return 0 ;; esac
+    if apt-cache show "libclang-rt-$major-dev" >/dev/null 2>&1; then
+        echo "libclang-rt-$major-dev"
+    fi
+}
+set_name=all
 list=false
 for arg in "$@"; do
     case "$arg" in
-    --build) build_only=true ;;
+    --build) set_name=build ;;
+    --demo) set_name=demo ;;
     --list) list=true ;;
     *)
-        echo "usage: $0 [--build] [--list]" >&2
+        echo "usage: $0 [--build | --demo] [--list]" >&2
         exit 2
         ;;
     esac
 done
 packages=("${build_packages[@]}")
-$build_only || packages+=("${test_packages[@]}")
+case "$set_name" in
+demo) packages+=("${demo_packages[@]}") ;;
+all)
+    packages+=("${demo_packages[@]}" "${test_packages[@]}")
+    runtime=$(clang_runtime)
+    [ -z "$runtime" ] || packages+=("$runtime")
+    ;;
+esac
 if $list; then
     printf '%s\n' "${packages[@]}"
     exit 0
