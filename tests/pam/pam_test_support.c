@@ -144,7 +144,11 @@ void run_pam(const char *service, const char *user, enum pamtest_ops op, int fla
         err[i] = run->err[i];
     }
     start = now_ms();
+#ifdef SCNET_RUN_PAMTEST_HAS_HANDLE
     perr = run_pamtest(service, user, &conv, tests, NULL);
+#else
+    perr = run_pamtest(service, user, &conv, tests); /* libpamtest 1.1.3: no handle argument */
+#endif
     run->ms = now_ms() - start;
     if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE)
         fail_msg("run_pamtest(%s, %s) failed to run: error %d", service, user, (int)perr);
