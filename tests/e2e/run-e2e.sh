@@ -449,12 +449,20 @@ say "== scp and sftp of an over-quota user, deny_scope = all"
 write_pam with "$tmp/scnet.conf"
 printf 'freed-space-test\n' >"$tmp/upload.txt"
 printf 'put %s e2e-upload.txt\nls\n' "$tmp/upload.txt" >"$tmp/sftp.batch"
+# scp -O (the legacy protocol) exists from OpenSSH 8.7, where 9.0 made SFTP the default; an
+# older scp (8.4 on Debian 11, 8.0 on RHEL 8) has no -O and speaks only the legacy protocol.
+if [[ "$(scp -O 2>&1)" == *"unknown option"* ]]; then
+    scp_legacy=(scp)
+    say "# this scp has no -O: it speaks the legacy protocol by default, run without -O"
+else
+    scp_legacy=(scp -O)
+fi
 run_client scp-all scp "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
-say "# measured: scp (SFTP protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-all.err" | tr '\n' ' ')"
+say "# measured: scp (its default protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-all.err" | tr '\n' ' ')"
 check "deny_scope = all: scp of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
-run_client scp-legacy-all scp -O "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
-say "# measured: scp -O (legacy protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-legacy-all.err" | tr '\n' ' ')"
-check "deny_scope = all: scp -O of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
+run_client scp-legacy-all "${scp_legacy[@]}" "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
+say "# measured: ${scp_legacy[*]} (legacy protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-legacy-all.err" | tr '\n' ' ')"
+check "deny_scope = all: ${scp_legacy[*]} (legacy protocol) of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
 run_client sftp-all sftp -b "$tmp/sftp.batch" over@127.0.0.1
 say "# measured: sftp exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/sftp-all.err" | tr '\n' ' ')"
 check "deny_scope = all: sftp of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
@@ -527,8 +535,8 @@ run_client tty-scp scp "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
 check "deny_scope = tty: scp to the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
     show_run tty-scp
 check "deny_scope = tty: the file arrived intact" cmp -s "$tmp/upload.txt" "$over_home/e2e-upload.txt"
-run_client tty-scp-legacy scp -O over@127.0.0.1:e2e-upload.txt "$tmp/download.txt"
-check "deny_scope = tty: scp -O from the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
+run_client tty-scp-legacy "${scp_legacy[@]}" over@127.0.0.1:e2e-upload.txt "$tmp/download.txt"
+check "deny_scope = tty: ${scp_legacy[*]} (legacy protocol) from the over-quota user works (exit $ssh_rc)" [ "$ssh_rc" = 0 ] ||
     show_run tty-scp-legacy
 check "deny_scope = tty: the file came back intact" cmp -s "$tmp/upload.txt" "$tmp/download.txt"
 printf 'put %s e2e-sftp.txt\nls\nrm e2e-upload.txt\n' "$tmp/upload.txt" >"$tmp/sftp-tty.batch"
