@@ -1,12 +1,15 @@
 #!/bin/bash
 # Demo: the real module in a real libpam stack (pam_wrapper, no root needed) against the
 # bundled SCNet API simulator on loopback. Shows what four users see at login, and a fifth
-# case: the API down while an older answer is in the cache.
+# case: the API down while an older answer is in the cache. Checks itself: it exits 1, naming
+# the case, when what a user sees differs from the README's capture ("What users see").
 set -eu
 cd "$(dirname "$0")"
-scripts/install-deps.sh
-cmake -S . -B build >/dev/null
-cmake --build build -j"$(nproc)" --target pam_scnet_quota >/dev/null
+scripts/install-deps.sh --demo
+# Its own build folder, without the tests: the demo needs only the module and the network
+# helper, and no test package (./run-tests.sh configures build/ with the tests).
+cmake -S . -B build-demo -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-demo -j"$(nproc)" --target pam_scnet_quota scnet-quota-fetch >/dev/null
 
 demo=$(mktemp -d /tmp/scnet-demo.XXXXXX)
 trap 'tests/support/sim-stop.sh "$demo"; rm -rf "$demo"' EXIT
@@ -26,7 +29,7 @@ trap 'kill $hang_pid 2>/dev/null; tests/support/sim-stop.sh "$demo"; rm -rf "$de
 for _ in $(seq 50); do [ -s "$demo/hang.port" ] && break; sleep 0.1; done
 dead_port=$(cat "$demo/hang.port")
 
-module=$PWD/build/pam_module/pam_scnet_quota.so
+module=$PWD/build-demo/pam_module/pam_scnet_quota.so
 # Debian/Ubuntu multiarch (x86_64, aarch64, ...), then RHEL's lib64 and plain lib.
 permit=$(find /usr/lib/*-linux-gnu*/security /lib/*-linux-gnu*/security /usr/lib64/security \
          /lib64/security /usr/lib/security /lib/security -name pam_permit.so 2>/dev/null | head -n 1)
@@ -39,7 +42,7 @@ write_conf() { # name url [extra line]
     (umask 077 && cat > "$demo/$1.conf" <<CONF
 url = $2
 cache_dir = $demo/cache
-helper = $PWD/build/fetch_helper/scnet-quota-fetch
+helper = $PWD/build-demo/fetch_helper/scnet-quota-fetch
 ${3:-}
 token_file = $demo/token
 cafile = $demo/certs/ca.pem
@@ -67,21 +70,67 @@ wrapped() { # run a command with pam_wrapper (our services, no root) and nss_wra
         NSS_WRAPPER_PASSWD="$demo/passwd" NSS_WRAPPER_GROUP="$demo/group" "$@"
 }
 
-show() { # title service user
+failed=()
+show() { # title service user: runs the login, prints what the user sees; sets rc, seen, ms
     echo "=== $1"
     echo "\$ pamtester $2 $3 open_session"
+    local start=$EPOCHREALTIME
     set +e
-    wrapped pamtester "$2" "$3" open_session 2>"$demo/stderr"
+    # Bounded, so that a login that hangs is a failed case, not a demo that never ends.
+    wrapped timeout 60 pamtester "$2" "$3" open_session >"$demo/stdout" 2>"$demo/stderr"
     rc=$?
     set -e
-    grep -v 'PWRAP\|^$' "$demo/stderr" | grep -v pam_syslog || true
+    ms=$(python3 -c 'import sys; print(int((float(sys.argv[1]) - float(sys.argv[2])) * 1000))' \
+        "$EPOCHREALTIME" "$start")
+    # What the user sees: the conversation (stdout) and pamtester's own lines, not the
+    # module's log lines that pam_wrapper copies to stderr.
+    seen=$(cat "$demo/stdout"; grep -v 'PWRAP\|^$' "$demo/stderr" | grep -v pam_syslog || true)
+    [ -z "$seen" ] || printf '%s\n' "$seen"
     echo "[syslog] $(grep -o 'user=.*' "$demo/stderr" | head -n 1)"
-    echo "[pamtester exit status $rc]"
-    echo
+    echo "[pamtester exit status $rc, ${ms} ms]"
 }
+expect() { # case what command...: a check on the login just shown
+    local case=$1 what=$2
+    shift 2
+    "$@" && return 0
+    echo "DIFFERS from the README: $case: $what"
+    failed+=("$case: $what")
+}
+sees() { grep -qF -- "$1" <<<"$seen"; }
+sees_only_success() { [ "$seen" = "pamtester: successfully opened a session" ]; }
+
 show "below warn: logs in, sees nothing" demo low
+expect low "logs in (exit 0)" [ "$rc" = 0 ]
+expect low "sees nothing but pamtester's success line" sees_only_success
+echo
 show "near full (93%): logs in, sees the warning" demo near
+expect near "logs in (exit 0)" [ "$rc" = 0 ]
+expect near "sees the warning banner" sees "WARNING: your storage quota is nearly full."
+expect near "with the path and figures" sees "/public/home/near  651.0 GB of 700.0 GB  93.0%"
+echo
 show "over the deny line (105%): login refused" demo over
+expect over "is refused (pamtester exit 1)" [ "$rc" = 1 ]
+expect over "sees the refusal" sees "Login refused: your storage quota is exceeded."
+expect over "with the path and figures" sees "/public/home/over  735.0 GB of 700.0 GB  105.0%"
+expect over "PAM says Permission denied" sees "pamtester: Permission denied"
+echo
 show "API down (fail = open): logs in, after at most the 2 s timeout" demo-down low
+expect api-down "logs in (exit 0)" [ "$rc" = 0 ]
+expect api-down "sees nothing but pamtester's success line" sees_only_success
+# timeout = 2 s; 3 s more for starting pamtester, libpam and the helper on a busy machine.
+# A module that did not bound the wait would hang until the 60 s limit above.
+expect api-down "ends within the 2 s timeout (took $ms ms; 5000 ms allowed)" [ "$ms" -lt 5000 ]
+echo
 sleep 1.1 # the answer cached for near above is now older than cache_ttl = 1 s
 show "API down, an older answer in the cache: the warning is shown from it" demo-down-cached near
+expect cached "logs in (exit 0)" [ "$rc" = 0 ]
+expect cached "sees the warning banner" sees "WARNING: your storage quota is nearly full."
+expect cached "says how old the figures are" sees "the quota service could not be reached"
+echo
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "demo: ${#failed[@]} check(s) differ from the README's capture:" >&2
+    printf '  %s\n' "${failed[@]}" >&2
+    exit 1
+fi
+echo "demo: every case shows what the README says"
