@@ -581,13 +581,32 @@ static int open_lock_file(int dirfd, const char *key, uid_t owner, char *what, c
     return fd;
 }
 
-int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
-               size_t errlen)
+/* Whether the holder of the lock on fd took it more than lease_ms ago (its stamp, the lock
+ * file's mtime, is that old). */
+static bool lease_is_over(int fd, long lease_ms)
+{
+    struct stat st;
+    struct timespec now;
+    int64_t age_ms;
+
+    if (lease_ms <= 0 || fstat(fd, &st) != 0 || clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return false;
+    age_ms = ((int64_t)now.tv_sec - (int64_t)st.st_mtim.tv_sec) * 1000 +
+             ((int64_t)now.tv_nsec - (int64_t)st.st_mtim.tv_nsec) / 1000000;
+    return age_ms > lease_ms;
+}
+
+/* cache_lock and cache_lease: lease_ms 0 = a lock without a lease (never stamped, never
+ * given up on before wait_until_ms). */
+static int lock_key(int dirfd, const char *key, uid_t owner, long lease_ms, int64_t wait_until_ms,
+                    bool *expired, char *err, size_t errlen)
 {
     char what[CACHE_NAME_BUF];
     long step_ms = 1;
     int fd, rc = -1;
 
+    if (expired)
+        *expired = false;
     fd = open_lock_file(dirfd, key, owner, what, err, errlen);
     if (fd < 0)
         goto out;
@@ -602,7 +621,13 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
             snprintf(err, errlen, "%s: cannot lock: %s", what, strerror(errno));
             goto out;
         }
-        left = deadline_left_ms(deadline_ms);
+        if (lease_is_over(fd, lease_ms)) {
+            if (expired)
+                *expired = true;
+            snprintf(err, errlen, "the lock holder's lease of %ld ms is over", lease_ms);
+            goto out;
+        }
+        left = deadline_left_ms(wait_until_ms);
         if (left <= 0) {
             snprintf(err, errlen, "timed out waiting for the lock");
             goto out;
@@ -611,12 +636,35 @@ int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, cha
         if (step_ms < 10)
             step_ms = step_ms * 2 < 10 ? step_ms * 2 : 10;
     }
+    /* The lease starts now: the stamp others read. */
+    if (lease_ms > 0 && futimens(fd, NULL) != 0) {
+        snprintf(err, errlen, "%s: cannot stamp the lease: %s", what, strerror(errno));
+        goto out;
+    }
     rc = fd;
     fd = -1;
 out:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
+               size_t errlen)
+{
+    return lock_key(dirfd, key, owner, 0, deadline_ms, NULL, err, errlen);
+}
+
+int cache_lease(int dirfd, const char *key, uid_t owner, long lease_ms, int64_t wait_until_ms,
+                bool *expired, char *err, size_t errlen)
+{
+    return lock_key(dirfd, key, owner, lease_ms > 0 ? lease_ms : 1, wait_until_ms, expired, err,
+                    errlen);
+}
+
+bool cache_caller_may_write(uid_t owner)
+{
+    return getuid() == owner;
 }
 
 void cache_unlock(int lockfd)

@@ -39,7 +39,20 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
 int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,
                size_t errlen);
 
-/* Release a lock from cache_lock (-1 is fine). */
+/* Take the lock for key as a lease of lease_ms (> 0): the holder's lease starts when it takes
+ * the lock (stamped on the lock file), and a holder that has had it longer is treated as
+ * gone. Waits until wait_until_ms (CLOCK_MONOTONIC ms) at most, and not at all once the
+ * holder's lease is over: then -1 with *expired (may be NULL) true, and the caller goes on
+ * without the lock. Returns the lock descriptor or -1 with the reason in err. */
+int cache_lease(int dirfd, const char *key, uid_t owner, long lease_ms, int64_t wait_until_ms,
+                bool *expired, char *err, size_t errlen);
+
+/* Whether this process may write what other logins read (answers, the token, the offline
+ * state) and take locks they wait on: only when its real uid is owner. Inside a setuid host
+ * such as su the real uid is the invoking user's, who may stop or kill the process. */
+bool cache_caller_may_write(uid_t owner);
+
+/* Release a lock from cache_lock or cache_lease (-1 is fine). */
 void cache_unlock(int lockfd);
 
 /* Free an entry (wipes the body: it may be a token). */

@@ -25,3 +25,12 @@ long deadline_left_ms(int64_t deadline_ms)
         return LONG_MAX;
     return (long)left;
 }
+
+int64_t deadline_share(int64_t deadline_ms, int share)
+{
+    int64_t now = monotonic_ms();
+
+    if (deadline_ms <= now)
+        return deadline_ms;
+    return now + (deadline_ms - now) * share / 100;
+}

@@ -115,8 +115,8 @@ enum http_result scnet_quota_get(const struct scnet_config *cfg, struct http_cli
 /* What the API's side of an exchange showed, for offline mode. */
 enum api_contact {
     CONTACT_NONE,     /* no quota request was made (or nothing can be said) */
-    CONTACT_ANSWERED, /* the service answered: it is up, whatever it said */
-    CONTACT_DOWN,     /* a failure about the service: connect, TLS, timeout, HTTP 5xx */
+    CONTACT_ANSWERED, /* the service answered: it is up, whatever it said (5xx included) */
+    CONTACT_DOWN,     /* a failure about the service as a whole: connect, TLS, timeout */
 };
 
 /* One GET of the quota URL with token; false with the reason in err. *contact says what the
@@ -129,7 +129,7 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
     enum http_result hr =
         scnet_quota_get(cfg, NULL, url, token, deadline_left_ms(deadline), resp, why, sizeof(why));
 
-    if (offline_failure_is_service(hr, resp->status))
+    if (offline_failure_is_service(hr))
         *contact = CONTACT_DOWN;
     else if (hr == HTTP_OK)
         *contact = CONTACT_ANSWERED;
@@ -264,41 +264,49 @@ static bool answer_offline(const struct scnet_config *cfg, const struct scnet_re
     return true;
 }
 
-/* What the exchange showed about the API goes into the node's offline state. */
-static void note_contact(const struct scnet_config *cfg, int dirfd, enum api_contact contact,
-                         const struct offline_state *offline, const struct scnet_log *log)
+/* What the exchange showed about the API goes into the node's offline state, with why it
+ * failed (cause). Only a process whose real uid is the owner's gets here. */
+static void note_contact(const struct scnet_config *cfg, int dirfd, const char *endpoint,
+                         enum api_contact contact, const struct offline_state *offline,
+                         const char *cause, const struct scnet_log *log)
 {
     char why[256] = "";
 
     if (cfg->offline_retry <= 0)
         return;
     if (contact == CONTACT_DOWN &&
-        !offline_state_record(dirfd, offline, time(NULL), why, sizeof(why)))
+        !offline_state_record(dirfd, endpoint, offline, time(NULL), cause, why, sizeof(why)))
         scnet_log(log, LOG_WARNING, "cannot record the offline state: %s", why);
-    if (contact == CONTACT_ANSWERED && offline->offline &&
+    /* Also a state left for another url or CA, or one that cannot be read: it is over. */
+    if (contact == CONTACT_ANSWERED && (offline->offline || offline->leftover) &&
         !offline_state_clear(dirfd, why, sizeof(why)))
         scnet_log(log, LOG_WARNING, "cannot clear the offline state: %s", why);
 }
 
 /* Get user's reply through the cache: a fresh entry is used unless it would refuse the
- * login; otherwise one login per user asks the API (the others wait on the lock and then
- * read what it wrote); a stale entry stands in when the API cannot answer. While the API is
- * known to be offline, logins do not ask it at all, except one probe per offline_retry. */
+ * login; otherwise one login per user asks the API (the others wait a share of their budget
+ * on the lock and then read what it wrote); a stale entry stands in when the API cannot
+ * answer. While the API is known to be offline, logins do not ask it at all, except one probe
+ * per offline_retry. A process whose real uid is not the owner's (a setuid host such as su)
+ * reads all that but writes nothing and takes no lock: its invoker may stop it. */
 static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_request *req,
                          int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
 {
     bool ok = false, use_cache = cfg->cache_ttl > 0;
+    bool keep_entries = cfg->cache_ttl > 0 || cfg->stale_ttl > 0;
+    bool writer = cache_caller_may_write(cfg->owner), probe_expired = false;
     int64_t now = time(NULL);
     struct cache_entry entry = {0};
     struct offline_state offline = {0};
     enum api_contact contact = CONTACT_NONE;
     char *body = NULL;
     size_t body_len = 0;
-    char why[256] = "";
+    char why[256] = "", endpoint[OFFLINE_ENDPOINT_LEN] = "";
     int dirfd = -1, lockfd = -1, probefd = -1;
 
-    /* --no-cache in the admin command: what the API says now, nothing else. */
-    if (!req->no_cache && (cfg->cache_ttl > 0 || cfg->stale_ttl > 0)) {
+    /* --no-cache in the admin command: what the API says now, nothing else. Offline mode
+     * needs the directory too, whatever cache_ttl and stale_ttl say. */
+    if (!req->no_cache && (keep_entries || cfg->offline_retry > 0)) {
         dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, why, sizeof(why));
         /* A broken cache must not cost the user their login: go without it, say so. */
         if (dirfd < 0)
@@ -310,9 +318,10 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     }
     /* For scnet-quota --refresh: who logs in here, kept up to date at the price of a
      * timestamp. */
-    if (!cache_mark_seen(dirfd, req->user, cfg->owner, why, sizeof(why)))
+    if (keep_entries && writer && !cache_mark_seen(dirfd, req->user, cfg->owner, why, sizeof(why)))
         scnet_debug(log, "user=%s step=mark-seen reason=\"%s\"", req->user, why);
-    if (!cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) && why[0])
+    if (keep_entries && !cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) &&
+        why[0])
         scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
     if (use_cache && entry.body && now - entry.fetched_at < cfg->cache_ttl &&
         use_cached(&entry, SOURCE_CACHE, out) && !would_deny(cfg, req->user, &out->reply)) {
@@ -321,21 +330,36 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         goto out;
     }
     if (cfg->offline_retry > 0) {
-        offline_state_read(dirfd, cfg->owner, &offline, why, sizeof(why));
+        offline_endpoint(cfg, endpoint);
+        offline_state_read(dirfd, cfg->owner, endpoint, &offline, why, sizeof(why));
         if (why[0])
             scnet_log(log, LOG_WARNING, "ignoring the offline state: %s", why);
         /* Once the window is over, one login probes; the others do not wait for it. Whoever
-         * gets the probe lock looks again: a probe may have just failed (new window). */
-        if (offline.offline && offline_retry_in(&offline, cfg->offline_retry, now) == 0 &&
-            (probefd = offline_probe_lock(dirfd, cfg->owner)) >= 0)
-            offline_state_read(dirfd, cfg->owner, &offline, why, sizeof(why));
-        if (offline.offline &&
+         * gets the probe lock looks again: a probe may have just failed (new window). A
+         * prober that has held the lock past its lease (timeout) is gone: probe without it.
+         * A setuid host asks for its own user without the lock and records nothing. */
+        if (offline.offline && offline_retry_in(&offline, cfg->offline_retry, now) == 0) {
+            if (!writer)
+                probe_expired = true;
+            else if ((probefd = offline_probe_lock(dirfd, cfg->owner, cfg->timeout_ms,
+                                                   &probe_expired)) >= 0)
+                offline_state_read(dirfd, cfg->owner, endpoint, &offline, why, sizeof(why));
+        }
+        if (offline.offline && !probe_expired &&
             (probefd < 0 || offline_retry_in(&offline, cfg->offline_retry, now) > 0)) {
             ok = answer_offline(cfg, req, &offline, &entry, now, log, out);
             goto out;
         }
     }
-    lockfd = cache_lock(dirfd, req->user, cfg->owner, deadline, why, sizeof(why));
+    if (keep_entries && writer) {
+        /* A third of the budget at most: a holder that is stopped or slow costs this login
+         * that share, then it asks the API itself. */
+        lockfd =
+            cache_lease(dirfd, req->user, cfg->owner, cfg->timeout_ms,
+                        deadline_share(deadline, DEADLINE_LOCK_WAIT_SHARE), NULL, why, sizeof(why));
+        if (lockfd < 0)
+            scnet_debug(log, "user=%s step=no-lock reason=\"%s\"", req->user, why);
+    }
     if (lockfd >= 0) {
         /* A login that held the lock before this one has just asked the API: what it wrote
          * is as fresh as a request of our own would be (even with cache_ttl = 0). */
@@ -348,13 +372,13 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
             goto out;
         }
         cache_entry_free(&now_entry);
-        ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len, &contact);
-        if (ok && !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
-            scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
-        note_contact(cfg, dirfd, contact, &offline, log);
-    } else {
-        snprintf(out->error, sizeof(out->error), "%s", why);
     }
+    ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len, &contact);
+    if (ok && keep_entries && writer &&
+        !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
+        scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
+    if (writer)
+        note_contact(cfg, dirfd, endpoint, contact, &offline, out->error, log);
     if (!ok && usable_when_down(cfg, &entry, now) && use_cached(&entry, SOURCE_STALE, out)) {
         scnet_debug(log, "user=%s step=stale reason=\"%s\"", req->user, out->error);
         out->stale_age_s = (long)(now - entry.fetched_at);

@@ -38,9 +38,10 @@ struct run {
     int64_t next_slot_us; /* monotonic microseconds of the next request's turn */
     char *token;
     unsigned token_generation;
-    bool stop;         /* a service failure: no more requests this run */
-    bool service_down; /* what to record in the offline state */
-    bool answered;     /* the API answered at least once */
+    bool stop;                     /* a service failure: no more requests this run */
+    bool service_down;             /* what to record in the offline state */
+    char cause[OFFLINE_CAUSE_MAX]; /* why the service was down, for the offline state */
+    bool answered;                 /* the API answered at least once */
     struct refresh_summary *sum;
 };
 
@@ -163,13 +164,15 @@ static void refresh_user(struct worker *w, const char *user)
         http_response_free(&resp);
         hr = request_once(w, url, &generation, &resp, err, sizeof(err));
     }
-    if (offline_failure_is_service(hr, resp.status)) {
+    /* Only a failure of the whole service stops the run; a 5xx for one user is that
+     * user's (see offline_failure_is_service). */
+    if (offline_failure_is_service(hr)) {
         pthread_mutex_lock(&run->mu);
         run->stop = true;
+        if (!run->service_down)
+            snprintf(run->cause, sizeof(run->cause), "%s", err);
         run->service_down = true;
         pthread_mutex_unlock(&run->mu);
-        if (hr == HTTP_OK)
-            http_status_error(resp.status, url, err, sizeof(err));
         goto out;
     }
     if (hr != HTTP_OK)
@@ -273,19 +276,22 @@ static void prune(const struct scnet_config *cfg, int dirfd, struct cache_item *
 
 /* Whether this run may ask the API: not within an offline window, and, once it is over, only
  * as the one probe (*probefd then holds the probe lock). */
-static bool may_ask(const struct scnet_config *cfg, int dirfd, struct offline_state *offline,
-                    int *probefd, int64_t now, struct refresh_summary *sum)
+static bool may_ask(const struct scnet_config *cfg, int dirfd, const char *endpoint,
+                    struct offline_state *offline, int *probefd, int64_t now,
+                    struct refresh_summary *sum)
 {
     char err[256];
+    bool expired = false;
 
     *probefd = -1;
     if (cfg->offline_retry <= 0)
         return true;
-    offline_state_read(dirfd, cfg->owner, offline, err, sizeof(err));
+    offline_state_read(dirfd, cfg->owner, endpoint, offline, err, sizeof(err));
     if (offline->offline && offline_retry_in(offline, cfg->offline_retry, now) == 0 &&
-        (*probefd = offline_probe_lock(dirfd, cfg->owner)) >= 0)
-        offline_state_read(dirfd, cfg->owner, offline, err, sizeof(err));
-    if (!offline->offline ||
+        (*probefd = offline_probe_lock(dirfd, cfg->owner, cfg->timeout_ms, &expired)) >= 0)
+        offline_state_read(dirfd, cfg->owner, endpoint, offline, err, sizeof(err));
+    /* A prober that held the lock past its lease is gone: this run probes without it. */
+    if (!offline->offline || expired ||
         (*probefd >= 0 && offline_retry_in(offline, cfg->offline_retry, now) == 0))
         return true;
     sum->offline = true;
@@ -323,7 +329,7 @@ bool refresh_run(const struct scnet_config *cfg, const struct scnet_log *log,
     struct run run;
     size_t count_items = 0;
     bool ok = false;
-    char why[256] = "";
+    char why[256] = "", endpoint[OFFLINE_ENDPOINT_LEN];
     int probefd = -1;
     int dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, err, errlen);
 
@@ -355,7 +361,8 @@ bool refresh_run(const struct scnet_config *cfg, const struct scnet_log *log,
     sum->due = run.due_count;
     if (run.due_count == 0)
         goto out;
-    if (!may_ask(cfg, dirfd, &offline, &probefd, now, sum)) {
+    offline_endpoint(cfg, endpoint);
+    if (!may_ask(cfg, dirfd, endpoint, &offline, &probefd, now, sum)) {
         sum->skipped = run.due_count;
         goto out;
     }
@@ -370,13 +377,14 @@ bool refresh_run(const struct scnet_config *cfg, const struct scnet_log *log,
     sum->skipped += run.due_count - run.next;
     if (run.service_down && cfg->offline_retry > 0) {
         now = time(NULL);
-        if (!offline_state_record(dirfd, &offline, now, why, sizeof(why)))
+        if (!offline_state_record(dirfd, endpoint, &offline, now, run.cause, why, sizeof(why)))
             scnet_log(log, LOG_WARNING, "refresh: cannot record the offline state: %s", why);
-        offline_state_read(dirfd, cfg->owner, &offline, why, sizeof(why));
+        offline_state_read(dirfd, cfg->owner, endpoint, &offline, why, sizeof(why));
         sum->offline = true;
         offline_describe(&offline, cfg->offline_retry, now, sum->offline_why,
                          sizeof(sum->offline_why));
-    } else if (run.answered && offline.offline && !offline_state_clear(dirfd, why, sizeof(why))) {
+    } else if (run.answered && (offline.offline || offline.leftover) &&
+               !offline_state_clear(dirfd, why, sizeof(why))) {
         scnet_log(log, LOG_WARNING, "refresh: cannot clear the offline state: %s", why);
     }
 out:

@@ -21,7 +21,7 @@ struct refresh_summary {
     size_t pruned;    /* entries and lock files of users gone, leftover temporary files */
     long took_ms;
     bool offline; /* the API is offline (known before, or found during the run) */
-    char offline_why[160];
+    char offline_why[320];
 };
 
 /* One refresh run under cfg: renew due answers with at most REFRESH_MAX_CONNECTIONS kept-alive

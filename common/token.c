@@ -43,13 +43,9 @@
 /* An expireTime further ahead than this is not believed (token_ttl applies instead). */
 #define TOKEN_EXPIRE_MAX_AHEAD (400L * 86400)
 #define STAMP_MAX 128
-/* Shares of the time left (in percent) that the token may take, so that the quota request
- * still has time: waiting for the lock when no usable token is cached, and renewing when a
- * still-valid one could be used instead. A lock holder that is stopped or slow (a user can
- * stop their own setuid su) then costs other logins this share, not the whole timeout.
- * The lock wait's share is the larger: in a burst the holder needs a whole token round
- * trip, and a waiter that gets the token needs only the quota request after it. */
-#define TOKEN_LOCK_WAIT_SHARE 75
+/* Share of the time left (in percent) that renewing may take when a still-valid token could
+ * be used instead, so that the quota request still has time. Waiting for the token lock
+ * takes at most DEADLINE_LOCK_WAIT_SHARE, then the login fetches a token of its own. */
 #define TOKEN_RENEW_SHARE 50
 
 void token_free(char *token)
@@ -372,16 +368,6 @@ static bool take(struct cached_token *ct, char **token)
     return true;
 }
 
-/* The point in time (CLOCK_MONOTONIC ms) share percent of the way to deadline_ms. */
-static int64_t share_of(int64_t deadline_ms, int share)
-{
-    int64_t now = monotonic_ms();
-
-    if (deadline_ms <= now)
-        return deadline_ms;
-    return now + (deadline_ms - now) * share / 100;
-}
-
 static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_ms,
                                const struct scnet_log *log, const char *rejected, char **token,
                                char *err, size_t errlen)
@@ -391,7 +377,7 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
     char *key = NULL, *fresh = NULL;
     int dirfd = -1, lockfd = -1;
     int64_t now = (int64_t)time(NULL), expires;
-    bool ok = false, from_jwt;
+    bool ok = false, from_jwt, writer = cache_caller_may_write(cfg->owner);
 
     credentials_stamp(cfg->credentials_file, stamp, sizeof(stamp));
     key = cache_key(cfg);
@@ -411,10 +397,20 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
             ok = take(&ct, token);
             goto out;
         }
-        if (is_fallback(&ct, rejected, now)) {
+        if (!writer) {
+            /* A setuid host (su): its invoker may stop it, so it takes no lock others wait
+             * on and caches nothing; a token still valid is good for this login. */
+            if (is_fallback(&ct, rejected, now)) {
+                format_left(ct.expires - now, left, sizeof(left));
+                scnet_debug(log, "token: renewal left to a login of the owner; %s left", left);
+                ok = take(&ct, token);
+                goto out;
+            }
+        } else if (is_fallback(&ct, rejected, now)) {
             /* One try: whoever holds the lock is renewing it (or is stopped); the cached
              * token is good for this login either way. */
-            lockfd = cache_lock(dirfd, key, cfg->owner, monotonic_ms(), why, sizeof(why));
+            lockfd = cache_lease(dirfd, key, cfg->owner, cfg->timeout_ms, monotonic_ms(), NULL, why,
+                                 sizeof(why));
             if (lockfd < 0) {
                 format_left(ct.expires - now, left, sizeof(left));
                 scnet_debug(log,
@@ -425,22 +421,25 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
                 goto out;
             }
         } else {
-            lockfd = cache_lock(dirfd, key, cfg->owner,
-                                share_of(deadline_ms, TOKEN_LOCK_WAIT_SHARE), why, sizeof(why));
-            if (lockfd < 0) {
-                snprintf(err, errlen, "token: %s", why);
+            /* A third of the budget at most, less once the holder's lease is over: then
+             * this login fetches a token of its own. */
+            lockfd = cache_lease(dirfd, key, cfg->owner, cfg->timeout_ms,
+                                 deadline_share(deadline_ms, DEADLINE_LOCK_WAIT_SHARE), NULL, why,
+                                 sizeof(why));
+            if (lockfd < 0)
+                scnet_debug(log, "token: fetching without the lock (%s)", why);
+        }
+        if (lockfd >= 0) {
+            /* Another login may have fetched one while this one waited for the lock. */
+            cached_token_free(&ct);
+            read_cached(dirfd, key, cfg, log, &ct);
+            now = (int64_t)time(NULL);
+            if (is_fresh(cfg, &ct, stamp, rejected, now)) {
+                format_left(ct.expires - now, left, sizeof(left));
+                scnet_debug(log, "token: another login fetched it, %s left", left);
+                ok = take(&ct, token);
                 goto out;
             }
-        }
-        /* Another login may have fetched one while this one waited for the lock. */
-        cached_token_free(&ct);
-        read_cached(dirfd, key, cfg, log, &ct);
-        now = (int64_t)time(NULL);
-        if (is_fresh(cfg, &ct, stamp, rejected, now)) {
-            format_left(ct.expires - now, left, sizeof(left));
-            scnet_debug(log, "token: another login fetched it, %s left", left);
-            ok = take(&ct, token);
-            goto out;
         }
         if (rejected && ct.token && strcmp(ct.token, rejected) == 0 &&
             strcmp(ct.stamp, stamp) == 0 && ct.after_rejection > 0 && now >= ct.after_rejection &&
@@ -468,7 +467,7 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
     }
     /* With a token to fall back on, renewal must leave time for the quota request. */
     if (!fetch(cfg,
-               is_fallback(&ct, rejected, now) ? share_of(deadline_ms, TOKEN_RENEW_SHARE)
+               is_fallback(&ct, rejected, now) ? deadline_share(deadline_ms, TOKEN_RENEW_SHARE)
                                                : deadline_ms,
                log, &fresh, region, sizeof(region), why, sizeof(why))) {
         if (is_fallback(&ct, rejected, now)) {
@@ -486,8 +485,9 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
     format_left(expires - now, left, sizeof(left));
     scnet_debug(log, "token: %s, region %s, %s left (%s)", ct.token ? "renewed" : "obtained",
                 region, left, from_jwt ? "expireTime" : "token_ttl");
-    if (dirfd >= 0 && !write_cached(dirfd, key, fresh, expires, from_jwt, stamp, rejected ? now : 0,
-                                    now, why, sizeof(why)))
+    if (dirfd >= 0 && writer &&
+        !write_cached(dirfd, key, fresh, expires, from_jwt, stamp, rejected ? now : 0, now, why,
+                      sizeof(why)))
         scnet_log(log, LOG_WARNING, "token: cannot cache the token: %s", why);
     *token = fresh;
     fresh = NULL;

@@ -83,7 +83,7 @@ static void usage(FILE *out)
           "  -r, --refresh       renew the cached answers of users seen on this node within\n"
           "                      refresh_window, and delete those of users long gone\n"
           "  -f, --forget        drop the cached answers of the USERs\n"
-          "  -F, --forget-all    drop every cached answer (the token stays)\n"
+          "  -F, --forget-all    drop every cached answer and the offline state (the token stays)\n"
           "  -v, --verbose       also print the log lines the module would send to syslog\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
@@ -357,21 +357,52 @@ static const char *verdict(enum scnet_decision decision)
     return "?";
 }
 
-/* The node's offline state as the module sees it (offline false when online, when offline
- * mode is off, or when the cache cannot be read). */
-static void read_offline_state(const struct scnet_config *cfg, struct offline_state *state)
+/* The node's offline state for the configured endpoint, as the module sees it (offline false
+ * when online, when offline mode is off, or when the cache cannot be read: then why, when
+ * given, says so). */
+static void read_offline_state(const struct scnet_config *cfg, struct offline_state *state,
+                               char *why, size_t whylen)
 {
-    char why[256];
+    char err[256] = "", endpoint[OFFLINE_ENDPOINT_LEN];
     int dirfd;
 
     memset(state, 0, sizeof(*state));
+    if (why)
+        why[0] = '\0';
     if (cfg->offline_retry <= 0)
         return;
-    dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, why, sizeof(why));
-    if (dirfd < 0)
+    dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, err, sizeof(err));
+    if (dirfd < 0) {
+        if (why)
+            snprintf(why, whylen, "the cache directory cannot be used: %s", err);
         return;
-    offline_state_read(dirfd, cfg->owner, state, why, sizeof(why));
+    }
+    offline_endpoint(cfg, endpoint);
+    offline_state_read(dirfd, cfg->owner, endpoint, state, err, sizeof(err));
     close(dirfd);
+}
+
+/* Forget the node's offline state (any endpoint's); what it said goes into was (empty when
+ * there was none). False with err. */
+static bool clear_offline_state(const struct scnet_config *cfg, char *was, size_t waslen, char *err,
+                                size_t errlen)
+{
+    struct offline_state state;
+    char why[256] = "";
+    bool ok;
+    int dirfd = cache_dir_open(cfg->cache_dir, cfg->owner, err, errlen);
+
+    was[0] = '\0';
+    if (dirfd < 0)
+        return false;
+    offline_state_read(dirfd, cfg->owner, NULL, &state, why, sizeof(why));
+    if (state.offline)
+        offline_describe(&state, cfg->offline_retry, time(NULL), was, waslen);
+    else if (state.leftover)
+        snprintf(was, waslen, "an unreadable offline state%s%s", why[0] ? ": " : "", why);
+    ok = offline_state_clear(dirfd, err, errlen);
+    close(dirfd);
+    return ok;
 }
 
 /* Only what this node judged by its own clock: a certificate "expired" or "not yet valid",
@@ -462,6 +493,7 @@ static void print_json(const char *user, const struct scnet_outcome *out,
         char since[32];
         offline_iso_time(offline->since, since, sizeof(since));
         cJSON_AddStringToObject(state, "since", since);
+        cJSON_AddStringToObject(state, "cause", offline->cause);
         cJSON_AddNumberToObject(state, "retry_in",
                                 (double)offline_retry_in(offline, cfg->offline_retry, time(NULL)));
     } else {
@@ -503,13 +535,13 @@ static int check_users(const struct options *opt, int count, char **users)
         scnet_check(&cfg, &req, &log, &out);
         /* --no-cache asks the API whatever the node's state: nothing to show. */
         if (req.config_ok && !opt->no_cache)
-            read_offline_state(&cfg, &offline);
+            read_offline_state(&cfg, &offline, NULL, 0);
         if (opt->json) {
             print_json(users[i], &out, &cfg, &offline);
         } else {
             print_text(users[i], &out);
             if (offline.offline) {
-                char state[160];
+                char state[320];
                 offline_describe(&offline, cfg.offline_retry, time(NULL), state, sizeof(state));
                 printf("%s\n", state);
             }
@@ -549,6 +581,28 @@ static int check_token_only(const struct scnet_config *cfg, const struct scnet_l
     return EXIT_ALLOWED;
 }
 
+/* Whether offline mode can work, and the state it is in. */
+static void print_offline_mode(const struct scnet_config *cfg)
+{
+    struct offline_state state;
+    char why[320], text[320];
+
+    if (cfg->offline_retry <= 0) {
+        printf("offline mode: off (offline_retry = 0): every login asks the API\n");
+        return;
+    }
+    read_offline_state(cfg, &state, why, sizeof(why));
+    if (why[0]) {
+        printf("offline mode: off: %s\n", why);
+    } else if (state.offline) {
+        offline_describe(&state, cfg->offline_retry, time(NULL), text, sizeof(text));
+        printf("offline mode: %s\n", text);
+    } else {
+        printf("offline mode: on (offline_retry = %lds), the API is not known to be down\n",
+               cfg->offline_retry);
+    }
+}
+
 static int check_config(const struct options *opt, const char *user)
 {
     struct scnet_config cfg;
@@ -572,6 +626,7 @@ static int check_config(const struct options *opt, const char *user)
     warn_about_control(line, opt->service, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
     log.debug = cfg.debug || opt->verbose;
+    print_offline_mode(&cfg);
     if (!user) {
         status = check_token_only(&cfg, &log);
         goto out;
@@ -593,6 +648,14 @@ static int check_config(const struct options *opt, const char *user)
     printf("API request for %s: ok, %zu entr%s in %ld ms (%s; the cache is not used)\n", user,
            out.reply.count, out.reply.count == 1 ? "y" : "ies", out.elapsed_ms, cfg.url);
     scnet_outcome_free(&out);
+    /* The API answered: whatever the node recorded as offline is over. */
+    if (cfg.offline_retry > 0 && cache_caller_may_write(cfg.owner)) {
+        char was[400], why[256] = "";
+        if (!clear_offline_state(&cfg, was, sizeof(was), why, sizeof(why)))
+            printf("offline state: cannot clear: %s\n", why);
+        else if (was[0])
+            printf("offline state: cleared (was: %s)\n", was);
+    }
     status = EXIT_ALLOWED;
 out:
     config_free(&cfg);
@@ -651,6 +714,17 @@ static int run_forget(const struct options *opt, int count, char **users)
         goto out;
     }
     printf("forgot %zu cached answer%s\n", dropped, dropped == 1 ? "" : "s");
+    if (opt->forget_all) {
+        char was[400];
+        if (!clear_offline_state(&cfg, was, sizeof(was), err, sizeof(err))) {
+            fprintf(stderr, "scnet-quota: offline state: %s\n", err);
+            goto out;
+        }
+        if (was[0]) {
+            printf("forgot the offline state (%s)\n", was);
+            scnet_log(&log, LOG_NOTICE, "forgot the offline state (%s)", was);
+        }
+    }
     status = EXIT_ALLOWED;
 out:
     config_free(&cfg);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +52,7 @@ static void read_state(struct offline_state *state)
 
     if (dirfd < 0)
         fail_msg("cache dir: %s", err);
-    offline_state_read(dirfd, geteuid(), state, err, sizeof(err));
+    offline_state_read(dirfd, geteuid(), NULL, state, err, sizeof(err));
     assert_string_equal(err, "");
     close(dirfd);
 }
@@ -67,11 +69,33 @@ static void clear_state(void)
 
 static void login(const char *user, const char *more, struct pam_run *run)
 {
-    char extra[512];
+    char extra[1200];
 
     snprintf(extra, sizeof(extra), "%s%s", conf_extra, more);
     write_https_conf(&sim, extra);
     run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
+}
+
+/* login, with the module's log lines (pam_wrapper sends them to stderr) kept in log. */
+static void login_logged(const char *user, const char *more, struct pam_run *run, char *log,
+                         size_t loglen)
+{
+    FILE *capture = tmpfile();
+    int saved = dup(2);
+    size_t n;
+
+    assert_non_null(capture);
+    assert_true(saved >= 0);
+    fflush(stderr);
+    dup2(fileno(capture), 2);
+    login(user, more, run);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(capture);
+    n = fread(log, 1, loglen - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
 }
 
 static long api_requests(void)
@@ -219,6 +243,161 @@ static void test_offline_retry_zero_always_asks(void **state)
     sim_http(&sim, "POST", "/_sim/reset", "{}");
 }
 
+/* One user's HTTP answer, 500 or 503, is about that user: the next user (over quota,
+ * deny = 100) is asked and refused, not let in through an offline window. */
+static void test_a_users_5xx_does_not_make_the_node_offline(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    long over;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    forget("over");
+    login("http500", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS); /* fail = open */
+    read_state(&st);
+    assert_false(st.offline);
+    over = sim_quota_count(&sim, "over");
+    login("over", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_int_equal(sim_quota_count(&sim, "over"), over + 1);
+
+    /* A 503 for one user (the simulator's "down" for offb) neither. */
+    forget("over");
+    sim_http(&sim, "POST", "/_sim/set", "{\"user\":\"offb\",\"down\":true}");
+    login("offb", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    read_state(&st);
+    assert_false(st.offline);
+    login("over", "deny = 100", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_int_equal(sim_quota_count(&sim, "over"), over + 2);
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
+/* The state belongs to the endpoint and says why: a wrong url, then the right one, is asked
+ * at once; a wrong CA bundle, then the same file fixed in place, too. */
+static void test_a_fixed_endpoint_is_asked_at_once(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    char log[16384], extra[800], wrong_ca[700], cmd[4000];
+    long offc;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    forget("offc");
+    /* Nothing listens on port 1: the service as a whole is unreachable. */
+    snprintf(extra, sizeof(extra), "url = https://127.0.0.1:1\n");
+    login_logged("offc", extra, &run, log, sizeof(log));
+    read_state(&st);
+    assert_true(st.offline);
+    assert_non_null(strstr(st.cause, "cannot connect: "));
+    /* fail = closed: the decision line is an error, which pam_wrapper shows. */
+    snprintf(extra, sizeof(extra), "url = https://127.0.0.1:1\nfail = closed\n");
+    login_logged("offc", extra, &run, log, sizeof(log));
+    if (!strstr(log, "reason=\"API offline since ") || !strstr(log, ": cannot connect: "))
+        fail_msg("no cause in the offline log line: %s", log);
+    offc = sim_quota_count(&sim, "offc");
+    login("offc", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "offc"), offc + 1);
+    read_state(&st);
+    assert_false(st.offline);
+
+    /* A CA that did not sign the simulator's certificate: a TLS failure, with its cause. */
+    snprintf(wrong_ca, sizeof(wrong_ca), "%s/wrong-ca.pem", sim.run_dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+             "/dev/null -out '%s' -days 2 -subj /CN=wrong >/dev/null 2>&1 && chmod 0644 '%s'",
+             wrong_ca, wrong_ca);
+    assert_int_equal(system(cmd), 0);
+    snprintf(extra, sizeof(extra), "cafile = %s\n", wrong_ca);
+    forget("offc");
+    login_logged("offc", extra, &run, log, sizeof(log));
+    read_state(&st);
+    assert_true(st.offline);
+    assert_non_null(strstr(st.cause, "TLS failure: "));
+    snprintf(extra, sizeof(extra), "cafile = %s\nfail = closed\n", wrong_ca);
+    login_logged("offc", extra, &run, log, sizeof(log));
+    if (!strstr(log, ": TLS failure: "))
+        fail_msg("no TLS cause in the offline log line: %s", log);
+    /* The same path, the right content: a new endpoint, asked at once. */
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s.new' && mv '%s.new' '%s'", sim.ca, wrong_ca, wrong_ca,
+             wrong_ca);
+    assert_int_equal(system(cmd), 0);
+    offc = sim_quota_count(&sim, "offc");
+    login("offc", extra, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "offc"), offc + 1);
+    read_state(&st);
+    assert_false(st.offline);
+    unlink(wrong_ca);
+}
+
+/* A prober stopped while it holds the probe lock (here: the lock held and stamped by this
+ * test, as a prober does) keeps the node offline for its lease (timeout) at most: after the
+ * window plus timeout the next login probes. */
+static void test_a_stopped_prober_is_outlived(void **state)
+{
+    struct pam_run run;
+    char path[1000];
+    long requests;
+    int held;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    forget("offb");
+    login("offb", "", &run); /* the timeout: offline */
+    wait_out_window();
+    snprintf(path, sizeof(path), "%s/offline%%3Aprobe.lock", cache_dir);
+    held = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(held >= 0);
+    assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+    assert_int_equal(futimens(held, NULL), 0);
+    sim_http(&sim, "POST", "/_sim/latency?ms=0", "{}");
+    requests = api_requests();
+    /* Within the holder's lease: it is probing, this login does not. */
+    login("offb", "", &run);
+    assert_int_equal(api_requests(), requests);
+    /* The lease (timeout = 0.5 s) is over: this login probes, and the node is online. */
+    usleep(700 * 1000);
+    login("offb", "", &run);
+    assert_int_equal(api_requests(), requests + 1);
+    {
+        struct offline_state st;
+        read_state(&st);
+        assert_false(st.offline);
+    }
+    close(held);
+}
+
+/* offline_retry works without cache_ttl and stale_ttl: the window holds all the same. */
+static void test_offline_without_a_cache(void **state)
+{
+    struct offline_state st;
+    struct pam_run run;
+    long requests;
+
+    clear_state();
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    set_conf_prefix("cache_ttl = 0\nstale_ttl = 0\n");
+    login("offb", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    read_state(&st);
+    assert_true(st.offline);
+    requests = api_requests();
+    login("offb", "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(api_requests(), requests);
+    set_conf_prefix("cache_ttl = 300\nstale_ttl = 86400\n");
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+    clear_state();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +405,10 @@ int main(void)
         cmocka_unit_test(test_one_probe_per_window),
         cmocka_unit_test(test_recovery_when_the_api_is_back),
         cmocka_unit_test(test_offline_retry_zero_always_asks),
+        cmocka_unit_test(test_a_users_5xx_does_not_make_the_node_offline),
+        cmocka_unit_test(test_a_fixed_endpoint_is_asked_at_once),
+        cmocka_unit_test(test_a_stopped_prober_is_outlived),
+        cmocka_unit_test(test_offline_without_a_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -247,25 +247,24 @@ static void test_refresh_respects_and_records_offline(void **state)
     if (run.status != 1 || !strstr(run.out, "refreshed 0, failed ") ||
         !strstr(run.out, "API offline since "))
         fail_msg("exit %d: %s", run.status, run.out);
-    offline_state_read(dirfd_, geteuid(), &st, err, sizeof(err));
+    offline_state_read(dirfd_, geteuid(), NULL, &st, err, sizeof(err));
     assert_true(st.offline);
-    /* Within the window, with the API back: no request at all. */
-    write_refresh_conf("offline_retry = 60\n");
-    before = sim_stat(&sim, "quota_requests");
+    assert_non_null(strstr(st.cause, "cannot connect: "));
+    assert_non_null(strstr(run.out, ": cannot connect: "));
+    /* Within the window, same endpoint: not even tried. */
     tool("--refresh", &run);
     if (run.status != 1 || !strstr(run.out, "refreshed 0, failed 0, skipped 2, pruned 0") ||
         !strstr(run.out, "(retry in "))
         fail_msg("exit %d: %s", run.status, run.out);
-    assert_int_equal(sim_stat(&sim, "quota_requests"), before);
-    /* offline_retry = 0: it asks, succeeds, and the node is online again. */
-    write_refresh_conf("offline_retry = 0\n");
-    tool("--refresh", &run);
-    assert_int_equal(run.status, 0);
-    assert_non_null(strstr(run.out, "refreshed 2, failed 0"));
+    /* The url fixed: another endpoint, asked at once, and the old state is gone. */
     write_refresh_conf("offline_retry = 60\n");
-    offline_state_read(dirfd_, geteuid(), &st, err, sizeof(err));
-    assert_true(st.offline); /* offline_retry = 0 leaves the state alone */
-    assert_true(offline_state_clear(dirfd_, err, sizeof(err)));
+    before = sim_stat(&sim, "quota_requests");
+    tool("--refresh", &run);
+    if (run.status != 0 || !strstr(run.out, "refreshed 2, failed 0"))
+        fail_msg("exit %d: %s", run.status, run.out);
+    assert_int_equal(sim_stat(&sim, "quota_requests"), before + 2);
+    offline_state_read(dirfd_, geteuid(), NULL, &st, err, sizeof(err));
+    assert_false(st.offline);
 }
 
 static void test_forget_and_forget_all(void **state)
@@ -279,7 +278,10 @@ static void test_forget_and_forget_all(void **state)
     plant_answer_in(dir, "rf2", 651.0, 10);
     plant_answer_in(dir, "rf3", 651.0, 10);
     assert_true(cache_write(dirfd_, "token:hefei", "tok", 3, time(NULL), err, sizeof(err)));
-    assert_true(offline_state_record(dirfd_, NULL, time(NULL), err, sizeof(err)));
+    assert_true(offline_state_record(dirfd_,
+                                     "0123456789abcdef0123456789abcdef0123456789abcdef"
+                                     "0123456789abcdef",
+                                     NULL, time(NULL), "TLS failure: test", err, sizeof(err)));
     write_refresh_conf("");
 
     tool("--verbose --forget rf1 rf6", &run);
@@ -291,14 +293,17 @@ static void test_forget_and_forget_all(void **state)
 
     tool("--verbose --forget-all", &run);
     if (run.status != 0 || !strstr(run.out, "forgot 2 cached answers\n") ||
-        !strstr(run.out, "forgot every cached answer (2), the token kept"))
+        !strstr(run.out, "forgot every cached answer (2), the token kept") ||
+        !strstr(run.out, "forgot the offline state (API offline since ") ||
+        !strstr(run.out, ": TLS failure: test (retry in "))
         fail_msg("exit %d: %s", run.status, run.out);
     assert_int_equal(fetched_at("rf2"), -1);
     assert_int_equal(fetched_at("rf3"), -1);
     assert_true(fetched_at("token:hefei") > 0);
-    offline_state_read(dirfd_, geteuid(), &st, err, sizeof(err));
-    assert_true(st.offline);
-    assert_true(offline_state_clear(dirfd_, err, sizeof(err)));
+    /* --forget-all forgets the offline state too, and says so. */
+    offline_state_read(dirfd_, geteuid(), NULL, &st, err, sizeof(err));
+    assert_false(st.offline);
+    assert_false(st.leftover);
 
     tool("--forget", &run);
     assert_int_equal(run.status, 2);

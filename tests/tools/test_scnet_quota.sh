@@ -395,22 +395,34 @@ runtool --conf "$work/conf" offb
 sed -i "s|^url = .*|url = https://127.0.0.1:1|" "$work/conf"
 runtool --conf "$work/conf" -v offb
 check "first failure: the old answer, source stale, state recorded" \
-    '[ "$(rc)" = 0 ] && grep -q "^offb: allowed (source stale" "$work/out" && grep -q "source=stale" "$work/err" && grep -q "^API offline since 2[0-9-]*T[0-9:]*Z (retry in [56][0-9]s)$" "$work/out"'
+    '[ "$(rc)" = 0 ] && grep -q "^offb: allowed (source stale" "$work/out" && grep -q "source=stale" "$work/err" && grep -q "^API offline since 2[0-9-]*T[0-9:]*Z: cannot connect: .* (retry in [56][0-9]s)$" "$work/out"'
 runtool --conf "$work/conf" -v offb
 check "within the window: source=offline, no request" \
     '[ "$(rc)" = 0 ] && grep -q "^offb: allowed (source offline" "$work/out" && grep -q "user=offb result=ok .*source=offline age=[0-9]" "$work/err"'
 runtool --conf "$work/conf" -v offc
 check "within the window, nothing cached: the reason says since when" \
-    '[ "$(rc)" = 2 ] && grep -q "user=offc result=error fail=open reason=\"API offline since 2[0-9-]*T[0-9:]*Z (retry in [56][0-9]s)\"" "$work/err"'
+    '[ "$(rc)" = 2 ] && grep -q "user=offc result=error fail=open reason=\"API offline since 2[0-9-]*T[0-9:]*Z: cannot connect: .* (retry in [56][0-9]s)\"" "$work/err"'
 runtool --conf "$work/conf" --json offc
 check "--json shows the state" 'python3 - "$work/out" <<PY
 import json, re, sys
 d = json.loads(open(sys.argv[1]).read())
 assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", d["offline"]["since"]), d
 assert 50 <= d["offline"]["retry_in"] <= 60, d
+assert d["offline"]["cause"].startswith("cannot connect: "), d
 PY'
 runtool --conf "$work/conf" -v --no-cache offc
 check "--no-cache ignores the state" '[ "$(rc)" = 2 ] && ! grep -q "API offline" "$work/out" "$work/err" && grep -q "user=offc result=error" "$work/err"'
+runtool --conf "$work/conf" --check-config offc
+check "--check-config shows the state and its cause" \
+    '[ "$(rc)" = 2 ] && grep -q "^offline mode: API offline since 2[0-9-]*T[0-9:]*Z: cannot connect: .* (retry in [0-9]*s)$" "$work/out"'
+sed -i "s|^url = .*|url = https://127.0.0.1:$https_port|" "$work/conf"
+runtool --conf "$work/conf" --check-config offc
+check "--check-config with the url fixed: ok, and the old state is cleared" \
+    '[ "$(rc)" = 0 ] && grep -q "^offline mode: on (offline_retry = 60s), the API is not known to be down$" "$work/out" && grep -q "^offline state: cleared (was: API offline since .*: cannot connect: " "$work/out" && [ ! -e "$work/cache/offline%3Aapi.cache" ]'
+conf "cache_ttl = 0
+offline_retry = 0"
+runtool --conf "$work/conf" --check-config offc
+check "--check-config says when offline mode is off" '[ "$(rc)" = 0 ] && grep -q "^offline mode: off (offline_retry = 0)" "$work/out"'
 
 # An ordinary user and root's configuration: told that the checks are root's, and what they
 # can do; never advice to chown the configuration. Root only (setpriv to another uid).
