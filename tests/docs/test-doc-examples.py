@@ -116,6 +116,37 @@ def expected_values(text):
     return values
 
 
+BOOLEANS = {"yes": "yes", "true": "yes", "on": "yes", "1": "yes",
+            "no": "no", "false": "no", "off": "no", "0": "no"}
+
+
+def as_parsed(key, value):
+    """The documented value as doc_example_check prints what the parser kept: timeout in
+    milliseconds, percents as numbers (or off), booleans as yes/no, counts as integers, an
+    empty text as unset (empty). None when the value cannot be read so (then it must fail
+    to parse, and did not)."""
+    try:
+        if key == "timeout":
+            return str(int(float(value) * 1000 + 0.5))
+        if key in ("warn", "deny"):
+            return "off" if value == "off" else float(value)
+        if key == "debug":
+            return BOOLEANS[value]
+        if key in ("min_uid", "cache_ttl", "stale_ttl", "token_ttl", "token_renew_before",
+                   "offline_retry", "refresh_window", "refresh_rate"):
+            return str(int(value))
+    except (KeyError, ValueError):
+        return None
+    return value
+
+
+def same_value(key, parsed, value):
+    want = as_parsed(key, value)
+    if isinstance(want, float):
+        return parsed != "off" and float(parsed) == want
+    return parsed == want
+
+
 def main():
     checker, src = sys.argv[1], sys.argv[2]
     files = [os.path.join(src, "README.md")] + sorted(glob.glob(os.path.join(src, "docs", "*.md"))) \
@@ -138,8 +169,12 @@ def main():
         if problem is None and text is not None:
             # What the parser made of each line must be what the line says.
             parsed = dict(l.split("\t", 1) for l in result.stdout.split("\n")[1:] if "\t" in l)
+            # Every documented key, whatever its type; one the parser did not keep fails.
             for key, value in expected_values(text).items():
-                if key in parsed and parsed[key] != value:
+                if key not in parsed:
+                    problem = "%s was not kept by the parser (the example sets %r)" % (key, value)
+                    break
+                if not same_value(key, parsed[key], value):
                     problem = "%s is %r, the example means %r" % (key, parsed[key], value)
                     break
         if problem is None:
@@ -162,7 +197,8 @@ def main():
             if kind == "pam.d":
                 args = [a for a in text.split() if not a.startswith("conf=")]
                 run(kind, where, ["args", "conf=" + empty, "url=https://doc-example.invalid"] + args,
-                    "arguments: %s" % (" ".join(args) or "none"))
+                    "arguments: %s" % (" ".join(args) or "none"),
+                    "url=https://doc-example.invalid\n" + "\n".join(args))
                 continue
             sample = os.path.join(work, "example-%d" % n)
             with open(sample, "w") as f:
