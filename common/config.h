@@ -61,10 +61,12 @@ struct scnet_config {
  * on the first error. */
 bool config_load(struct scnet_config *cfg, int argc, const char **argv, char *err, size_t errlen);
 
-/* Check that cfg->helper is a regular executable file, and that it and its directory are
- * owned by cfg->owner and not writable by group or others (whoever could replace it would
- * run code as root at every login). False with "helper <path>: <problem>" in err. Run by
- * the module and scnet-quota after config_load: a failure is a configuration error. */
+/* Check that cfg->helper is a regular executable file owned by cfg->owner and not writable
+ * by group or others, reached through folders that pass safe_file_open_trusted all the way
+ * from "/" (whoever could replace it, or any folder above it, would run code as root at
+ * every login). False with "helper <path>: <problem>" in err, the problem naming the
+ * folder at fault. Run by the module and scnet-quota after config_load: a failure is a
+ * configuration error. */
 bool config_check_helper(const struct scnet_config *cfg, char *err, size_t errlen);
 
 /* Set every field to its default (owner = geteuid()). */

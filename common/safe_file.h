@@ -26,10 +26,19 @@ bool safe_file_check_fd(int fd, const char *what, mode_t type, enum safe_file_ki
 bool safe_file_read(const char *path, enum safe_file_kind kind, uid_t owner, size_t max_size,
                     char **content, size_t *len, bool *missing, char *err, size_t errlen);
 
-/* Check that path names a regular file (not a symlink) and that the directory holding it is
- * a directory, both owned by owner and with the mode kind demands (a file trusted for what it
- * says, such as a CA bundle, that is read by another library by path). On failure writes
- * "<what> <path>: <problem>" into err ("no such file" when it does not exist). */
+/* Open path (absolute) by walking it from "/" one component at a time, the way OpenSSH
+ * checks AuthorizedKeysCommand: every folder on the way is a directory owned by root or by
+ * owner and not writable by group or others; a symlink on the way is followed only when root
+ * or owner owns it (its folder is checked already) and what it points to is walked the same
+ * way; the last component is opened with flags | O_NOFOLLOW | O_CLOEXEC and must pass
+ * safe_file_check_fd (S_IFREG, kind, owner). A file checked this way is used through *fd,
+ * never opened again by name. On failure writes "<what> <path>: <problem>", naming the
+ * folder at fault ("directory /tmp/x: owned by uid 1001, ..."), into err. */
+bool safe_file_open_trusted(const char *path, const char *what, int flags, enum safe_file_kind kind,
+                            uid_t owner, int *fd, struct stat *st, char *err, size_t errlen);
+
+/* safe_file_open_trusted, then the descriptor is closed: for a check only (--check-config,
+ * config_load), as the one who uses the file opens it again the same way. */
 bool safe_file_check_path(const char *path, const char *what, enum safe_file_kind kind, uid_t owner,
                           char *err, size_t errlen);
 

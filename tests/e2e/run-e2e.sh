@@ -153,7 +153,7 @@ free_uid() { # lowest uid >= 1000 that is neither a user's nor a group's id yet
 # setup
 
 t_start=$EPOCHREALTIME
-tmp=$(mktemp -d /tmp/scnet-e2e.XXXXXXXX) || die "mktemp failed"
+tmp=$(mktemp -d "$ROOT_TEST_TMP/scnet-e2e.XXXXXXXX") || die "mktemp failed"
 # sshd reads AuthorizedKeysFile as the user being logged in: they must be able to traverse.
 chmod 0711 "$tmp"
 mkdir -p "$tmp/keys" "$tmp/out" /run/sshd

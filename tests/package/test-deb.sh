@@ -61,7 +61,7 @@ elapsed() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(s
 t_start=$EPOCHREALTIME
 # The work folder is made now, for the package build; until the checks below pass, the trap
 # removes only it (the full cleanup is registered later).
-tmp=$(mktemp -d /tmp/scnet-pkg.XXXXXXXX) || die "mktemp failed"
+tmp=$(mktemp -d "$ROOT_TEST_TMP/scnet-pkg.XXXXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 say "# build folder: $build (prefix $(cache_var CMAKE_INSTALL_PREFIX))"
 if [ "$(cache_var CMAKE_INSTALL_PREFIX)" != /usr ]; then

@@ -220,12 +220,112 @@ static void test_helper_refuses_a_certificate_for_another_name(void **state)
     assert_non_null(strstr(err, "'" MISNAMED_ADDRESS "'"));
 }
 
+/* Copy the file from to to (mode 0755 or 0644 as asked). */
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+    char buf[65536];
+    ssize_t n;
+    int in = open(from, O_RDONLY | O_CLOEXEC), out;
+
+    assert_true(in >= 0);
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    assert_true(out >= 0);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    assert_int_equal(n, 0);
+    assert_int_equal(fchmod(out, mode), 0);
+    close(in);
+    assert_int_equal(close(out), 0);
+}
+
+/* run_pam with the module's log (pam_wrapper sends pam_syslog to stderr) kept in log. */
+static void run_pam_logged(const char *user, struct pam_run *run, char *log, size_t loglen)
+{
+    char path[700];
+    int saved = dup(STDERR_FILENO), fd;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/stderr.log", sim.run_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    fflush(stderr);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    n = pread(fd, log, loglen - 1, 0);
+    log[n > 0 ? n : 0] = '\0';
+    close(fd);
+    fputs(log, stderr);
+}
+
+/* The helper and cafile in a root-owned folder, inside a folder a user owns: the files and
+ * their own folder pass the old check, but the user could swap the folder below theirs
+ * between the check and the use. Refused (fail = closed: denied), the folder named in the
+ * log, no request made; with that folder root's again, the same files work. */
+static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
+{
+    struct pam_run run;
+    char user_dir[700], lib[720], helper[760], ca[760], path[700], log[16384], want[2048];
+    long before;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip(); /* chown to another user */
+    sim_info_load(&sim);
+    snprintf(user_dir, sizeof(user_dir), "%s/users-folder", sim.run_dir);
+    snprintf(lib, sizeof(lib), "%s/lib", user_dir);
+    snprintf(helper, sizeof(helper), "%s/scnet-quota-fetch", lib);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", lib);
+    (void)mkdir(user_dir, 0755);
+    (void)mkdir(lib, 0755);
+    assert_int_equal(chmod(user_dir, 0755), 0);
+    assert_int_equal(chmod(lib, 0755), 0);
+    copy_file(getenv("SCNET_TEST_HELPER"), helper, 0755);
+    copy_file(sim.ca, ca, 0644);
+    assert_int_equal(chown(user_dir, 4242, 4242), 0);
+    snprintf(path, sizeof(path), "%s/cache/lazymiss.cache", sim.run_dir);
+    unlink(path);
+    before = sim_quota_count(&sim, "lazymiss");
+
+    conf_with_helper(helper, "fail = closed\n");
+    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    snprintf(want, sizeof(want),
+             "helper %s: directory %s: owned by uid 4242, must be owned by root", helper, user_dir);
+    assert_non_null(strstr(log, want));
+
+    set_conf_prefix("cache_ttl = 300\nfail = closed\n");
+    write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n",
+               sim.https_port, sim.token_file, ca);
+    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    snprintf(want, sizeof(want),
+             "cafile %s: directory %s: owned by uid 4242, must be owned by root", ca, user_dir);
+    assert_non_null(strstr(log, want));
+    assert_int_equal(sim_quota_count(&sim, "lazymiss"), before);
+
+    /* The same files, the folder root's again: a request is made and answered. */
+    assert_int_equal(chown(user_dir, 0, 0), 0);
+    set_conf_prefix("cache_ttl = 300\nfail = closed\n");
+    write_conf(&sim,
+               "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
+               "helper = %s\n",
+               sim.https_port, sim.token_file, ca, helper);
+    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "lazymiss"), before + 1);
+    set_conf_prefix("");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out),
         cmocka_unit_test(test_unsafe_or_missing_helper_is_a_config_error),
         cmocka_unit_test(test_helper_refuses_a_certificate_for_another_name),
+        cmocka_unit_test(test_helper_and_cafile_under_a_users_folder_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,7 @@ getent passwd | while IFS=: read -r name _ _ _ gecos _; do
 done
 # Holding the lock, no other run is active: folders named like ours are left-overs.
 # Their simulator and helper are ended first (by pid, if that process still names the folder).
-for old in /tmp/"$TAG".????????; do
+for old in "$ROOT_TEST_TMP/$TAG".????????; do
     [ -d "$old" ] && [ ! -L "$old" ] && [ "$(stat -c %u "$old")" = 0 ] || continue
     for pid_file in "$old/sim/sim.pid" "$old/helper.pid"; do
         pid=$(cat "$pid_file" 2>/dev/null) || continue
@@ -181,7 +181,7 @@ lines() { # file: its line count (0 when missing)
 # setup
 
 t_start=$EPOCHREALTIME
-tmp=$(mktemp -d "/tmp/$TAG.XXXXXXXX") || die "mktemp failed"
+tmp=$(mktemp -d "$ROOT_TEST_TMP/$TAG.XXXXXXXX") || die "mktemp failed"
 chmod 0711 "$tmp" # the unprivileged user reaches $tmp/bin and their own folder only
 mkdir "$tmp/bin" "$tmp/out" "$tmp/helper"
 install -m 0755 "$here/su_helpers.py" "$tmp/bin/su_helpers.py"

@@ -7,6 +7,9 @@ die() {
     say "$test_name: $*" >&2
     exit 1
 }
+# Where these tests keep their files: the module refuses a cafile or helper below a folder
+# that group or others may write (every folder from / is checked), so not /tmp.
+ROOT_TEST_TMP=/var/lib
 root_test_start() {
     if [ "$1" -ne 1 ]; then
         say "usage: $0 BUILD_DIR${2:+   ($2)}" >&2

@@ -6,7 +6,8 @@ tool=$1
 run=$2
 pass=0
 fail=0
-work=$(mktemp -d)
+# Not under /tmp: a folder group or others may write is refused on the way to cafile.
+work=$(mktemp -d "$run/tools.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$run/ready.json")
 token=$(cat "$run/token")
@@ -146,6 +147,29 @@ sed -i "s|^cafile = .*|cafile = $work/no-such-ca.pem|" "$work/conf"
 runtool --conf "$work/conf" --check-config near
 check "--check-config: a missing cafile says no such file" \
     '[ "$(rc)" = 2 ] && grep -q "^configuration: FAILED: cafile $work/no-such-ca.pem: no such file$" "$work/out"'
+# The helper and cafile under a folder a user owns (root only: chown), though the files and
+# their own folder are root's: the user could swap the folder below theirs between check
+# and use. Refused, and the folder at fault is named.
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$work/user/lib" && chmod 0755 "$work/user" "$work/user/lib"
+    cp "$SCNET_TEST_HELPER" "$work/user/lib/scnet-quota-fetch"
+    cp "$run/certs/ca.pem" "$work/user/lib/ca.pem"
+    chmod 0644 "$work/user/lib/ca.pem"
+    chown 4242:4242 "$work/user"
+    conf ""
+    sed -i "s|^helper = .*|helper = $work/user/lib/scnet-quota-fetch|" "$work/conf"
+    runtool --conf "$work/conf" --check-config near
+    check "--check-config: a helper under a user's folder is refused, the folder named" \
+        '[ "$(rc)" = 2 ] && grep -q "^configuration: FAILED: helper $work/user/lib/scnet-quota-fetch: directory $work/user: owned by uid 4242, must be owned by root$" "$work/out"'
+    conf ""
+    sed -i "s|^cafile = .*|cafile = $work/user/lib/ca.pem|" "$work/conf"
+    runtool --conf "$work/conf" --check-config near
+    check "--check-config: a cafile under a user's folder is refused, the folder named" \
+        '[ "$(rc)" = 2 ] && grep -q "^configuration: FAILED: cafile $work/user/lib/ca.pem: directory $work/user: owned by uid 4242, must be owned by root$" "$work/out"'
+    chown 0:0 "$work/user"
+    runtool --conf "$work/conf" --check-config near
+    check "--check-config: the same cafile with the folder root's again is ok" '[ "$(rc)" = 0 ]'
+fi
 conf "skip_users = near, other"
 runtool --conf "$work/conf" --check-config near
 check "--check-config: a user in skip_users is reported skipped, not just ok" \

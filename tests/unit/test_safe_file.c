@@ -1,5 +1,6 @@
 /* Unit tests for common/safe_file.c: every check runs on a real file in a fresh directory. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -303,10 +304,107 @@ static void test_no_descriptor_leaks(void **state)
     assert_int_equal(unit_count_open_fds(), before);
 }
 
+/* dir/a/b/file, a made by mode_a (chmod, whatever the umask); the path of file in out. */
+static void make_tree(const struct fixture *f, mode_t mode_a, char *out, size_t outlen)
+{
+    char a[PATH_MAX], b[PATH_MAX + 8];
+
+    snprintf(a, sizeof(a), "%.*s/a", (int)(sizeof(a) - 8), f->dir);
+    snprintf(b, sizeof(b), "%s/b", a);
+    assert_int_equal(mkdir(a, 0755), 0);
+    assert_int_equal(chmod(a, mode_a), 0);
+    assert_int_equal(mkdir(b, 0755), 0);
+    snprintf(out, outlen, "%s/file", b);
+    unit_write_file(out, "PEM\n", 4, 0644);
+}
+
+static bool open_trusted(struct fixture *f, const char *path)
+{
+    struct stat st;
+    int fd = -1;
+    bool ok = safe_file_open_trusted(path, "cafile", O_RDONLY, SAFE_FILE_CONFIG, geteuid(), &fd,
+                                     &st, f->err, sizeof(f->err));
+
+    assert_true(ok == (fd >= 0));
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A folder above the file's own that a user owns: they could swap what lies below it
+ * between a check and a use. The walk from "/" names it. */
+static void test_trusted_walk_names_user_owned_ancestor(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16], want[3 * PATH_MAX];
+
+    if (geteuid() != 0)
+        skip(); /* chown to another user */
+    make_tree(f, 0755, path, sizeof(path));
+    assert_true(open_trusted(f, path));
+    assert_int_equal(chown(f->dir, OTHER_UID, OTHER_UID), 0);
+    assert_false(open_trusted(f, path));
+    snprintf(want, sizeof(want), "cafile %s: directory %s: owned by uid %d, must be owned by root",
+             path, f->dir, OTHER_UID);
+    assert_string_equal(f->err, want);
+    assert_int_equal(chown(f->dir, 0, 0), 0);
+}
+
+static void test_trusted_walk_names_group_writable_ancestor(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16], want[3 * PATH_MAX];
+
+    make_tree(f, 0775, path, sizeof(path));
+    assert_false(open_trusted(f, path));
+    snprintf(want, sizeof(want),
+             "cafile %s: directory %s/a: mode 0775 is too open (group and others must not write)",
+             path, f->dir);
+    assert_string_equal(f->err, want);
+}
+
+/* A symlink on the way is followed when its owner is trusted (its folder is checked), and
+ * what it points to is walked too; one a user owns is refused. */
+static void test_trusted_walk_symlinks(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16], rel[PATH_MAX], abs_link[PATH_MAX], via[PATH_MAX + 16],
+        want[3 * PATH_MAX];
+
+    make_tree(f, 0755, path, sizeof(path));
+    snprintf(rel, sizeof(rel), "%.*s/rel", (int)(sizeof(rel) - 8), f->dir);
+    snprintf(abs_link, sizeof(abs_link), "%.*s/abs", (int)(sizeof(abs_link) - 8), f->dir);
+    assert_int_equal(symlink("a/b", rel), 0);
+    assert_int_equal(symlink(f->dir, abs_link), 0);
+    snprintf(via, sizeof(via), "%s/file", rel);
+    assert_true(open_trusted(f, via));
+    snprintf(via, sizeof(via), "%s/a/b/file", abs_link);
+    assert_true(open_trusted(f, via));
+    /* What the link points to is walked: a group-writable folder there is named. */
+    snprintf(want, sizeof(want), "%s/a", f->dir);
+    assert_int_equal(chmod(want, 0777), 0);
+    snprintf(via, sizeof(via), "%s/file", rel);
+    assert_false(open_trusted(f, via));
+    assert_non_null(strstr(f->err, "/a: mode 0777 is too open"));
+    assert_int_equal(chmod(want, 0755), 0);
+    if (geteuid() != 0)
+        return;
+    assert_int_equal(lchown(rel, OTHER_UID, OTHER_UID), 0);
+    assert_false(open_trusted(f, via));
+    snprintf(want, sizeof(want), "cafile %s: symlink %s: owned by uid %d, must be owned by root",
+             via, rel, OTHER_UID);
+    assert_string_equal(f->err, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_regular_config_file_is_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_walk_names_user_owned_ancestor, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_walk_names_group_writable_ancestor, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_walk_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file_gives_empty_string, setup, teardown),
         cmocka_unit_test_setup_teardown(test_embedded_nul_is_counted_in_len, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_is_refused, setup, teardown),
