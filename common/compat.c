@@ -1,9 +1,11 @@
-/* Fallbacks for glibc < 2.25 (see compat.h). Compiled on every platform, so that the unit
- * tests run them everywhere; compat.h decides whether the rest of the code uses them. */
+/* Fallbacks for glibc < 2.25 and kernels before execveat (see compat.h). Compiled on every
+ * platform, so that the unit tests run them everywhere; compat.h decides whether the rest of the
+ * code uses them. */
 #include "compat.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,6 +43,36 @@ ssize_t compat_read_random_file(const char *path, void *buf, size_t len)
 out:
     close(fd);
     return rc;
+}
+
+int compat_exec_proc_fd(int fd, char *const argv[], char *const envp[])
+{
+    char path[32] = "/proc/self/fd/", digits[16];
+    size_t len = strlen(path), n = 0;
+    unsigned int v = (unsigned int)fd;
+
+    if (fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    /* No snprintf: this runs between fork and exec. */
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        path[len++] = digits[--n];
+    path[len] = '\0';
+    return execve(path, argv, envp);
+}
+
+int compat_fexecve(int fd, char *const argv[], char *const envp[])
+{
+#ifdef SYS_execveat
+    (void)syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+    if (errno != ENOSYS)
+        return -1;
+#endif
+    return compat_exec_proc_fd(fd, argv, envp);
 }
 
 ssize_t compat_getrandom(void *buf, size_t len, unsigned int flags)

@@ -22,6 +22,16 @@ ssize_t compat_getrandom(void *buf, size_t len, unsigned int flags);
  * Returns len, or -1 with errno set (a short file is EIO). */
 ssize_t compat_read_random_file(const char *path, void *buf, size_t len);
 
+/* Run the program open at fd (O_PATH is enough; an ELF binary: with fd close-on-exec, the
+ * kernel could not hand a script's interpreter its /dev/fd name) with argv and envp:
+ * execveat(fd, "", AT_EMPTY_PATH) where the headers name it and the kernel has it (3.19+),
+ * else compat_exec_proc_fd. Async-signal-safe. Returns only on failure, errno set. */
+int compat_fexecve(int fd, char *const argv[], char *const envp[]);
+
+/* execve of /proc/self/fd/<fd>, the fallback for kernels and headers without execveat
+ * (what glibc's fexecve does there too): it needs /proc mounted. Async-signal-safe. */
+int compat_exec_proc_fd(int fd, char *const argv[], char *const envp[]);
+
 #if !SCNET_HAVE_EXPLICIT_BZERO
 #define explicit_bzero compat_explicit_bzero
 #endif

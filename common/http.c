@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 #include "exec_context.h"
 #include "fetch_wire.h"
 #include "log.h"
+#include "safe_file.h"
 #include "strbuf.h"
 
 /* How long http_client_start waits for the helper's exec to succeed. */
@@ -34,6 +36,7 @@
 
 struct http_client {
     char *helper;
+    int helper_fd;   /* the helper as checked (O_PATH): what every start runs */
     pid_t pid;       /* 0: no helper running */
     int to_helper;   /* its stdin: our end, non-blocking */
     int from_helper; /* its stdout: our end, non-blocking */
@@ -158,8 +161,8 @@ static void close_fd(int *fd)
  * may have other threads (and their locks) that do not exist in the child. Every signal
  * was blocked across fork; dispositions go back to default before the mask is opened, so
  * no handler of the host's runs in the child. */
-static void child_exec(char *helper, char *caller_arg, pid_t parent, int in_fd, int out_fd,
-                       int null_fd, int report_fd)
+static void child_exec(int helper_fd, char *helper, char *caller_arg, pid_t parent, int in_fd,
+                       int out_fd, int null_fd, int report_fd)
 {
     char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
     /* Built from nothing: no proxies, SSLKEYLOGFILE, CA overrides or locale of the user
@@ -187,7 +190,9 @@ static void child_exec(char *helper, char *caller_arg, pid_t parent, int in_fd, 
     exec_context_reset();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(helper, argv, envp);
+    /* Through the descriptor that was checked, never the path again: a folder above it
+     * swapped since then changes nothing. */
+    compat_fexecve(helper_fd, argv, envp);
     error = errno;
     /* The parent reads this from the close-on-exec pipe; an exec that works closes it. */
     if (write(report_fd, &error, sizeof(error)) < 0)
@@ -299,7 +304,7 @@ static enum http_result helper_start(struct http_client *c, int64_t deadline, ch
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     pid = fork();
     if (pid == 0)
-        child_exec(c->helper, caller_arg, parent, in[0], out[1], null_fd, report[1]);
+        child_exec(c->helper_fd, c->helper, caller_arg, parent, in[0], out[1], null_fd, report[1]);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (pid < 0) {
         error_set(err, errlen, "cannot start the network helper: %s", strerror(errno));
@@ -495,6 +500,7 @@ out:
 static struct http_client *client_new(const char *helper, char *err, size_t errlen)
 {
     struct http_client *c;
+    struct stat st;
 
     if (helper == NULL || helper[0] != '/') {
         error_set(err, errlen, "no network helper configured (helper = absolute path)");
@@ -507,6 +513,14 @@ static struct http_client *client_new(const char *helper, char *err, size_t errl
         return NULL;
     }
     c->to_helper = c->from_helper = -1;
+    /* Checked here, on the descriptor every start of this client runs (config_check_helper
+     * checked the same path earlier, for a clear configuration error). */
+    if (!safe_file_open_trusted(helper, "helper", O_PATH, SAFE_FILE_CONFIG, geteuid(),
+                                &c->helper_fd, &st, err, errlen)) {
+        free(c->helper);
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -515,6 +529,7 @@ static void client_free(struct http_client *c)
     if (c == NULL)
         return;
     helper_end(c, NULL);
+    close_fd(&c->helper_fd);
     free(c->helper);
     free(c);
 }

@@ -33,18 +33,21 @@ login() { # service: a cold-cache session open for "near" (93% full: a warning),
 logged_in() { [ "$(cat "$work/rc")" = 0 ] && grep -q "quota" "$work/out"; }
 # The pid that exec'd the helper, and whether in that pid's lines PATTERN (an extended regex)
 # comes before the execve.
-helper_pid() { grep -E "^[0-9]+ +execve\(\"$helper\"" "$work/trace" | awk '{print $1; exit}'; }
+# The helper is run through its checked descriptor (execveat(fd, "", ...)), or by path where
+# the kernel lacks execveat: its argv, the same either way, marks the exec.
+exec_mark="[\"$helper\", \"--caller-pid="
+helper_pid() { grep -F -- "$exec_mark" "$work/trace" | awk '{print $1; exit}'; }
 before_exec() {
     local pid
     pid=$(helper_pid)
-    [ -n "$pid" ] && pat=$1 exe="execve(\"$helper\"" awk -v pid="$pid" '
+    [ -n "$pid" ] && pat=$1 exe="$exec_mark" awk -v pid="$pid" '
         $1 != pid { next }
         index($0, ENVIRON["exe"]) { found = 1; exit }
         $0 ~ ENVIRON["pat"] { seen = 1 }
         END { exit !(found && seen) }' "$work/trace"
 }
 not_in_trace() { ! grep -qE -- "$1" "$work/trace"; }
-explain() { show_file "pamtester stdout" "$work/out"; show_file "pamtester stderr" "$work/err"; show_file "strace, the child up to its execve" <(grep -E "^$(helper_pid) " "$work/trace" | sed "/execve(\"${helper//\//\\/}\"/q" | tail -15); }
+explain() { show_file "pamtester stdout" "$work/out"; show_file "pamtester stderr" "$work/err"; show_file "strace, the child up to its execve" <(grep -E "^$(helper_pid) " "$work/trace" | awk -v m="$exec_mark" '{ print } index($0, m) { exit }' | tail -15); }
 
 mkdir -p "$fake"
 : >"$fake/enforce"

@@ -57,29 +57,47 @@ static void assert_no_child_left(void)
     assert_int_equal(errno, ECHILD);
 }
 
-/* $run/helper-wrapper/scnet-quota-fetch: appends a line to runs.log, execs the real helper
- * (absolute paths: the helper's environment is empty). */
+/* Copy the file from to to (mode 0755 or 0644 as asked). */
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+    char buf[65536];
+    ssize_t n;
+    int in = open(from, O_RDONLY | O_CLOEXEC), out;
+
+    assert_true(in >= 0);
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    assert_true(out >= 0);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    assert_int_equal(n, 0);
+    assert_int_equal(fchmod(out, mode), 0);
+    close(in);
+    assert_int_equal(close(out), 0);
+}
+
+/* $run/helper-wrapper/scnet-quota-fetch: counting_helper.c, which appends a line to runs.log
+ * and runs the real helper named in real-helper beside it. */
 static void make_wrapper(void)
 {
-    const char *real = getenv("SCNET_TEST_HELPER");
-    char script[2048];
+    const char *real = getenv("SCNET_TEST_HELPER"), *counting = getenv("SCNET_COUNTING_HELPER");
+    char real_file[700];
     int fd;
 
     assert_non_null(real);
+    assert_non_null(counting);
     snprintf(wrapper_dir, sizeof(wrapper_dir), "%s/helper-wrapper", sim.run_dir);
     snprintf(wrapper, sizeof(wrapper), "%s/scnet-quota-fetch", wrapper_dir);
     snprintf(runs_log, sizeof(runs_log), "%s/runs.log", wrapper_dir);
+    snprintf(real_file, sizeof(real_file), "%s/real-helper", wrapper_dir);
     (void)mkdir(wrapper_dir, 0700);
     assert_int_equal(chmod(wrapper_dir, 0700), 0);
     unlink(wrapper);
     unlink(runs_log);
-    snprintf(script, sizeof(script), "#!/bin/sh\necho run >> '%s'\nexec '%s' \"$@\"\n", runs_log,
-             real);
-    fd = open(wrapper, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    fd = open(real_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, script, strlen(script)), (ssize_t)strlen(script));
-    assert_int_equal(fchmod(fd, 0700), 0);
+    assert_int_equal(write(fd, real, strlen(real)), (ssize_t)strlen(real));
     assert_int_equal(close(fd), 0);
+    copy_file(counting, wrapper, 0700);
 }
 
 static void conf_with_helper(const char *helper, const char *extra)
@@ -218,24 +236,6 @@ static void test_helper_refuses_a_certificate_for_another_name(void **state)
     /* libcurl's words for a name missing from the certificate, whatever its TLS library */
     assert_non_null(strstr(err, "subject name"));
     assert_non_null(strstr(err, "'" MISNAMED_ADDRESS "'"));
-}
-
-/* Copy the file from to to (mode 0755 or 0644 as asked). */
-static void copy_file(const char *from, const char *to, mode_t mode)
-{
-    char buf[65536];
-    ssize_t n;
-    int in = open(from, O_RDONLY | O_CLOEXEC), out;
-
-    assert_true(in >= 0);
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    assert_true(out >= 0);
-    while ((n = read(in, buf, sizeof(buf))) > 0)
-        assert_int_equal(write(out, buf, (size_t)n), n);
-    assert_int_equal(n, 0);
-    assert_int_equal(fchmod(out, mode), 0);
-    close(in);
-    assert_int_equal(close(out), 0);
 }
 
 /* run_pam with the module's log (pam_wrapper sends pam_syslog to stderr) kept in log. */

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "deadline.h"
 #include "http.h"
 #include "unit_support.h"
@@ -405,7 +406,7 @@ static void test_missing_helper_is_unavailable(void **state)
 
     assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
     assert_non_null(strstr(err, "/nonexistent/scnet-quota-fetch"));
-    assert_non_null(strstr(err, "No such file"));
+    assert_non_null(strstr(err, "directory /nonexistent: no such directory"));
     assert_null(resp.body);
     req.helper = NULL;
     assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
@@ -955,6 +956,86 @@ static void test_response_free_on_zeroed(void **state)
     assert_null(resp.body);
 }
 
+/* Copy the file from to to, mode 0755. */
+static void copy_program(const char *from, const char *to)
+{
+    char buf[65536];
+    ssize_t n;
+    int in = open(from, O_RDONLY | O_CLOEXEC), out;
+
+    assert_true(in >= 0);
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    assert_true(out >= 0);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    assert_int_equal(n, 0);
+    assert_int_equal(fchmod(out, 0755), 0);
+    close(in);
+    assert_int_equal(close(out), 0);
+}
+
+/* What runs is the file that was checked, through its descriptor: a client's helper that
+ * ended is started again from that descriptor, even after its path names another program
+ * (here one that exits at once; a user who swapped a folder above would plant their own). */
+static void test_helper_runs_from_the_checked_descriptor(void **state)
+{
+    char dir[1024], path[PATH_MAX], other[PATH_MAX], url[64], err[512] = "";
+    struct http_response resp = {0};
+    struct http_client *client = NULL;
+    struct http_request req;
+    int port, listener, refused;
+
+    (void)state;
+    assert_non_null(unit_mkdtemp(dir, sizeof(dir), "scnet-http-XXXXXX"));
+    snprintf(path, sizeof(path), "%.1000s/scnet-quota-fetch", dir);
+    snprintf(other, sizeof(other), "%.1000s/other", dir);
+    copy_program(helper_path(), path);
+    unit_write_file(other, "#!/bin/sh\nexit 7\n", strlen("#!/bin/sh\nexit 7\n"), 0755);
+    assert_true(http_client_start(path, &client, err, sizeof(err)));
+    assert_int_equal(rename(other, path), 0);
+
+    /* A listener that never answers: the request times out and its helper is ended. */
+    listener = unit_loopback_listener(4, &port);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+    req = get_request(url, 300);
+    assert_int_equal(http_client_perform(client, &req, &resp, err, sizeof(err)), HTTP_TIMEOUT);
+    http_response_free(&resp);
+    close(listener);
+
+    /* The next request starts a helper again: the checked one answers (connection
+     * refused), not the program now at the path (status 7, no reply). */
+    refused = unit_loopback_socket(&port);
+    close(refused);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+    req = get_request(url, 2000);
+    assert_int_equal(http_client_perform(client, &req, &resp, err, sizeof(err)), HTTP_CONNECT);
+    http_response_free(&resp);
+    http_client_stop(client);
+    assert_int_equal(unit_remove_tree(dir), 0);
+}
+
+/* The fallback for kernels without execveat: the descriptor's /proc name. */
+static void test_exec_proc_fd_fallback_runs_the_descriptor(void **state)
+{
+    int fd = open("/bin/true", O_PATH | O_CLOEXEC), status;
+    pid_t pid;
+
+    (void)state;
+    assert_true(fd >= 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char *argv[] = {"true", NULL}, *envp[] = {NULL};
+
+        compat_exec_proc_fd(fd, argv, envp);
+        _exit(99);
+    }
+    close(fd);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -984,6 +1065,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_descriptor_leaked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_mask_restored, setup, teardown),
         cmocka_unit_test(test_helper_exec_denied_points_at_selinux),
+        cmocka_unit_test(test_helper_runs_from_the_checked_descriptor),
+        cmocka_unit_test(test_exec_proc_fd_fallback_runs_the_descriptor),
         cmocka_unit_test(test_connect_denied_points_at_selinux),
         cmocka_unit_test(test_response_free_on_zeroed),
     };
