@@ -238,28 +238,6 @@ static void test_helper_refuses_a_certificate_for_another_name(void **state)
     assert_non_null(strstr(err, "'" MISNAMED_ADDRESS "'"));
 }
 
-/* run_pam with the module's log (pam_wrapper sends pam_syslog to stderr) kept in log. */
-static void run_pam_logged(const char *user, struct pam_run *run, char *log, size_t loglen)
-{
-    char path[700];
-    int saved = dup(STDERR_FILENO), fd;
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "%s/stderr.log", sim.run_dir);
-    fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    fflush(stderr);
-    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-    run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
-    fflush(stderr);
-    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-    close(saved);
-    n = pread(fd, log, loglen - 1, 0);
-    log[n > 0 ? n : 0] = '\0';
-    close(fd);
-    fputs(log, stderr);
-}
-
 /* The helper and cafile in a root-owned folder, inside a folder a user owns: the files and
  * their own folder pass the old check, but the user could swap the folder below theirs
  * between the check and the use. Refused (fail = closed: denied), the folder named in the
@@ -290,7 +268,7 @@ static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
     before = sim_quota_count(&sim, "lazymiss");
 
     conf_with_helper(helper, "fail = closed\n");
-    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     snprintf(want, sizeof(want),
              "helper %s: directory %s: owned by uid 4242, must be owned by root", helper, user_dir);
@@ -299,7 +277,7 @@ static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
     set_conf_prefix("cache_ttl = 300\nfail = closed\n");
     write_conf(&sim, "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n",
                sim.https_port, sim.token_file, ca);
-    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
     assert_int_equal(run.rc, PAM_PERM_DENIED);
     snprintf(want, sizeof(want),
              "cafile %s: directory %s: owned by uid 4242, must be owned by root", ca, user_dir);
@@ -313,7 +291,7 @@ static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
                "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
                "helper = %s\n",
                sim.https_port, sim.token_file, ca, helper);
-    run_pam_logged("lazymiss", &run, log, sizeof(log));
+    run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_int_equal(sim_quota_count(&sim, "lazymiss"), before + 1);
     set_conf_prefix("");
