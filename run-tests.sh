@@ -16,6 +16,8 @@ set +e
 ctest --output-on-failure | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
+# ctest counts a skip as neither pass nor failure: say which tests did not run, and why.
+../tests/support/list-skips.sh "$log" Testing/Temporary/LastTest.log
 # "N% tests passed, F tests failed out of R": R counts every test that ran, skipped ones too.
 ran=$(sed -n 's/^[0-9]*% tests passed, [0-9]* tests\{0,1\} failed out of \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 if [ -z "$listed" ] || [ "$listed" -eq 0 ] || [ "${ran:-0}" -lt "$listed" ]; then

@@ -103,6 +103,11 @@ if [ "$(id -u)" = 0 ] && command -v update-ca-certificates >/dev/null; then
     check "system store with our CA: verified through the hashed directory" '[ "$(rc)" = 0 ] && grep -q "^API request for near: ok" "$work/out"'
     rm -f "$store"
     update-ca-certificates --fresh >/dev/null 2>&1
+elif [ -n "${CI:-}" ]; then
+    fail=$((fail + 1))
+    echo "FAIL: the system-store checks need root and update-ca-certificates (CI has both)"
+else
+    skipped="the system-store checks (need root and update-ca-certificates)"
 fi
 
 # The host name is checked, not only the chain: the same certificate and CA served on
@@ -474,4 +479,8 @@ runtool --version
 check "--version" '[ "$(rc)" = 0 ] && grep -q "^scnet-quota [0-9]" "$work/out"'
 
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] || exit 1
+if [ -n "${skipped:-}" ]; then
+    echo "SKIP: $skipped were not run"
+    exit 77
+fi

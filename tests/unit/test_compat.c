@@ -113,5 +113,5 @@ int main(void)
         cmocka_unit_test(test_read_random_file_errors),
         cmocka_unit_test(test_read_random_file_from_urandom),
     };
-    return cmocka_run_group_tests_name("compat", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("compat", tests, NULL, NULL));
 }

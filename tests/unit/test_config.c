@@ -641,10 +641,9 @@ static void test_missing_default_conf_with_url_argument(void **state)
     struct stat st;
     char want[512];
 
-    if (lstat(SCNET_DEFAULT_CONF, &st) == 0) {
-        skip(); /* this machine has the real file: the case cannot be set up */
-        return;
-    }
+    if (lstat(SCNET_DEFAULT_CONF, &st) == 0)
+        unit_skip(false, "%s exists on this machine: the case needs it missing",
+                  SCNET_DEFAULT_CONF);
     assert_true(load_argv(f, ARGS("url=" GOOD_URL)));
     assert_string_equal(f->cfg.url, GOOD_URL);
     assert_string_equal(f->cfg.conf_path, SCNET_DEFAULT_CONF);
@@ -776,10 +775,7 @@ static void test_conf_owned_by_another_user(void **state)
 {
     struct fixture *f = *state;
     char problem[128];
-    if (geteuid() != 0) {
-        skip();
-        return;
-    }
+    unit_need_root("to give the file to another owner");
     write_conf(f, "url = " GOOD_URL "\n", strlen("url = " GOOD_URL "\n"), 0644);
     assert_int_equal(chown(f->conf, OTHER_UID, OTHER_UID), 0);
     assert_false(load_argv(f, ARGS(f->conf_arg)));
@@ -1161,5 +1157,5 @@ int main(void)
         T(test_refresh_keys),
     };
 #undef T
-    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("config", tests, NULL, NULL));
 }

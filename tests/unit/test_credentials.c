@@ -426,5 +426,5 @@ int main(void)
         cmocka_unit_test(test_wipe_zeroed_is_fine),
     };
 #undef T
-    return cmocka_run_group_tests_name("credentials", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("credentials", tests, NULL, NULL));
 }

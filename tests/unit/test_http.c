@@ -880,10 +880,14 @@ static bool write_id_file(const char *path, const char *text)
     return ok;
 }
 
+/* Exit codes of the child when it cannot set its namespace up. */
+#define NETNS_REFUSED 77  /* unshare refused: a container without CAP_SYS_ADMIN */
+#define NETNS_NO_ROUTE 78 /* `ip` missing or failed: iproute2, which CI installs */
+
 /* A private network namespace in which 127.0.0.9 has a "prohibit" route: connect() to it
  * fails with EACCES, as it does under an SELinux name_connect denial. Nothing leaves the
- * namespace, which holds only lo. */
-static bool enter_prohibiting_netns(void)
+ * namespace, which holds only lo. 0, or why not (NETNS_REFUSED, NETNS_NO_ROUTE). */
+static int enter_prohibiting_netns(void)
 {
     char map[64];
     uid_t uid = geteuid();
@@ -891,19 +895,21 @@ static bool enter_prohibiting_netns(void)
 
     if (uid == 0) {
         if (unshare(CLONE_NEWNET) != 0)
-            return false;
+            return NETNS_REFUSED;
     } else {
         if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-            return false;
+            return NETNS_REFUSED;
         snprintf(map, sizeof(map), "0 %lu 1", (unsigned long)uid);
         if (!write_id_file("/proc/self/setgroups", "deny") ||
             !write_id_file("/proc/self/uid_map", map))
-            return false;
+            return NETNS_REFUSED;
         snprintf(map, sizeof(map), "0 %lu 1", (unsigned long)gid);
         if (!write_id_file("/proc/self/gid_map", map))
-            return false;
+            return NETNS_REFUSED;
     }
-    return system("ip link set lo up && ip route add prohibit 127.0.0.9/32 table local") == 0;
+    if (system("ip link set lo up && ip route add prohibit 127.0.0.9/32 table local") != 0)
+        return NETNS_NO_ROUTE;
+    return 0;
 }
 
 /* The helper's connect() is refused: its reason, carried back over the pipe, has the hint.
@@ -925,9 +931,12 @@ static void test_connect_denied_points_at_selinux(void **state)
         struct http_request req = get_request("https://127.0.0.9:443/", 2000);
         enum http_result rc;
 
+        int setup_failed;
+
         memset(&resp, 0, sizeof(resp));
-        if (!enter_prohibiting_netns())
-            _exit(77);
+        setup_failed = enter_prohibiting_netns();
+        if (setup_failed != 0)
+            _exit(setup_failed);
         rc = http_perform(&req, &resp, reason, sizeof(reason));
         http_response_free(&resp);
         if (write(pipefd[1], reason, strlen(reason)) < 0)
@@ -939,8 +948,10 @@ static void test_connect_denied_points_at_selinux(void **state)
     close(pipefd[0]);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 77)
-        skip(); /* no namespaces here (a container without CAP_SYS_ADMIN, no iproute2) */
+    if (WEXITSTATUS(status) == NETNS_REFUSED)
+        unit_skip(false, "no network namespace here (unshare refused: no CAP_SYS_ADMIN)");
+    if (WEXITSTATUS(status) == NETNS_NO_ROUTE)
+        unit_skip(true, "`ip` could not add the prohibit route (iproute2 missing?)");
     err[n > 0 ? n : 0] = '\0';
     print_message("reason: %s\n", err);
     assert_int_equal(WEXITSTATUS(status), 0);
@@ -1070,5 +1081,5 @@ int main(void)
         cmocka_unit_test(test_connect_denied_points_at_selinux),
         cmocka_unit_test(test_response_free_on_zeroed),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests(tests, NULL, NULL));
 }

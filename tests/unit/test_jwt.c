@@ -206,5 +206,5 @@ int main(void)
         cmocka_unit_test(test_nul_in_payload),
         cmocka_unit_test(test_too_long),
     };
-    return cmocka_run_group_tests_name("jwt", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("jwt", tests, NULL, NULL));
 }

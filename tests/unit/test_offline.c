@@ -209,5 +209,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_state_means_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_probe_at_a_time, setup, teardown),
     };
-    return cmocka_run_group_tests_name("offline", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("offline", tests, NULL, NULL));
 }

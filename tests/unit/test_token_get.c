@@ -1005,5 +1005,5 @@ int main(void)
         T(test_renewal_timeout_keeps_valid_token),
     };
 #undef T
-    return cmocka_run_group_tests_name("token_get", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("token_get", tests, NULL, NULL));
 }

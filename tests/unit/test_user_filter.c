@@ -285,10 +285,10 @@ static void test_entries_larger_than_lookup_buffer(void **state)
     int status;
     pid_t pid;
 
-    if (!lib || !self_path[0]) {
-        skip();
-        return;
-    }
+    if (!self_path[0])
+        unit_skip(false, "cannot find this program again to run it under nss_wrapper");
+    if (!lib)
+        unit_skip(true, "no libnss_wrapper.so (Debian: libnss-wrapper; scripts/install-deps.sh)");
     assert_non_null(unit_mkdtemp(dir, sizeof(dir), "scnet-user-filter-XXXXXX"));
     snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
     snprintf(group, sizeof(group), "%s/group", dir);
@@ -362,5 +362,5 @@ int main(int argc, char **argv)
         return nss_child_main();
     if (!realpath(argv[0], self_path))
         self_path[0] = '\0';
-    return cmocka_run_group_tests_name("user_filter", tests, NULL, NULL);
+    return unit_exit_code(cmocka_run_group_tests_name("user_filter", tests, NULL, NULL));
 }

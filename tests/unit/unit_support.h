@@ -44,8 +44,26 @@ int unit_loopback_listener(int backlog, int *port);
  * under test. The caller frees it. */
 char *unit_b64url(const char *in);
 
-/* Sets LC_NUMERIC to an installed locale with a decimal comma (de_DE, fr_FR, ru_RU); false
- * when there is none. The caller sets it back to "C". */
-bool unit_set_decimal_comma_locale(void);
+/* Sets LC_NUMERIC to a locale with a decimal comma: de_DE.UTF-8 from $SCNET_TEST_LOCPATH (the
+ * one the unit.comma_locale fixture builds with localedef), else an installed de_DE, fr_FR or
+ * ru_RU. When there is none the case is skipped (unit_skip: a failure in CI). The caller sets
+ * LC_NUMERIC back to "C". */
+void unit_set_decimal_comma_locale(void);
+
+/* ---- skips ---- */
+
+/* Ends the running case as skipped, printing "SKIPPED: <why>" and counting it for
+ * unit_exit_code. When the environment has CI set and ci_provides is true (CI installs the
+ * prerequisite, or runs as root), a missing prerequisite is a failure there instead. */
+void unit_skip(bool ci_provides, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What main returns, given cmocka_run_group_tests' count of failures: that count when not
+ * 0, else 77 (ctest's SKIP_RETURN_CODE: the program shows as skipped, not passed) when any
+ * case was skipped, else 0. */
+int unit_exit_code(int failed);
+
+/* Skips the running case unless this process is root (CI runs as root: a failure there);
+ * what says what root is needed for. */
+void unit_need_root(const char *what);
 
 #endif
