@@ -41,6 +41,8 @@ struct options {
     bool refresh;
     bool forget;
     bool forget_all;
+    bool list;
+    double over; /* --list --over PERCENT; < 0 = everyone */
 };
 
 static void stderr_sink(void *ctx, int priority, const char *line)
@@ -65,6 +67,7 @@ static void usage(FILE *out)
           "       scnet-quota --check-config [--service NAME] [--conf FILE] [USER]\n"
           "       scnet-quota --refresh [--conf FILE]\n"
           "       scnet-quota --forget USER... | --forget-all [--conf FILE]\n"
+          "       scnet-quota --list [--over PERCENT] [--json] [--conf FILE]\n"
           "\n"
           "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
           "the module's configuration, cache and text.\n"
@@ -84,6 +87,9 @@ static void usage(FILE *out)
           "                      refresh_window, and delete those of users long gone\n"
           "  -f, --forget        drop the cached answers of the USERs\n"
           "  -F, --forget-all    drop every cached answer and the offline state (the token stays)\n"
+          "  -L, --list          the users this node has answers for, fullest first: percent,\n"
+          "                      path, age of the answer, what their next login gets\n"
+          "      --over PERCENT  with --list: only users at or above PERCENT\n"
           "  -v, --verbose       also print the log lines the module would send to syslog\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
@@ -695,6 +701,167 @@ out:
     return status;
 }
 
+/* One user of --list: their fullest path in the cached answer. */
+struct listed_user {
+    char *user;
+    double percent; /* -1: no path with a limit */
+    char *path;     /* sanitised; NULL with percent -1 */
+    long age_s;
+    const char *next; /* what their next login gets */
+};
+
+static int fullest_first(const void *a, const void *b)
+{
+    const struct listed_user *x = a, *y = b;
+
+    if (x->percent != y->percent)
+        return x->percent < y->percent ? 1 : -1;
+    return strcmp(x->user, y->user);
+}
+
+/* What the user's next login gets from this answer, as the pipeline decides it: a fresh
+ * answer is used unless it would refuse (only the API's own answer refuses); an old one
+ * means a request first. */
+static const char *next_login(const struct scnet_config *cfg, const struct policy_result *policy,
+                              long age_s)
+{
+    bool fresh = cfg->cache_ttl > 0 && age_s < cfg->cache_ttl;
+
+    if (policy->level == POLICY_DENY)
+        return "refused if the API still says so (a refusal always asks the API)";
+    if (!fresh)
+        return "asks the API (this answer is older than cache_ttl)";
+    return policy->level == POLICY_WARN ? "warning, from this answer"
+                                        : "nothing shown, from this answer";
+}
+
+/* Fill u from key's cached answer; false when it is not a user's or cannot be read. */
+static bool list_one(const struct scnet_config *cfg, int dirfd, const char *key, int64_t now,
+                     struct listed_user *u)
+{
+    struct cache_entry entry = {0};
+    struct quota_reply reply = {0};
+    struct policy_result policy;
+    const struct quota_entry *fullest = NULL;
+    char why[256];
+    bool ok = false;
+
+    memset(u, 0, sizeof(*u));
+    /* "token:<cluster>", "offline:api": the node's own state, not a user's. */
+    if (strchr(key, ':') || !cache_read(dirfd, key, cfg->owner, &entry, why, sizeof(why)))
+        goto out;
+    if (quota_reply_parse(entry.body, entry.len, &reply, why, sizeof(why)) != REPLY_OK)
+        goto out;
+    policy_decide(&reply, key, cfg->warn, cfg->deny, &policy);
+    u->percent = -1;
+    for (size_t i = 0; i < reply.count; i++) {
+        const struct quota_entry *e = &reply.entries[i];
+        double p;
+        if (!e->has_limit || !e->username || strcmp(e->username, key) != 0)
+            continue;
+        p = e->usage * 100.0 / e->threshold;
+        if (p > u->percent) {
+            u->percent = p;
+            fullest = e;
+        }
+    }
+    u->user = strdup(key);
+    u->path = fullest ? text_sanitize(fullest->path, TEXT_MAX_SERVER_STRING) : NULL;
+    u->age_s = (long)(now - entry.fetched_at);
+    u->next = next_login(cfg, &policy, u->age_s);
+    ok = u->user != NULL;
+out:
+    quota_reply_free(&reply);
+    cache_entry_free(&entry);
+    return ok;
+}
+
+static void print_listed(const struct options *opt, const struct listed_user *users, size_t n)
+{
+    cJSON *array = opt->json ? cJSON_CreateArray() : NULL;
+    char *text;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct listed_user *u = &users[i];
+        if (!array) {
+            if (u->percent >= 0)
+                printf("%s  %.1f%%  %s  %lds ago  next login: %s\n", u->user, u->percent,
+                       u->path ? u->path : "?", u->age_s, u->next);
+            else
+                printf("%s  no quota set  %lds ago  next login: %s\n", u->user, u->age_s, u->next);
+            continue;
+        }
+        cJSON *obj = cJSON_CreateObject();
+        cJSON_AddStringToObject(obj, "user", u->user);
+        if (u->percent >= 0) {
+            cJSON_AddNumberToObject(obj, "percent", u->percent);
+            cJSON_AddStringToObject(obj, "path", u->path ? u->path : "");
+        } else {
+            cJSON_AddNullToObject(obj, "percent");
+            cJSON_AddNullToObject(obj, "path");
+        }
+        cJSON_AddNumberToObject(obj, "age", (double)u->age_s);
+        cJSON_AddStringToObject(obj, "next_login", u->next);
+        cJSON_AddItemToArray(array, obj);
+    }
+    if (!array)
+        return;
+    text = cJSON_PrintUnformatted(array);
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    cJSON_Delete(array);
+}
+
+/* --list: who on this node is about to hit the wall, from the cache alone (no request). */
+static int run_list(const struct options *opt)
+{
+    struct scnet_config cfg;
+    struct cache_item *items = NULL;
+    struct listed_user *users = NULL;
+    size_t count = 0, n = 0;
+    char err[1024] = "";
+    int status = EXIT_ERROR, dirfd = -1;
+    int64_t now = time(NULL);
+
+    if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "scnet-quota: configuration: %s\n", err);
+        goto out;
+    }
+    dirfd = cache_dir_open(cfg.cache_dir, cfg.owner, err, sizeof(err));
+    if (dirfd < 0 || !cache_list(dirfd, cfg.owner, &items, &count, err, sizeof(err))) {
+        fprintf(stderr, "scnet-quota: cache: %s\n", err);
+        goto out;
+    }
+    users = calloc(count ? count : 1, sizeof(*users));
+    if (!users) {
+        fprintf(stderr, "scnet-quota: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (list_one(&cfg, dirfd, items[i].key, now, &users[n]) &&
+            (opt->over < 0 || users[n].percent >= opt->over))
+            n++;
+        else {
+            free(users[n].user);
+            free(users[n].path);
+        }
+    qsort(users, n, sizeof(*users), fullest_first);
+    print_listed(opt, users, n);
+    status = EXIT_ALLOWED;
+out:
+    for (size_t i = 0; i < n; i++) {
+        free(users[i].user);
+        free(users[i].path);
+    }
+    free(users);
+    cache_items_free(items, count);
+    if (dirfd >= 0)
+        close(dirfd);
+    config_free(&cfg);
+    return status;
+}
+
 static int run_forget(const struct options *opt, int count, char **users)
 {
     struct scnet_config cfg;
@@ -758,14 +925,15 @@ int main(int argc, char **argv)
         {"check-config", no_argument, NULL, 'k'},  {"verbose", no_argument, NULL, 'v'},
         {"service", required_argument, NULL, 's'}, {"pam-dir", required_argument, NULL, 'P'},
         {"refresh", no_argument, NULL, 'r'},       {"forget", no_argument, NULL, 'f'},
-        {"forget-all", no_argument, NULL, 'F'},    {"help", no_argument, NULL, 'h'},
+        {"forget-all", no_argument, NULL, 'F'},    {"list", no_argument, NULL, 'L'},
+        {"over", required_argument, NULL, 'O'},    {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
-    struct options opt = {0};
+    struct options opt = {.over = -1};
     int c;
 
     setlocale(LC_ALL, "");
-    while ((c = getopt_long(argc, argv, "c:jnl:kvs:rfFhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:jnl:kvs:rfFLhV", long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt.conf = optarg;
@@ -809,6 +977,18 @@ int main(int argc, char **argv)
         case 'F':
             opt.forget_all = true;
             break;
+        case 'L':
+            opt.list = true;
+            break;
+        case 'O': {
+            char *end = NULL;
+            opt.over = strtod(optarg, &end);
+            if (!end || *end || end == optarg || !(opt.over >= 0 && opt.over <= 1000)) {
+                fprintf(stderr, "scnet-quota: --over takes a percent from 0 to 1000\n");
+                return EXIT_ERROR;
+            }
+            break;
+        }
         case 'h':
             usage(stdout);
             return EXIT_ALLOWED;
@@ -822,9 +1002,17 @@ int main(int argc, char **argv)
     }
     if (refuse_ordinary_user(&opt))
         return EXIT_ERROR;
-    if (opt.check + opt.refresh + opt.forget + opt.forget_all > 1) {
+    if (opt.check + opt.refresh + opt.forget + opt.forget_all + opt.list > 1 ||
+        (opt.over >= 0 && !opt.list)) {
         usage(stderr);
         return EXIT_ERROR;
+    }
+    if (opt.list) {
+        if (optind < argc) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return run_list(&opt);
     }
     if (opt.refresh || opt.forget_all) {
         if (optind < argc) {

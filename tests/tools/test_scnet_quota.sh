@@ -473,6 +473,34 @@ else
     echo "SKIP: as an ordinary user (needs root and setpriv)"
 fi
 
+# --list: the users this node has answers for, fullest first, from the cache alone. Three
+# answers are made by checking the users (the cache keeps them); a fourth is planted old.
+conf ""
+rm -rf "$work/cache"
+runtool --conf "$work/conf" low over near
+quota_before=$(quota_requests)
+runtool --conf "$work/conf" --list
+check "--list: fullest first (over, near, low), percent, path, age, next login; no request" \
+    '[ "$(rc)" = 0 ] && [ "$(cut -d" " -f1 "$work/out" | tr "\n" " ")" = "over near low " ] && grep -q "^over  105.0%  /public/home/over  [0-9]*s ago  next login: refused if the API still says so" "$work/out" && grep -q "^near  93.0%  /public/home/near  [0-9]*s ago  next login: warning, from this answer$" "$work/out" && grep -q "^low  14.3%  /public/home/low  [0-9]*s ago  next login: nothing shown, from this answer$" "$work/out" && [ "$(quota_requests)" = "$quota_before" ]'
+runtool --conf "$work/conf" --list --over 90 --json
+check "--list --over 90 --json: over and near only, in that order, as JSON" 'python3 - "$work/out" <<PY
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert [u["user"] for u in d] == ["over", "near"], d
+assert abs(d[0]["percent"] - 105.0) < 1e-9 and d[0]["path"] == "/public/home/over", d
+assert isinstance(d[1]["age"], (int, float)) and 0 <= d[1]["age"] < 600, d
+assert d[1]["next_login"] == "warning, from this answer", d
+PY'
+conf "cache_ttl = 1"
+sleep 2
+runtool --conf "$work/conf" --list --over 10
+check "--list: an answer older than cache_ttl says the next login asks the API" \
+    '[ "$(rc)" = 0 ] && grep -q "^low  14.3%  .*next login: asks the API" "$work/out"'
+runtool --conf "$work/conf" --list --over lots
+check "--list --over: a bad percent is an error" '[ "$(rc)" = 2 ] && grep -q "over takes a percent" "$work/err"'
+runtool --conf "$work/conf" --over 5 near
+check "--over without --list: usage, exit 2" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'
+
 runtool --bogus
 check "unknown option: exit 2 with usage" '[ "$(rc)" = 2 ] && grep -q "^Usage:" "$work/err"'
 runtool --version
