@@ -23,6 +23,14 @@ harnesses=(
     fuzz_cache:cache:json.dict
     fuzz_fetch_wire:fetch_wire:fetch_wire.dict
 )
+# Every harness in fuzz/ runs: the list above names each fuzz/fuzz_*.c exactly once.
+listed=$(printf '%s\n' "${harnesses[@]%%:*}" | sort)
+present=$(cd fuzz && ls fuzz_*.c | sed 's/\.c$//' | sort)
+if [ "$listed" != "$present" ]; then
+    echo "ci-fuzz: the harness list differs from fuzz/fuzz_*.c:" >&2
+    diff <(echo "$listed") <(echo "$present") >&2
+    exit 1
+fi
 
 command -v clang >/dev/null || { echo "ci-fuzz: clang is missing (apt-get install clang)" >&2; exit 1; }
 t0=$SECONDS

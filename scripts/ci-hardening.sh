@@ -10,7 +10,7 @@
 #
 #   usage: scripts/ci-hardening.sh [SECONDS]     (per fuzz harness; default 60)
 #
-# About 8 minutes on 2 cores (6 fuzz harnesses x 60 s of it; the SELinux step 10-15 s). Installs missing Debian packages
+# About 9 minutes on 2 cores (one fuzz harness per fuzz/fuzz_*.c, 7 today, x 60 s of it; the SELinux step 10-15 s). Installs missing Debian packages
 # first (scripts/install-deps.sh). The su test with a hostile environment is a ctest test
 # (su.hostile_env, root), run with the others by run-tests.sh.
 set -uo pipefail

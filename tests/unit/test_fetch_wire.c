@@ -65,7 +65,7 @@ static void test_request_round_trip(void **state)
     strbuf_wipe(&frame);
 }
 
-static void test_encoder_refuses_what_the_decoder_would(void **state)
+static void test_encoder_refuses_bad_requests(void **state)
 {
     const char *const crlf[] = {"token: a\r\nX-Evil: 1", NULL};
     const char *const no_colon[] = {"token", NULL};
@@ -141,7 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_round_trip),
-        cmocka_unit_test(test_encoder_refuses_what_the_decoder_would),
+        cmocka_unit_test(test_encoder_refuses_bad_requests),
         cmocka_unit_test(test_reply_round_trip_and_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
