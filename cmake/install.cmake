@@ -149,8 +149,24 @@ install(FILES "${PROJECT_SOURCE_DIR}/packaging/profile.d/scnet-quota.sh"
 # pam-scnet-quota-refresh.timer` (README). The service names the command by its installed
 # path; the checked-in unit says /usr/bin, rewritten at install time for the prefix the
 # install (or cpack, with its own prefix) really uses.
-set(SCNET_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE PATH
+# Where: under the system prefix /usr, where this host's systemd looks (systemd.pc:
+# /lib/systemd/system on Debian 11 and 12, whose lintian wants it there; /usr/lib/systemd/system
+# on EL and newer Debian); without systemd.pc, /lib/systemd/system, which systemd reads on
+# every system, merged /usr or not. Under any other prefix (/usr/local): lib/systemd/system
+# beneath it, which systemd reads too, so that an install there stays there.
+set(_unit_dir "lib/systemd/system")
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(_unit_dir "/lib/systemd/system")
+  if(PKG_CONFIG_FOUND)
+    pkg_get_variable(_systemd_unit_dir systemd systemdsystemunitdir)
+    if(_systemd_unit_dir)
+      set(_unit_dir "${_systemd_unit_dir}")
+    endif()
+  endif()
+endif()
+set(SCNET_SYSTEMD_UNIT_DIR "${_unit_dir}" CACHE PATH
     "Where the refresh's systemd units are installed (relative: under the prefix)")
+message(STATUS "systemd unit directory: ${SCNET_SYSTEMD_UNIT_DIR}")
 install(CODE "
   file(READ \"${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-refresh.service\" _unit)
   string(REPLACE \"/usr/bin/scnet-quota\"

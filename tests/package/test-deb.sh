@@ -81,10 +81,12 @@ if [ "$(cache_var CMAKE_INSTALL_PREFIX)" != /usr ]; then
 fi
 pam_dir=$(cache_var SCNET_PAM_MODULE_DIR)
 helper_dir=$(cache_var SCNET_HELPER_DIR)
+unit_dir=$(cache_var SCNET_SYSTEMD_UNIT_DIR) # where this host's systemd.pc says (or /lib)
 cpack=$(cache_var CMAKE_CPACK_COMMAND)
 version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackConfig.cmake")
 [ -n "$pam_dir" ] || die "SCNET_PAM_MODULE_DIR not in $build/CMakeCache.txt"
 [ -n "$helper_dir" ] || die "SCNET_HELPER_DIR not in $build/CMakeCache.txt"
+case "$unit_dir" in /*) ;; *) die "SCNET_SYSTEMD_UNIT_DIR '$unit_dir' is not absolute under /usr" ;; esac
 [ -x "$cpack" ] || die "cpack not found (CMAKE_CPACK_COMMAND='$cpack')"
 [ -n "$version" ] || die "no CPACK_PACKAGE_VERSION in $build/CPackConfig.cmake"
 for tool in dpkg dpkg-deb dpkg-query pamtester pam-auth-update useradd userdel groupdel getent man python3; do
@@ -249,8 +251,8 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
     say "-rw-r--r-- root/root $PROFILE_FILE"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/examples/pam-scnet-quota-refresh"
-    say "-rw-r--r-- root/root /usr/lib/systemd/system/pam-scnet-quota-refresh.service"
-    say "-rw-r--r-- root/root /usr/lib/systemd/system/pam-scnet-quota-refresh.timer"
+    say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-refresh.service"
+    say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-refresh.timer"
     for page in ${man_pages[@]+"${man_pages[@]}"}; do
         say "-rw-r--r-- root/root /usr/share/man/man${page##*.}/$page.gz"
     done
@@ -318,7 +320,7 @@ check "helper $helper_dir/scnet-quota-fetch 0755 root:root in a 0755 root:root f
     [ "$(mode_owner "$helper_dir/scnet-quota-fetch")" = "755 root:root" ] &&
     [ "$(mode_owner "$helper_dir")" = "755 root:root" ]
 check "refresh timer installed where systemd looks, running /usr/bin/scnet-quota --refresh" \
-    grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' /lib/systemd/system/pam-scnet-quota-refresh.service
+    grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' "$unit_dir/pam-scnet-quota-refresh.service"
 check "refresh timer installed disabled (nothing in timers.target.wants)" \
     [ ! -e /etc/systemd/system/timers.target.wants/pam-scnet-quota-refresh.timer ]
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
