@@ -161,7 +161,7 @@ say "# rpm -qlvp:"
 rpm -qlvp "$rpm_main" 2>&1 | sed 's/^/    | /'
 qlv "$rpm_main" >"$tmp/main-files"
 {
-    say "-rw-r--r-- root:root /usr/lib64/security/pam_scnet_quota.so"
+    say "-rwxr-xr-x root:root /usr/lib64/security/pam_scnet_quota.so" # 0755: rpm's generators
     say "-rwxr-xr-x root:root /usr/bin/scnet-quota"
     if [ "$with_helper" = 1 ]; then
         say "drwxr-xr-x root:root /usr/libexec/$NAME"
