@@ -28,6 +28,7 @@ test_packages=(
     # Debian's reference policy to link against (installing it does not enable SELinux)
     selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
     setools m4 bzip2 iproute2 # iproute2: tests/unit/test_http (a prohibit route in a netns)
+    debootstrap # scripts/ci-oldstack.sh: the Debian 11 chroot
     systemd strace # tests/tools/test-refresh-unit.sh: systemd-analyze security, the syscall trace
     # strace (above): also tests/pam/test-exec-context.sh and scripts/ci-selinux.sh
 )
