@@ -122,6 +122,9 @@ pam_scnet_quota_manage_cache(scnetqiftest_parts_t)
 pam_scnet_quota_cache_filetrans(scnetqiftest_parts_t)
 pam_scnet_quota_read_secrets(scnetqiftest_parts_t)
 pam_scnet_quota_secret_filetrans(scnetqiftest_parts_t)
+type scnetqiftest_setup_t;
+domain_type(scnetqiftest_setup_t)
+pam_scnet_quota_setup_cache_dir(scnetqiftest_setup_t)
 EOF
 interfaces=$(sed -n "s/^interface(\`\([a-z_]*\)'.*/\1/p" "$src/$mod.if")
 [ -n "$interfaces" ] || fail "no interface found in $mod.if"
@@ -190,6 +193,13 @@ has "root shell labels the cache folder" "$rules" \
     "type_transition unconfined_t var_t:dir pam_scnet_quota_cache_t pam_scnet_quota;"
 has "root shell labels the token file" "$rules" \
     "type_transition unconfined_t etc_t:file pam_scnet_quota_secret_t pam_scnet_quota.token;"
+has "systemd (init_t) creates the cache folder with its label (CacheDirectory=)" "$rules" \
+    "type_transition init_t var_t:dir pam_scnet_quota_cache_t pam_scnet_quota;"
+grep -qE "^allow init_t pam_scnet_quota_cache_t:dir \{.*create.*setattr.*\};" "$rules" ||
+    fail "init_t may not create and set up the cache folder"
+hasnt "init_t touches no cache file" "$rules" "^allow init_t pam_scnet_quota_cache_t:file"
+grep -qE "^allow $helper locale_t:file \{.*read.*\};" "$rules" ||
+    fail "helper may not read localization files (/etc/localtime, zoneinfo: locale_t)"
 # No domain but the helper gets a network right from this module: the policy's socket
 # rules with and without it differ only in the helper's lines.
 for p in without with; do

@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "refresh.h"
 #include "deadline.h"
+#include "selinux_label.h"
 #include "text.h"
 #include "token.h"
 #include "user_filter.h"
@@ -609,6 +610,31 @@ static void print_offline_mode(const struct scnet_config *cfg)
     }
 }
 
+/* A secret file at a path the policy does not name keeps its folder's type (etc_t): the
+ * login programs may not read it, and any domain that reads /etc may. Say how to label it. */
+static void report_secret_label(const char *key, const char *path)
+{
+    char type[128];
+
+    if (!path || !selinux_file_type(path, type, sizeof(type)) ||
+        strcmp(type, "pam_scnet_quota_secret_t") == 0)
+        return;
+    printf("%s %s: SELinux type %s, not pam_scnet_quota_secret_t (sshd may not read it, "
+           "other domains may): semanage fcontext -a -t pam_scnet_quota_secret_t '%s' && "
+           "restorecon -v '%s'\n",
+           key, path, type, path, path);
+}
+
+static void report_secret_labels(const struct scnet_config *cfg)
+{
+    if (!selinux_enabled())
+        return;
+    if (cfg->auth == SCNET_AUTH_TOKEN_FILE)
+        report_secret_label("token_file", cfg->token_file);
+    else
+        report_secret_label("credentials_file", cfg->credentials_file);
+}
+
 static int check_config(const struct options *opt, const char *user)
 {
     struct scnet_config cfg;
@@ -631,6 +657,7 @@ static int check_config(const struct options *opt, const char *user)
     }
     warn_about_control(line, opt->service, &cfg);
     printf("configuration: ok (%s)\n", cfg.conf_path);
+    report_secret_labels(&cfg);
     log.debug = cfg.debug || opt->verbose;
     print_offline_mode(&cfg);
     if (!user) {
