@@ -408,8 +408,10 @@ for case in cafile system proxy; do
     done
 done
 
-# Inside the setuid su the effective group is the invoker's: what the module creates (the
-# cache directory, the entry, its lock) must still belong to root:root.
+# Inside the setuid su the real uid is the invoker's, who may stop it: the module there
+# reads the node's state but writes none of it, no answer, no lock (SECURITY.md, "State
+# that logins share"); what it creates (the cache directory) belongs to root:root, not to
+# the invoker's group. su run by root writes its entry as sshd does.
 say "== files the module creates inside su"
 write_conf cafile
 { cat "$tmp/scnet.conf"; say "cache_dir = $tmp/cache-su"; say "cache_ttl = 300"; } >"$tmp/conf.new"
@@ -417,8 +419,15 @@ install -o root -g root -m 0644 "$tmp/conf.new" "$tmp/scnet.conf" || die "cannot
 run_su cache-user user cafile clean
 check "cache/user: su succeeds (exit $(cat "$tmp/out/cache-user.rc"))" [ "$(cat "$tmp/out/cache-user.rc")" = 0 ]
 owners=$(find "$tmp/cache-su" -printf '%u:%g %p\n' 2>/dev/null)
-check "cache/user: the module wrote its cache entry" grep -q '\.cache$' <<<"$owners"
+check "cache/user: su from a user wrote no answer and no lock" \
+    test -z "$(grep -E '\.(cache|lock)$' <<<"$owners")" || sed 's/^/    | /' <<<"$owners"
 check "cache/user: everything it created is root:root, not the invoker's group" \
+    test -z "$(grep -v '^root:root ' <<<"$owners")" || sed 's/^/    | /' <<<"$owners"
+run_su cache-root root cafile clean
+check "cache/root: su succeeds (exit $(cat "$tmp/out/cache-root.rc"))" [ "$(cat "$tmp/out/cache-root.rc")" = 0 ]
+owners=$(find "$tmp/cache-su" -printf '%u:%g %p\n' 2>/dev/null)
+check "cache/root: su from root wrote its cache entry" grep -q '\.cache$' <<<"$owners"
+check "cache/root: everything in the cache is root:root" \
     test -z "$(grep -v '^root:root ' <<<"$owners")" || sed 's/^/    | /' <<<"$owners"
 
 say "# total $("$PYTHON" -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$t_start") s"
