@@ -76,6 +76,12 @@ install(TARGETS scnet-quota-fetch
         PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                     WORLD_READ WORLD_EXECUTE)
 
+# Run by the .deb's prerm and the .rpm's %preun before the module leaves the disk: refuses
+# while a PAM stack line written by hand still names it (packaging/removal-check).
+install(PROGRAMS "${PROJECT_SOURCE_DIR}/packaging/removal-check" DESTINATION "${SCNET_HELPER_DIR}"
+        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                    WORLD_READ WORLD_EXECUTE)
+
 # ---- man pages -------------------------------------------------------------------------
 # Every man/<page>.<1|5|8>, gzip -9n (no name, no time: reproducible) as Debian and RHEL
 # ship them, into man<section>. CONFIGURE_DEPENDS: a page added later is picked up by the

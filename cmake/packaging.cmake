@@ -82,9 +82,12 @@ file(MAKE_DIRECTORY "${_scnet_deb_control}")
 file(WRITE "${_scnet_deb_control}/conffiles"
      "${_scnet_example}\n${SCNET_PROFILE_DIR}/scnet-quota.csh\n${SCNET_PROFILE_DIR}/scnet-quota.sh\n")
 # postinst registers the pam-auth-update profile (off), prerm removes it from common-session.
-foreach(_script postinst prerm postrm)
+# prerm runs removal-check (packaging/removal-check, installed beside the helper) and names
+# the profile: their paths are filled in here.
+foreach(_script postinst postrm)
   configure_file("${_scnet_packaging}/deb/${_script}" "${_scnet_deb_control}/${_script}" COPYONLY)
 endforeach()
+configure_file("${_scnet_packaging}/deb/prerm" "${_scnet_deb_control}/prerm" @ONLY)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${_scnet_deb_control}/conffiles;${_scnet_deb_control}/postinst;${_scnet_deb_control}/prerm;${_scnet_deb_control}/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -32,6 +32,8 @@ SERVICE=scnet-pkg-test # names the module by hand, session required, conf=<test 
 PAM_FILE=/etc/pam.d/$SERVICE
 COMMON_SERVICE=scnet-pkg-common # @include common-session: the pam-auth-update profile
 COMMON_PAM_FILE=/etc/pam.d/$COMMON_SERVICE
+ACCT_SERVICE=scnet-pkg-acct # an account line written by hand: dpkg -r must refuse
+ACCT_PAM_FILE=/etc/pam.d/$ACCT_SERVICE
 PROFILE=scnet-quota
 PROFILE_FILE=/usr/share/pam-configs/$PROFILE
 LIVE_CONF=/etc/security/pam_scnet_quota.conf # the module's default: what the profile's line reads
@@ -98,7 +100,7 @@ done
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
-    "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
+    "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$ACCT_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
     "${GATE_FILES[@]}"; do
     [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
@@ -146,9 +148,9 @@ cleanup() {
     local rc=$? u
     trap - EXIT INT TERM HUP
     [ -n "$tmp" ] && [ -d "$tmp/sim" ] && "$support/sim-stop.sh" "$tmp/sim" >/dev/null 2>&1
-    [ "$pam_files_written" = 1 ] && rm -f "$PAM_FILE" "$COMMON_PAM_FILE"
+    [ "$pam_files_written" = 1 ] && rm -f "$PAM_FILE" "$COMMON_PAM_FILE" "$ACCT_PAM_FILE"
     if [ "$installed" = 1 ]; then
-        dpkg -P "$DEB_NAME" >/dev/null 2>&1 || {
+        SCNET_QUOTA_FORCE_REMOVE=1 dpkg -P "$DEB_NAME" >/dev/null 2>&1 || {
             say "test-deb: cleanup: dpkg -P $DEB_NAME failed" >&2
             rc=1
         }
@@ -233,6 +235,9 @@ check "maintainer scripts postinst, prerm and postrm are there, 0755" \
     [ "$(stat -c %a "$tmp/deb/DEBIAN/postinst" "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
 check "prerm removes the profile: pam-auth-update --package --remove $PROFILE" \
     grep -qE "^[[:space:]]*pam-auth-update --package --remove $PROFILE\$" "$tmp/deb/DEBIAN/prerm"
+check "prerm runs removal-check before and after removing the profile" \
+    [ "$(grep -cE '^[[:space:]]*"\$check" '"$DEB_NAME" "$tmp/deb/DEBIAN/prerm")" = 2 ]
+check "... from $helper_dir" grep -qxF "check=$helper_dir/removal-check" "$tmp/deb/DEBIAN/prerm"
 check "postinst does not enable the profile (no --enable, no --force)" \
     [ -z "$(grep -v '^[[:space:]]*#' "$tmp/deb/DEBIAN/postinst" | grep -E 'pam-auth-update.*(--enable|--force)')" ]
 
@@ -245,6 +250,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root $pam_dir/pam_scnet_quota.so"
     say "-rwxr-xr-x root/root /usr/bin/scnet-quota"
     say "-rwxr-xr-x root/root $helper_dir/scnet-quota-fetch"
+    say "-rwxr-xr-x root/root $helper_dir/removal-check"
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
     for f in "${GATE_FILES[@]}"; do say "-rw-r--r-- root/root $f"; done
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
@@ -395,6 +401,7 @@ session  required pam_scnet_quota.so conf=$tmp/scnet.conf
 session  required pam_permit.so
 EOF
 chmod 0644 "$PAM_FILE"
+cp -p "$PAM_FILE" "$tmp/pam-file"
 # A service like Debian's sshd or login: its session stack is common-session.
 cat >"$COMMON_PAM_FILE" <<EOF || die "cannot write $COMMON_PAM_FILE"
 #%PAM-1.0
@@ -490,10 +497,47 @@ check "scnet-quota over: exit 1, refused (got $rc)" [ "$rc" = 1 ] || show_file t
 # ---------------------------------------------------------------------------------------
 # 6. dpkg -r, then dpkg -P: nothing of the package left.
 
-say "== dpkg -r, dpkg -P"
+say "== dpkg -r refused while a line written by hand names the module; dpkg -r, dpkg -P"
+# An account line, as the README offers, written by hand in a service of its own; with the
+# session line of $SERVICE and the profile's line in common-session.
+pam_files_written=1
+cat >"$ACCT_PAM_FILE" <<EOF || die "cannot write $ACCT_PAM_FILE"
+#%PAM-1.0
+# Written by pam_scnet_quota tests/package/test-deb.sh; removed when the test ends.
+auth     required pam_permit.so
+account  required pam_scnet_quota.so conf=$tmp/scnet.conf
+account  required pam_permit.so
+session  required pam_permit.so
+EOF
+cp -p /etc/pam.d/common-session "$tmp/common-session.enabled"
+dpkg -r "$DEB_NAME" >"$tmp/dpkg-r-refused.out" 2>"$tmp/dpkg-r-refused.err"
+rc=$?
+check "dpkg -r with lines written by hand: refused (exit $rc)" [ "$rc" != 0 ]
+# dpkg marks it for removal (selection deinstall) but leaves it installed, files and all.
+check "... the package is still installed (got '$(dpkg-query -W -f='${db:Status-Status}' "$DEB_NAME")')" \
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$DEB_NAME")" = installed ]
+check "... the module is still there" [ -e "$pam_dir/pam_scnet_quota.so" ]
+refusal=$(grep -F "$DEB_NAME: not removed:" "$tmp/dpkg-r-refused.err")
+check "... one line says so (got: $refusal)" [ "$(grep -c . <<<"$refusal")" = 1 ] ||
+    show_file "dpkg -r stderr" "$tmp/dpkg-r-refused.err"
+check "... it names $ACCT_PAM_FILE (the account line)" grep -qF " $ACCT_PAM_FILE " <<<"$refusal"
+check "... it names $PAM_FILE (the session line)" grep -qF " $PAM_FILE " <<<"$refusal"
+check "... it names the override SCNET_QUOTA_FORCE_REMOVE=1" grep -qF SCNET_QUOTA_FORCE_REMOVE=1 <<<"$refusal"
+check "... it does not count the profile's own line in common-session" \
+    not_contains "$tmp/dpkg-r-refused.err" common-session
+check "... the profile is still enabled: common-session unchanged" \
+    cmp -s /etc/pam.d/common-session "$tmp/common-session.enabled"
+timeout -k 5 30 pamtester "$ACCT_SERVICE" near acct_mgmt >"$tmp/out/acct.out" 2>&1
+rc=$?
+check "... near still passes the account stage that names the module (got $rc)" [ "$rc" = 0 ] ||
+    show_file acct "$tmp/out/acct.out"
+run_pamtester refused-near "$SERVICE" near
+check "... near still logs in through $SERVICE (got $pt_rc)" [ "$pt_rc" = 0 ] || show_run refused-near
+# The admin takes their lines out: only the profile names the module now.
+rm -f "$PAM_FILE" "$ACCT_PAM_FILE"
 dpkg -r "$DEB_NAME" >"$tmp/dpkg-r.out" 2>"$tmp/dpkg-r.err"
 rc=$?
-check "dpkg -r exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -r" "$tmp/dpkg-r.err"
+check "dpkg -r with the profile only: exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -r" "$tmp/dpkg-r.err"
 check "after dpkg -r: common-session has no pam_scnet_quota line (prerm removed the profile)" \
     not_contains /etc/pam.d/common-session pam_scnet_quota
 for f in "${COMMON_FILES[@]}"; do
@@ -505,8 +549,6 @@ run_pamtester common-gone "$COMMON_SERVICE" near
 check "after dpkg -r: near still logs in through common-session (got $pt_rc)" [ "$pt_rc" = 0 ] ||
     show_run common-gone
 check "after dpkg -r: ... with no banner" not_contains "$tmp/out/common-gone.out" WARNING
-check "prerm warns that $PAM_FILE still uses the module" \
-    grep -qF "libpam-scnet-quota:   $PAM_FILE" "$tmp/dpkg-r.err" || show_file "dpkg -r stderr" "$tmp/dpkg-r.err"
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /usr/share/doc/$DEB_NAME/copyright \
     "$helper_dir/scnet-quota-fetch"; do
     check "after dpkg -r: $f is gone" [ ! -e "$f" ]
@@ -521,9 +563,11 @@ check "after dpkg -r: the login-shell gate (conffiles) stays until purge" \
 check "after dpkg -r: the cache stays until purge" [ -d "$CACHE_DIR" ]
 check "after dpkg -r: dpkg status is 'rc' (config files)" \
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME")" = "rc " ]
-# Why prerm warns: a "required" module that is gone fails the whole session stack.
+# Why prerm refuses: a "required" line naming a module that is gone fails the whole stack.
+cp "$tmp/pam-file" "$PAM_FILE"
 run_pamtester gone "$SERVICE" near
-check "after dpkg -r: the service still naming the module refuses near (got $pt_rc)" [ "$pt_rc" != 0 ]
+check "after dpkg -r: a service naming the module by hand would refuse near (got $pt_rc)" [ "$pt_rc" != 0 ]
+rm -f "$PAM_FILE"
 
 dpkg -P "$DEB_NAME" >"$tmp/dpkg-p.log" 2>&1
 rc=$?

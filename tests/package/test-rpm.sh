@@ -166,6 +166,7 @@ qlv "$rpm_main" >"$tmp/main-files"
     if [ "$with_helper" = 1 ]; then
         say "drwxr-xr-x root:root /usr/libexec/$NAME"
         say "-rwxr-xr-x root:root /usr/libexec/$NAME/scnet-quota-fetch"
+        say "-rwxr-xr-x root:root /usr/libexec/$NAME/removal-check"
     fi
     say "-rw-r--r-- root:root /etc/security/pam_scnet_quota.conf.example"
     say "-rw-r--r-- root:root /etc/profile.d/scnet-quota.sh"
@@ -226,8 +227,13 @@ scriptlet() { # file, header word (postinstall, preuninstall, postuninstall, ...
 scriptlet "$tmp/main-scripts" preuninstall >"$tmp/main-preun"
 scriptlet "$tmp/main-scripts" postuninstall >"$tmp/main-postun"
 scriptlet "$tmp/main-scripts" postinstall >"$tmp/main-post"
-check "%preun warns about /etc/pam.d files still naming the module" \
-    contains "$tmp/main-preun" "grep -l -E '^[[:space:]]*-?session[[:space:]].*pam_scnet_quota\\.so' /etc/pam.d/*"
+check "%preun runs removal-check on erase (\$1 = 0) and fails with it" \
+    python3 - "$tmp/main-preun" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r'if \[ \$1 -eq 0 \]; then\s+/usr/libexec/pam_scnet_quota/removal-check pam_scnet_quota \|\| exit 1\s+fi', text)
+sys.exit(0 if m else 1)
+EOF
 check "%postun removes $CACHE_DIR on erase only (\$1 = 0)" \
     python3 - "$tmp/main-postun" "$CACHE_DIR" <<'EOF'
 import re, sys
@@ -251,6 +257,39 @@ mkdir -p "$tmp/main-root"
 rpm2archive - <"$rpm_main" | tar xzf - -C "$tmp/main-root" || die "cannot unpack $rpm_main"
 check "no build or source path inside any packaged file" \
     [ -z "$(grep -rlaF -e "$top/BUILD" -e "$src/" "$tmp/main-root")" ]
+# %preun as rpm runs it on erase (sh SCRIPT 0), with the packaged removal-check, against a
+# fake root (SCNET_QUOTA_PAM_ROOT): the rpm database here is empty, nothing is installed.
+# The systemd part is pointed at a helper that does not exist, so it does nothing here.
+fake=$tmp/fake-root
+mkdir -p "$fake/etc/pam.d" "$fake/usr/lib/pam.d"
+sed -e "s|/usr/libexec/pam_scnet_quota/removal-check|$tmp/main-root/usr/libexec/pam_scnet_quota/removal-check|" \
+    -e 's|/usr/lib/systemd/systemd-update-helper|/nonexistent/systemd-update-helper|g' \
+    "$tmp/main-preun" >"$tmp/preun.sh"
+preun() { # NAME [VAR=VALUE...]: %preun on erase; leaves $tmp/NAME.err, sets rc
+    local name=$1
+    shift
+    env SCNET_QUOTA_PAM_ROOT="$fake" "$@" sh "$tmp/preun.sh" 0 >"$tmp/$name.out" 2>"$tmp/$name.err"
+    rc=$?
+}
+printf '%s\n' 'auth    required pam_unix.so' '# account required pam_scnet_quota.so' \
+    'account required pam_unix.so' >"$fake/etc/pam.d/sshd"
+preun preun-clean
+check "%preun with no line naming the module: erase goes on (exit $rc), silently" \
+    [ "$rc" = 0 -a ! -s "$tmp/preun-clean.err" ] || show_file "%preun" "$tmp/preun-clean.err"
+printf '%s\n' 'account required pam_scnet_quota.so' >>"$fake/etc/pam.d/sshd"
+printf '%s\n' '-session optional /usr/lib64/security/pam_scnet_quota.so debug' >"$fake/usr/lib/pam.d/login"
+preun preun-refused
+check "%preun with an account line written by hand: erase refused (exit $rc)" [ "$rc" != 0 ]
+check "... one line says so" [ "$(grep -c . "$tmp/preun-refused.err")" = 1 ] ||
+    show_file "%preun" "$tmp/preun-refused.err"
+check "... it names /etc/pam.d/sshd (account) and /usr/lib/pam.d/login (-session, by path)" \
+    grep -qF "$NAME: not removed: /etc/pam.d/sshd /usr/lib/pam.d/login name pam_scnet_quota.so" "$tmp/preun-refused.err"
+check "... and the override" grep -qF SCNET_QUOTA_FORCE_REMOVE=1 "$tmp/preun-refused.err"
+preun preun-forced SCNET_QUOTA_FORCE_REMOVE=1
+check "%preun with SCNET_QUOTA_FORCE_REMOVE=1: erase goes on (exit $rc)" [ "$rc" = 0 ]
+check "... with a warning naming the files" \
+    grep -qF "/etc/pam.d/sshd /usr/lib/pam.d/login name it" "$tmp/preun-forced.err" ||
+    show_file "%preun" "$tmp/preun-forced.err"
 # (Stripping is find-debuginfo's work on a RHEL builder, which also makes the -debuginfo
 # package; Debian's rpm does neither, so it is not checked here.)
 if [ "$with_units" = 1 ]; then
