@@ -2,7 +2,8 @@
 # CPACK_GENERATOR set to that one. It picks the install components each package gets:
 # everything installed without a COMPONENT ("Unspecified"), plus the documents of that
 # package's convention: the .deb share/doc/libpam-scnet-quota/{copyright,changelog.Debian.gz,
-# examples/} (component deb_doc, left out of a plain `cmake --install`), every other package
+# examples/} and the link /etc/csh/login.d/scnet-quota.csh to the csh gate (component
+# deb_doc, left out of a plain `cmake --install`), every other package
 # share/doc/pam_scnet_quota/{LICENSE,examples/} (component doc). (CPack 3.16 has no
 # pre-build hook.)
 #

@@ -114,6 +114,16 @@ install(FILES "${PROJECT_SOURCE_DIR}/packaging/cron/pam-scnet-quota-refresh"
         DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_DEBIAN_PACKAGE_NAME}/examples"
         COMPONENT deb_doc EXCLUDE_FROM_ALL
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# Debian's tcsh and csh read /etc/csh.login, which sources every file of /etc/csh/login.d/
+# (not /etc/profile.d/*.csh, as RHEL's does): the .deb links the csh gate there, relative
+# (Debian's rule for links within /etc), so tcsh logins pass the gate too. A link made here
+# and installed as one; dpkg removes it with the package.
+set(_scnet_csh_link "${PROJECT_BINARY_DIR}/packaging/deb-csh/scnet-quota.csh")
+file(RELATIVE_PATH _scnet_csh_target /etc/csh/login.d "${SCNET_PROFILE_DIR}/scnet-quota.csh")
+file(MAKE_DIRECTORY "${PROJECT_BINARY_DIR}/packaging/deb-csh")
+file(REMOVE "${_scnet_csh_link}")
+file(CREATE_LINK "${_scnet_csh_target}" "${_scnet_csh_link}" SYMBOLIC)
+install(FILES "${_scnet_csh_link}" DESTINATION /etc/csh/login.d COMPONENT deb_doc EXCLUDE_FROM_ALL)
 set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/cmake/cpack-per-generator.cmake")
 # CPack passes on only CPACK_* variables. The prefix: the .deb refuses any but /usr.
 set(CPACK_SCNET_BINARY_DIR "${PROJECT_BINARY_DIR}")

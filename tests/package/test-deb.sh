@@ -43,6 +43,7 @@ PAM_STATE_DIR=/var/lib/pam # pam-auth-update's record of enabled profiles
 CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves it unset
 TEST_USERS=(near over)
 GATE_FILES=(/etc/profile.d/scnet-quota.csh /etc/profile.d/scnet-quota.sh) # deny_scope = tty
+CSH_LINK=/etc/csh/login.d/scnet-quota.csh # where Debian's tcsh and csh read the csh gate
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -101,8 +102,8 @@ status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
     "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$ACCT_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
-    "${GATE_FILES[@]}"; do
-    [ -e "$f" ] && die "$f exists already (another install or run?); not touching it"
+    "${GATE_FILES[@]}" "$CSH_LINK"; do
+    [ -e "$f" ] || [ -L "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
 for f in "${COMMON_FILES[@]}"; do
     [ -f "$f" ] || die "$f missing: this test needs Debian's pam-auth-update managed common-* files"
@@ -253,6 +254,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rwxr-xr-x root/root $helper_dir/removal-check"
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
     for f in "${GATE_FILES[@]}"; do say "-rw-r--r-- root/root $f"; done
+    say "lrwxrwxrwx root/root $CSH_LINK"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/copyright"
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/changelog.Debian.gz"
     say "-rw-r--r-- root/root $PROFILE_FILE"
@@ -337,6 +339,24 @@ for f in "${GATE_FILES[@]}"; do
         [ "$(mode_owner "$f")" = "644 root:root" ] &&
         cmp -s "$f" "$src/packaging/profile.d/$(basename "$f")"
 done
+check "$CSH_LINK is a link to the csh gate (got '$(readlink "$CSH_LINK")')" \
+    [ -L "$CSH_LINK" -a "$(readlink -f "$CSH_LINK")" = /etc/profile.d/scnet-quota.csh ]
+if command -v tcsh >/dev/null; then
+    # A tcsh login shell as sshd starts one for `ssh host` (on a terminal, interactive), with
+    # the module's variable: Debian's /etc/csh.login reads /etc/csh/login.d/, so the gate
+    # shows the refusal and ends the shell before anything typed runs.
+    mkdir -p "$tmp/csh-home"
+    HOME=$tmp/csh-home SCNET_QUOTA_REFUSAL='Login refused: test-deb csh gate' \
+        python3 "$src/tests/gate/on_pty.py" 'echo INSIDE""SHELL; exit
+' sh -c 'exec "$@" 2>"$0"' "$tmp/out/tcsh.err" tcsh -l >"$tmp/out/tcsh.out"
+    rc=$?
+    check "tcsh login shell on a terminal with SCNET_QUOTA_REFUSAL: ends, exit 1 (got $rc)" [ "$rc" = 1 ] ||
+        show_run tcsh
+    check "... the refusal on stderr" grep -qx 'Login refused: test-deb csh gate' "$tmp/out/tcsh.err"
+    check "... nothing typed ran" not_contains "$tmp/out/tcsh.out" INSIDESHELL
+else
+    say "SKIP: tcsh not installed: the tcsh login through /etc/csh/login.d is not run (scripts/install-deps.sh installs it)"
+fi
 check "the profile is installed as $PROFILE_FILE, 0644 root:root (got $(mode_owner "$PROFILE_FILE"))" \
     [ "$(mode_owner "$PROFILE_FILE")" = "644 root:root" ]
 for f in "${COMMON_FILES[@]}"; do
@@ -556,6 +576,7 @@ done
 for page in ${man_pages[@]+"${man_pages[@]}"}; do
     check "after dpkg -r: man page $page is gone" [ ! -e "/usr/share/man/man${page##*.}/$page.gz" ]
 done
+check "after dpkg -r: $CSH_LINK is gone" [ ! -L "$CSH_LINK" -a ! -e "$CSH_LINK" ]
 check "after dpkg -r: the example (a conffile) stays until purge" \
     [ -e /etc/security/pam_scnet_quota.conf.example ]
 check "after dpkg -r: the login-shell gate (conffiles) stays until purge" \
@@ -574,6 +595,7 @@ rc=$?
 check "dpkg -P exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -P" "$tmp/dpkg-p.log"
 [ "$rc" = 0 ] && installed=0
 check "after dpkg -P: the example is gone" [ ! -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -P: no $CSH_LINK" [ ! -L "$CSH_LINK" ]
 check "after dpkg -P: the login-shell gate is gone" [ ! -e "${GATE_FILES[0]}" ] && [ ! -e "${GATE_FILES[1]}" ]
 check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]
 check "after dpkg -P: the admin's $LIVE_CONF is left alone" \
