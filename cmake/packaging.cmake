@@ -60,14 +60,15 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # libpam-scnet-quota_<version>-<release>
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# libc6, libpam0g and libcjson1, with versions, from dpkg-shlibdeps (appended by CPack);
-# libcurl4 by hand too (the helper's; Ubuntu 24.04's libcurl4t64 provides libcurl4);
-# libpam-runtime for pam-auth-update (maintainer scripts), which came with 1.0.1-6.
-# Without dpkg-shlibdeps (a build on RHEL), the linked libraries are named by hand.
+# libc6, libpam0g, libcjson1 and libcurl4 (the helper's; libcurl4t64 on Ubuntu 24.04), with
+# versions, from dpkg-shlibdeps (appended by CPack): named once, never by hand as well
+# (that listed libcurl4 twice). libpam-runtime for pam-auth-update (maintainer scripts),
+# which came with 1.0.1-6. Without dpkg-shlibdeps (a build on RHEL), the linked libraries
+# are named by hand.
 find_program(SCNET_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SCNET_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4, libpam-runtime (>= 1.0.1-6)")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpam-runtime (>= 1.0.1-6)")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libpam0g, libcjson1, libcurl4, libpam-runtime (>= 1.0.1-6)")
 endif()

@@ -44,6 +44,9 @@ CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves i
 TEST_USERS=(near over)
 GATE_FILES=(/etc/profile.d/scnet-quota.csh /etc/profile.d/scnet-quota.sh) # deny_scope = tty
 CSH_LINK=/etc/csh/login.d/scnet-quota.csh # where Debian's tcsh and csh read the csh gate
+TIMER=pam-scnet-quota-refresh.timer
+TIMER_LINK=/etc/systemd/system/timers.target.wants/$TIMER # made by systemctl enable
+TIMER_MASK=/etc/systemd/system/$TIMER                     # made by postrm on remove
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -102,7 +105,7 @@ status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
     "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$ACCT_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
-    "${GATE_FILES[@]}" "$CSH_LINK"; do
+    "${GATE_FILES[@]}" "$CSH_LINK" "$TIMER_LINK" "$TIMER_MASK"; do
     [ -e "$f" ] || [ -L "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
 for f in "${COMMON_FILES[@]}"; do
@@ -125,6 +128,7 @@ done
 # cleanup: registered before anything is created, undoes only what this run created
 
 installed=0
+timer_enabled=0
 pam_files_written=0
 live_conf_written=0
 pam_saved=0
@@ -156,6 +160,8 @@ cleanup() {
             rc=1
         }
     fi
+    # Absent when the run started (checked above): systemctl enable's link, postrm's mask.
+    [ "$timer_enabled" = 1 ] && rm -f "$TIMER_LINK" "$TIMER_MASK"
     # After the purge (its prerm runs pam-auth-update): the common-* files as they were.
     if [ "$pam_saved" = 1 ]; then
         restore_pam || rc=1
@@ -227,11 +233,15 @@ check "Package: $DEB_NAME" [ "$(dpkg-deb -f "$deb" Package)" = "$DEB_NAME" ]
 check "Version: $version-1" [ "$(dpkg-deb -f "$deb" Version)" = "$version-1" ]
 depends=$(dpkg-deb -f "$deb" Depends)
 for dep in libc6 libpam0g libcjson1 libcurl4 libpam-runtime; do
-    check "Depends names $dep" grep -qE "(^|, )$dep( |,|$)" <<<"$depends"
+    n=$(tr ',' '\n' <<<"$depends" | grep -cE "^ *$dep( |$)")
+    check "Depends names $dep exactly once (got $n)" [ "$n" = 1 ]
 done
 dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
 check "conffiles lists exactly the example and the login-shell gate" \
     cmp -s "$tmp/deb/DEBIAN/conffiles" <(printf '%s\n' /etc/security/pam_scnet_quota.conf.example "${GATE_FILES[@]}")
+check "postinst records the timer's links (deb-systemd-helper update-state)" \
+    grep -q 'deb-systemd-helper update-state' "$tmp/deb/DEBIAN/postinst"
+check "postrm purges them (deb-systemd-helper purge)" grep -q 'deb-systemd-helper purge' "$tmp/deb/DEBIAN/postrm"
 check "maintainer scripts postinst, prerm and postrm are there, 0755" \
     [ "$(stat -c %a "$tmp/deb/DEBIAN/postinst" "$tmp/deb/DEBIAN/prerm" "$tmp/deb/DEBIAN/postrm" 2>/dev/null | sort -u)" = 755 ]
 check "prerm removes the profile: pam-auth-update --package --remove $PROFILE" \
@@ -357,6 +367,10 @@ if command -v tcsh >/dev/null; then
 else
     say "SKIP: tcsh not installed: the tcsh login through /etc/csh/login.d is not run (scripts/install-deps.sh installs it)"
 fi
+# The admin enables the timer. Without systemd as PID 1, systemctl makes the link, then fails.
+timer_enabled=1
+systemctl enable "$TIMER" >"$tmp/enable-timer.log" 2>&1
+check "systemctl enable $TIMER made $TIMER_LINK" [ -L "$TIMER_LINK" ] || show_file "systemctl enable" "$tmp/enable-timer.log"
 check "the profile is installed as $PROFILE_FILE, 0644 root:root (got $(mode_owner "$PROFILE_FILE"))" \
     [ "$(mode_owner "$PROFILE_FILE")" = "644 root:root" ]
 for f in "${COMMON_FILES[@]}"; do
@@ -595,6 +609,8 @@ rc=$?
 check "dpkg -P exits 0 (got $rc)" [ "$rc" = 0 ] || show_file "dpkg -P" "$tmp/dpkg-p.log"
 [ "$rc" = 0 ] && installed=0
 check "after dpkg -P: the example is gone" [ ! -e /etc/security/pam_scnet_quota.conf.example ]
+check "after dpkg -P: no $TIMER_LINK left (dangling or not)" [ ! -L "$TIMER_LINK" -a ! -e "$TIMER_LINK" ]
+check "after dpkg -P: no mask $TIMER_MASK left" [ ! -L "$TIMER_MASK" -a ! -e "$TIMER_MASK" ]
 check "after dpkg -P: no $CSH_LINK" [ ! -L "$CSH_LINK" ]
 check "after dpkg -P: the login-shell gate is gone" [ ! -e "${GATE_FILES[0]}" ] && [ ! -e "${GATE_FILES[1]}" ]
 check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]

@@ -248,6 +248,18 @@ if [ "$with_units" = 1 ]; then
         grep -qF "/usr/lib/systemd/systemd-update-helper install-system-units ${UNITS[*]}" "$tmp/main-post"
     check "%preun: systemd-update-helper remove-system-units ${UNITS[*]} on erase" \
         grep -qF "/usr/lib/systemd/systemd-update-helper remove-system-units ${UNITS[*]}" "$tmp/main-preun"
+    # A builder without systemd-rpm-macros (%systemd_* undefined, as Debian's rpm has them):
+    # the spec's own fallback in each scriptlet, parsed by rpmspec without the EL9 macros.
+    rpmspec -P "$src/packaging/rpm/$NAME.spec" >"$tmp/spec-bare" 2>"$tmp/spec-bare.err"
+    check "without %systemd_*: %post presets the units on first install" \
+        grep -qF "if [ \$1 -eq 1 ] && command -v systemctl >/dev/null; then systemctl --no-reload preset ${UNITS[*]}" "$tmp/spec-bare" ||
+        show_file "rpmspec -P" "$tmp/spec-bare.err"
+    check "without %systemd_*: %preun disables and stops the units on erase" \
+        grep -qF "if [ \$1 -eq 0 ] && command -v systemctl >/dev/null; then systemctl --no-reload disable ${UNITS[*]} >/dev/null 2>&1 || :; systemctl stop ${UNITS[*]}" "$tmp/spec-bare"
+    check "without %systemd_*: %postun reloads systemd" \
+        grep -qF "command -v systemctl >/dev/null && systemctl daemon-reload" "$tmp/spec-bare"
+    check "with %systemd_*: no fallback in the built scriptlets" \
+        not_contains "$tmp/main-scripts" "systemctl --no-reload"
     check "no scriptlet enables or starts a unit" \
         [ -z "$(grep -E 'systemctl .*(enable|start)|--now' "$tmp/main-scripts")" ]
 fi
