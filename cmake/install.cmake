@@ -26,10 +26,19 @@
 # ---- the PAM module directory ----------------------------------------------------------
 # Where pam_unix.so is: first the libdir of pam.pc (Debian 12: /lib/x86_64-linux-gnu,
 # Ubuntu 24.04: /usr/lib/x86_64-linux-gnu, RHEL: /usr/lib64), then the usual places.
+# A cross build (cmake/toolchain-aarch64-linux-gnu.cmake) looks in its sysroot, and the
+# sysroot that pkg-config and find_library put in front of libdir is not part of the path
+# on the target.
 if(NOT SCNET_PAM_MODULE_DIR)
   set(_scnet_pam_candidates)
   if(PAM_LIBDIR)
-    list(APPEND _scnet_pam_candidates "${PAM_LIBDIR}/security")
+    set(_scnet_pam_libdir "${PAM_LIBDIR}")
+    string(FIND "${PAM_LIBDIR}" "${CMAKE_SYSROOT}/" _at)
+    if(CMAKE_SYSROOT AND _at EQUAL 0)
+      string(LENGTH "${CMAKE_SYSROOT}" _len)
+      string(SUBSTRING "${PAM_LIBDIR}" ${_len} -1 _scnet_pam_libdir)
+    endif()
+    list(APPEND _scnet_pam_candidates "${_scnet_pam_libdir}/security")
   endif()
   if(CMAKE_LIBRARY_ARCHITECTURE)
     list(APPEND _scnet_pam_candidates "/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security"
@@ -39,7 +48,7 @@ if(NOT SCNET_PAM_MODULE_DIR)
        /lib/security)
   set(_scnet_pam_dir)
   foreach(_dir IN LISTS _scnet_pam_candidates)
-    if(EXISTS "${_dir}/pam_unix.so")
+    if(EXISTS "${CMAKE_SYSROOT}${_dir}/pam_unix.so")
       set(_scnet_pam_dir "${_dir}")
       break()
     endif()

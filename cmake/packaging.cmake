@@ -60,13 +60,27 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # libpam-scnet-quota_<version>-<release>
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# The architecture of the binaries, not of the build host (CPack asks `dpkg
+# --print-architecture` when this is unset): a cross build (cmake/toolchain-aarch64-linux-gnu.cmake)
+# on amd64 makes an arm64 package. Debian's names for the processors CMake reports.
+if(NOT CPACK_DEBIAN_PACKAGE_ARCHITECTURE)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+    set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+  elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|amd64|AMD64)$")
+    set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
+  elseif(CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "no Debian architecture known for the target processor "
+            "'${CMAKE_SYSTEM_PROCESSOR}': set CPACK_DEBIAN_PACKAGE_ARCHITECTURE")
+  endif()
+endif()
 # libc6, libpam0g, libcjson1 and libcurl4 (the helper's; libcurl4t64 on Ubuntu 24.04), with
 # versions, from dpkg-shlibdeps (appended by CPack): named once, never by hand as well
 # (that listed libcurl4 twice). libpam-runtime for pam-auth-update (maintainer scripts),
-# which came with 1.0.1-6. Without dpkg-shlibdeps (a build on RHEL), the linked libraries
-# are named by hand.
+# which came with 1.0.1-6. Without dpkg-shlibdeps (a build on RHEL), and in a cross build
+# (dpkg-shlibdeps finds a library's package in the build host's dpkg database, which has no
+# arm64 libraries from the sysroot), the linked libraries are named by hand.
 find_program(SCNET_DPKG_SHLIBDEPS dpkg-shlibdeps)
-if(SCNET_DPKG_SHLIBDEPS)
+if(SCNET_DPKG_SHLIBDEPS AND NOT CMAKE_CROSSCOMPILING)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpam-runtime (>= 1.0.1-6)")
 else()

@@ -121,10 +121,10 @@ void write_https_conf(const struct sim_info *sim, const char *extra)
                "url = https://127.0.0.1:%d\n"
                "token_file = %s\n"
                "cafile = %s\n"
-               "timeout = 2\n"
+               "timeout = %d\n"
                "lang = en\n"
                "%s\n",
-               sim->https_port, sim->token_file, sim->ca, extra);
+               sim->https_port, sim->token_file, sim->ca, 2 * unit_time_factor(), extra);
 }
 
 void run_pam(const char *service, const char *user, enum pamtest_ops op, int flags,

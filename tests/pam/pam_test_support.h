@@ -12,6 +12,8 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
+#include "unit_support.h" /* unit_time_factor */
+
 #define PAM_RUN_MAX_MSGS 16
 
 struct sim_info {

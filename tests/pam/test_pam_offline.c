@@ -16,6 +16,9 @@
 #include "offline.h"
 
 #define RETRY_S 2
+/* The times here (the window, the timeout, the API's delay) are multiplied by the test time
+ * factor (slower under an emulator), set in setup. */
+static int factor = 1;
 #define STALE_TWO_HOURS "(Figures from 2 hours ago: the quota service could not be reached.)"
 #define UNCHECKED "Login refused: your storage quota could not be checked. Please try again later."
 
@@ -28,7 +31,9 @@ static int setup(void **state)
     snprintf(cache_dir, sizeof(cache_dir), "%s/cache", sim.run_dir);
     set_conf_prefix("cache_ttl = 300\nstale_ttl = 86400\n");
     /* The API answers after 1.5 s, the module waits 0.5 s: a timeout, the service's fault. */
-    snprintf(conf_extra, sizeof(conf_extra), "timeout = 0.5\noffline_retry = %d\n", RETRY_S);
+    factor = unit_time_factor();
+    snprintf(conf_extra, sizeof(conf_extra), "timeout = %.1f\noffline_retry = %d\n", 0.5 * factor,
+             RETRY_S * factor);
     return 0;
 }
 
@@ -36,6 +41,14 @@ static int teardown(void **state)
 {
     sim_http(&sim, "POST", "/_sim/reset", "{}");
     return 0;
+}
+
+static void set_latency_ms(int ms)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/_sim/latency?ms=%d", ms);
+    sim_http(&sim, "POST", path, "{}");
 }
 
 static void forget(const char *user)
@@ -115,7 +128,7 @@ static void wait_out_window(void)
 
     read_state(&st);
     assert_true(st.offline);
-    while (time(NULL) < st.checked_at + RETRY_S + 1)
+    while (time(NULL) < st.checked_at + RETRY_S * factor + 1)
         usleep(100 * 1000);
 }
 
@@ -128,7 +141,7 @@ static void test_logins_in_the_window_do_not_touch_the_network(void **state)
 
     clear_state();
     sim_http(&sim, "POST", "/_sim/reset", "{}");
-    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    set_latency_ms(1500 * factor);
     plant_answer(&sim, "offa", 651.0, 7200);
     forget("offb");
 
@@ -137,7 +150,7 @@ static void test_logins_in_the_window_do_not_touch_the_network(void **state)
     first_ms = run.ms;
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_non_null(strstr(joined_info(&run), STALE_TWO_HOURS));
-    assert_true(first_ms >= 450 && first_ms < 1500);
+    assert_true(first_ms >= 450 * factor && first_ms < 1500 * factor);
     assert_int_equal(api_requests(), 1);
     read_state(&st);
     assert_true(st.offline);
@@ -188,7 +201,7 @@ static void test_one_probe_per_window(void **state)
     assert_int_equal(api_requests(), requests + 1);
     for (size_t i = 0; i < 6; i++) {
         assert_int_equal(results[i].status, PAM_SUCCESS);
-        if (results[i].ms >= 450)
+        if (results[i].ms >= 450 * factor)
             waited++;
     }
     assert_int_equal(waited, 1);
@@ -226,13 +239,15 @@ static void test_offline_retry_zero_always_asks(void **state)
     struct offline_state st;
     struct pam_run run;
     long requests;
+    char conf[64];
 
+    snprintf(conf, sizeof(conf), "timeout = %.1f\noffline_retry = 0\n", 0.5 * factor);
     clear_state();
-    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    set_latency_ms(1500 * factor);
     plant_answer(&sim, "offa", 651.0, 7200);
     requests = api_requests();
     for (int i = 0; i < 2; i++) {
-        write_https_conf(&sim, "timeout = 0.5\noffline_retry = 0\n");
+        write_https_conf(&sim, conf);
         run_pam("scnet", "offa", PAMTEST_OPEN_SESSION, 0, &run);
         assert_int_equal(run.rc, PAM_SUCCESS);
         assert_non_null(strstr(joined_info(&run), STALE_TWO_HOURS));

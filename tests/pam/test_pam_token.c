@@ -84,14 +84,15 @@ static void token_conf(const char *auth, const char *extra)
     write_conf(&sim,
                "url = https://127.0.0.1:%d\n"
                "cafile = %s\n"
-               "timeout = 3\n"
+               "timeout = %d\n"
                "lang = en\n"
                "token_file = /nonexistent/never-read\n"
                "auth = %s\n"
                "credentials_file = %s\n"
                "cache_dir = %s\n"
                "%s\n",
-               sim.https_port, sim.ca, auth, creds_path, token_cache, extra);
+               sim.https_port, sim.ca, 3 * unit_time_factor(), auth, creds_path, token_cache,
+               extra);
 }
 
 /* Token requests of this kind ("aksk", "password") the simulator has served so far. */
@@ -516,7 +517,11 @@ static void test_burst_makes_one_token_request(void **state)
     aksk_creds();
     /* Twenty logins at once on two cores: room for a busy machine (the bound below still
      * shows nobody waited past the timeout). A later key wins over token_conf's. */
-    token_conf("aksk", "warn = 0\nfail = closed\ntimeout = 10");
+    char extra[128];
+
+    snprintf(extra, sizeof(extra), "warn = 0\nfail = closed\ntimeout = %d",
+             10 * unit_time_factor());
+    token_conf("aksk", extra);
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof(names[i]), "bench%d", i + 1);
         users[i] = names[i];
@@ -525,7 +530,7 @@ static void test_burst_makes_one_token_request(void **state)
     for (int i = 0; i < N; i++) {
         if (results[i].status != 0 || !strstr(results[i].out, "42.0 GB of 700.0 GB"))
             fail_msg("session %d: PAM code %d: %s", i, results[i].status, results[i].out);
-        if (results[i].ms > 10000 + 1000)
+        if (results[i].ms > (10000 + 1000) * unit_time_factor())
             fail_msg("session %d waited %.0f ms", i, results[i].ms);
     }
     assert_int_equal(token_count("aksk"), tokens + 1);

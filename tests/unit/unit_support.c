@@ -58,6 +58,20 @@ void unit_write_file(const char *path, const void *data, size_t len, mode_t mode
     unit_write_file_at(AT_FDCWD, path, O_EXCL, data, len, mode);
 }
 
+int unit_time_factor(void)
+{
+    const char *text = getenv("SCNET_TEST_TIME_FACTOR");
+    char *end;
+    long factor;
+
+    if (!text || !text[0])
+        return 1;
+    factor = strtol(text, &end, 10);
+    if (*end || factor < 1 || factor > 99)
+        fail_msg("SCNET_TEST_TIME_FACTOR='%s': not a whole number from 1 to 99", text);
+    return (int)factor;
+}
+
 int unit_count_open_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");

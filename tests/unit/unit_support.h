@@ -30,6 +30,13 @@ void unit_write_file_at(int dirfd, const char *path, int flags, const void *data
 /* Entries of /proc/self/fd: only for comparing two counts (the one reading it is counted). */
 int unit_count_open_fds(void);
 
+/* ---- time ---- */
+
+/* SCNET_TEST_TIME_FACTOR from the environment (tests/CMakeLists.txt: 4 under an emulator, 1
+ * otherwise): every time limit a test sets or checks is multiplied by it. 1 when unset; a
+ * value that is not a whole number from 1 to 99 fails the test. */
+int unit_time_factor(void);
+
 /* ---- sockets ---- */
 
 /* A TCP socket bound to 127.0.0.1 on a free port, close-on-exec; the port in *port. */

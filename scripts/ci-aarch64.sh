@@ -1,0 +1,160 @@
+#!/bin/bash
+# The aarch64 (arm64) lane: a cross build on this amd64 Debian 12 host, its tests under
+# qemu-user, and the arm64 .deb (README, "Build floor"). In build-aarch64/:
+#   1. installs Debian's cross compiler (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross) and
+#      qemu-user-static, only if that upgrades nothing on the host (apt-get -s first);
+#   2. makes a sysroot of the arm64 packages: apt with a private state folder and
+#      APT::Architecture=arm64 downloads them with their dependencies (the host's dpkg gets
+#      no foreign architecture, nothing :arm64 is installed), dpkg-deb -x unpacks them;
+#   3. registers Debian's qemu-aarch64 binfmt_misc entry and /etc/qemu-binfmt/aarch64 -> the
+#      sysroot, both removed again at exit: the module starts the network helper with an
+#      environment built from nothing, so QEMU_LD_PREFIX cannot reach it; Debian's qemu looks
+#      in /etc/qemu-binfmt/<arch> when that variable is unset;
+#   4. configures with cmake/toolchain-aarch64-linux-gnu.cmake and -DSCNET_WERROR=ON, builds;
+#   5. runs, emulated, the labels unit, pam (with the host tests), tools, compat (the floor's
+#      libcurl 7.29.0 only: each version costs about two minutes emulated) and docs;
+#   6. builds the .deb and checks its Architecture (arm64) and that `file` calls every ELF file
+#      in it ARM aarch64.
+# Not run emulated: e2e, su and package (the build host's x86_64 sshd, su and pamtester cannot
+# load an aarch64 module), gate and scripts (shell only, nothing built for the target: the
+# native suite runs them).
+#
+#   usage: scripts/ci-aarch64.sh          (as root: apt, binfmt_misc, /etc/qemu-binfmt)
+#
+# About 10 minutes on 2 cores, most of it the emulated tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build="build-aarch64"
+work=$PWD/$build/cross
+sysroot=$work/sysroot
+t0=$SECONDS
+say() { echo "ci-aarch64: $*"; }
+fail() {
+    echo "ci-aarch64: $*" >&2
+    exit 1
+}
+[ "$(id -u)" = 0 ] || fail "needs root (apt, binfmt_misc, /etc/qemu-binfmt)"
+
+# ---- 1. the cross compiler and qemu ------------------------------------------------------
+host_packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static file)
+missing=()
+for p in "${host_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    # An upgrade shows as "Inst NAME [OLD-VERSION] (NEW-VERSION ...)".
+    upgrades=$(apt-get -s -o DPkg::Lock::Timeout=900 install --no-install-recommends "${missing[@]}" |
+        grep -E '^Inst [^ ]+ \[' || true)
+    [ -z "$upgrades" ] || fail "installing ${missing[*]} would upgrade host packages:
+$upgrades"
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---- 2. the sysroot ----------------------------------------------------------------------
+# The arm64 builds of what the build and the tests link or load, with their dependencies.
+target_packages=(libc6-dev libpam0g-dev libpam-modules libcurl4-openssl-dev libcjson-dev
+    libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper)
+apt_dir=$work/apt
+apt_arm64=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64
+    -o Dir::State="$apt_dir/state" -o Dir::State::status="$apt_dir/state/status"
+    -o Dir::Cache="$apt_dir/cache" -o Debug::NoLocking=1
+    -o APT::Update::Post-Invoke-Success::= -o DPkg::Post-Invoke::=)
+t=$SECONDS
+rm -rf "$sysroot" "$apt_dir"
+mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$sysroot"
+: >"$apt_dir/state/status" # nothing installed: the download holds every dependency
+apt-get "${apt_arm64[@]}" update -qq
+apt-get "${apt_arm64[@]}" install -y -qq --download-only --no-install-recommends \
+    "${target_packages[@]}" >/dev/null
+for deb in "$apt_dir"/cache/archives/*.deb; do
+    dpkg-deb -x "$deb" "$sysroot"
+done
+# Absolute links (libpam.so -> /lib/aarch64-linux-gnu/libpam.so.0) would leave the sysroot:
+# made relative, they resolve inside it for the linker and for qemu alike.
+while IFS= read -r link; do
+    target=$(readlink "$link")
+    ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$sysroot$target")" "$link"
+done < <(find "$sysroot" -type l -lname '/*')
+[ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || fail "no arm64 dynamic loader in $sysroot"
+say "sysroot: $(find "$apt_dir/cache/archives" -name "*.deb" | wc -l) arm64 packages, $(du -sm "$sysroot" | cut -f1) MB, $((SECONDS - t)) s"
+
+# ---- 3. binfmt_misc and the loader prefix, undone at exit -------------------------------
+binfmt=/proc/sys/fs/binfmt_misc
+entry=$binfmt/qemu-aarch64
+prefix_link=/etc/qemu-binfmt/aarch64
+mounted_binfmt=false
+registered=false
+linked=false
+made_dir=false
+cleanup() {
+    if $linked; then rm -f "$prefix_link" || true; fi
+    if $made_dir; then rmdir /etc/qemu-binfmt || true; fi
+    if $registered && [ -e "$entry" ]; then echo -1 >"$entry" || true; fi
+    if $mounted_binfmt; then umount "$binfmt" || true; fi
+}
+trap cleanup EXIT
+if [ ! -e "$binfmt/register" ]; then
+    mount -t binfmt_misc binfmt_misc "$binfmt" || fail "cannot mount binfmt_misc on $binfmt"
+    mounted_binfmt=true
+fi
+[ ! -e "$entry" ] || fail "$entry is already registered: not touching another's entry"
+[ ! -e "$prefix_link" ] || fail "$prefix_link exists: not touching another's qemu prefix"
+# Debian's own entry: magic, mask, the interpreter, flags (F: opened now, usable in any
+# mount namespace; P: argv[0] kept).
+conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+[ -r "$conf" ] || fail "no $conf (qemu-user-static)"
+cat "$conf" >"$binfmt/register"
+registered=true
+if [ ! -d /etc/qemu-binfmt ]; then
+    mkdir /etc/qemu-binfmt
+    made_dir=true
+fi
+ln -s "$sysroot" "$prefix_link"
+linked=true
+
+# ---- 4. the cross build ------------------------------------------------------------------
+t=$SECONDS
+rm -f "$build/CMakeCache.txt"
+cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake \
+    -DSCNET_SYSROOT="$sysroot" -DSCNET_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr \
+    -DSCNET_COMPAT_CURL=7.29.0 >"$build/configure.log"
+grep -q "^-- PAM module directory: /lib/aarch64-linux-gnu/security$" "$build/configure.log" ||
+    fail "PAM module directory is not the target's: $(grep 'PAM module directory' "$build/configure.log")"
+cmake --build "$build" -j"$(nproc)"
+module=$build/pam_module/pam_scnet_quota.so
+file -b "$module" | grep -q "ARM aarch64" || fail "$module is not aarch64: $(file -b "$module")"
+"$build/tools/scnet-quota" --help >/dev/null || fail "scnet-quota does not start under qemu"
+say "built for aarch64 in $((SECONDS - t)) s"
+
+# ---- 5. the tests, emulated --------------------------------------------------------------
+t=$SECONDS
+labels='^(unit|pam|tools|compat|docs)$'
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" -L "$labels")
+say "tests ($labels) passed under qemu in $((SECONDS - t)) s"
+say "not run emulated: e2e, su, package (the host's x86_64 sshd, su and pamtester cannot load an aarch64 module); gate, scripts (nothing built for the target)"
+
+# ---- 6. the .deb -------------------------------------------------------------------------
+rm -rf "$build/deb"
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$build/deb" >"$build/cpack.log" ||
+    fail "cpack failed: $(cat "$build/cpack.log")"
+deb=$(ls "$build"/deb/*.deb)
+arch=$(dpkg-deb -f "$deb" Architecture)
+[ "$arch" = arm64 ] || fail "$deb: Architecture $arch, not arm64"
+case $(basename "$deb") in *_arm64.deb) ;; *) fail "$deb: not named for arm64" ;; esac
+rm -rf "$build/deb/root"
+dpkg-deb -x "$deb" "$build/deb/root"
+elves=0
+while IFS= read -r f; do
+    kind=$(file -b "$f")
+    case $kind in
+    ELF*ARM\ aarch64*) elves=$((elves + 1)) ;;
+    ELF*) fail "$f in the .deb is not aarch64: $kind" ;;
+    esac
+done < <(find "$build/deb/root" -type f)
+[ "$elves" -ge 3 ] || fail "expected the module, the helper and scnet-quota in the .deb, found $elves ELF files"
+say "$(basename "$deb"): Architecture arm64, $elves ELF files all ARM aarch64; Depends: $(dpkg-deb -f "$deb" Depends)"
+say "total $((SECONDS - t0)) s"
