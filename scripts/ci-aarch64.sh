@@ -15,9 +15,10 @@
 #      libcurl 7.29.0 only: each version costs about two minutes emulated) and docs;
 #   6. builds the .deb and checks its Architecture (arm64) and that `file` calls every ELF file
 #      in it ARM aarch64.
-# Not run emulated: e2e, su and package (the build host's x86_64 sshd, su and pamtester cannot
-# load an aarch64 module), gate and scripts (shell only, nothing built for the target: the
-# native suite runs them).
+# Not run emulated: e2e, su, package and pam.exec_context (the build host's x86_64 sshd, su
+# and pamtester cannot load an aarch64 module), tools.refresh_unit (strace of an emulated
+# program sees qemu), gate and scripts (shell only, nothing built for the target: the native
+# suite runs them).
 #
 #   usage: scripts/ci-aarch64.sh          (as root: apt, binfmt_misc, /etc/qemu-binfmt)
 #
@@ -133,9 +134,19 @@ say "built for aarch64 in $((SECONDS - t)) s"
 # ---- 5. the tests, emulated --------------------------------------------------------------
 t=$SECONDS
 labels='^(unit|pam|tools|compat|docs)$'
-(cd "$build" && ctest --output-on-failure -j"$(nproc)" -L "$labels")
-say "tests ($labels) passed under qemu in $((SECONDS - t)) s"
-say "not run emulated: e2e, su, package (the host's x86_64 sshd, su and pamtester cannot load an aarch64 module); gate, scripts (nothing built for the target)"
+# In those labels, but not for an emulator: pam.exec_context loads the module into the host's
+# x86_64 pamtester; tools.refresh_unit traces the system calls of --refresh against the
+# unit's filters, and under qemu-user strace sees qemu's own calls (its code generator maps
+# memory writable and executable, which MemoryDenyWriteExecute forbids).
+not_emulated='^(pam\.exec_context|tools\.refresh_unit)$'
+tests_rc=0
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" -L "$labels" -E "$not_emulated") || tests_rc=$?
+if [ "$tests_rc" = 0 ]; then
+    say "tests ($labels) passed under qemu in $((SECONDS - t)) s"
+else
+    say "tests ($labels) FAILED under qemu after $((SECONDS - t)) s; the .deb is still checked"
+fi
+say "not run emulated: e2e, su, package and pam.exec_context (the host's x86_64 sshd, su and pamtester cannot load an aarch64 module); tools.refresh_unit (strace sees qemu's own system calls); gate, scripts (nothing built for the target)"
 
 # ---- 6. the .deb -------------------------------------------------------------------------
 rm -rf "$build/deb"
@@ -158,3 +169,4 @@ done < <(find "$build/deb/root" -type f)
 [ "$elves" -ge 3 ] || fail "expected the module, the helper and scnet-quota in the .deb, found $elves ELF files"
 say "$(basename "$deb"): Architecture arm64, $elves ELF files all ARM aarch64; Depends: $(dpkg-deb -f "$deb" Depends)"
 say "total $((SECONDS - t0)) s"
+[ "$tests_rc" = 0 ] || fail "the emulated tests failed (above)"
