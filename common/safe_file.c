@@ -107,7 +107,9 @@ out:
 #define WALK_MAX_LINKS 40
 
 /* A folder (or a symlink in one) the walk passes: owned by root or owner, not writable by
- * group or others (a symlink's own mode means nothing). */
+ * group or others (a symlink's own mode means nothing). One exception: a sticky folder root
+ * owns (/tmp): there only root and an entry's owner may rename or remove that entry, and the
+ * next step checks the entry's owner, so nobody else can swap what lies below it. */
 static bool walk_step_ok(const struct stat *st, const char *where, uid_t owner, char *problem,
                          size_t problemlen)
 {
@@ -124,7 +126,8 @@ static bool walk_step_ok(const struct stat *st, const char *where, uid_t owner, 
                      link ? "symlink" : "directory", where, (unsigned long)st->st_uid);
         return false;
     }
-    if (!link && (st->st_mode & (S_IWGRP | S_IWOTH))) {
+    if (!link && (st->st_mode & (S_IWGRP | S_IWOTH)) &&
+        !(st->st_uid == 0 && (st->st_mode & S_ISVTX))) {
         snprintf(problem, problemlen,
                  "directory %s: mode %04o is too open (group and others must not write)", where,
                  (unsigned)(st->st_mode & 07777));

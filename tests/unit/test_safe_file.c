@@ -360,6 +360,29 @@ static void test_trusted_walk_names_group_writable_ancestor(void **state)
     assert_string_equal(f->err, want);
 }
 
+/* A sticky folder root owns, like /tmp, may be writable by all: only root and an entry's
+ * owner can rename or remove that entry. What lies in it must still be root's. */
+static void test_trusted_walk_sticky_root_folder(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16], want[3 * PATH_MAX];
+
+    if (geteuid() != 0)
+        skip(); /* a root-owned sticky folder, then chown to another user */
+    make_tree(f, 01777, path, sizeof(path));
+    assert_true(open_trusted(f, path));
+    snprintf(want, sizeof(want), "%s/a/b", f->dir);
+    assert_int_equal(chown(want, OTHER_UID, OTHER_UID), 0);
+    assert_false(open_trusted(f, path));
+    assert_non_null(strstr(f->err, "/a/b: owned by uid 12345, must be owned by root"));
+    assert_int_equal(chown(want, 0, 0), 0);
+    /* Not sticky: writable by all is refused, as before. */
+    snprintf(want, sizeof(want), "%s/a", f->dir);
+    assert_int_equal(chmod(want, 0777), 0);
+    assert_false(open_trusted(f, path));
+    assert_non_null(strstr(f->err, "/a: mode 0777 is too open"));
+}
+
 /* A symlink on the way is followed when its owner is trusted (its folder is checked), and
  * what it points to is walked too; one a user owns is refused. */
 static void test_trusted_walk_symlinks(void **state)
@@ -412,6 +435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_file_sets_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_pointer_may_be_null, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_parent_is_missing_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_walk_sticky_root_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_0644_ok_but_secret_0644_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_config_group_writable_refused, setup, teardown),
