@@ -181,6 +181,11 @@ lines() { # file: its line count (0 when missing)
 # setup
 
 t_start=$EPOCHREALTIME
+# The node's default cache folder: a test must leave it as it found it (package.deb refuses
+# to start when it exists).
+DEFAULT_CACHE=/var/cache/pam_scnet_quota
+default_cache_before=absent
+[ -e "$DEFAULT_CACHE" ] && default_cache_before=present
 tmp=$(mktemp -d "$ROOT_TEST_TMP/$TAG.XXXXXXXX") || die "mktemp failed"
 chmod 0711 "$tmp" # the unprivileged user reaches $tmp/bin and their own folder only
 mkdir "$tmp/bin" "$tmp/out" "$tmp/helper"
@@ -266,6 +271,8 @@ write_conf() { # case
         say "lang = auto"
         say "cache_ttl = 0" # every su asks the API: each request is counted
         say "stale_ttl = 0"
+        # Offline state is kept even with no cached answers: in our folder, not the node's.
+        say "cache_dir = $tmp/cache"
         say "helper = $helper"
     } >"$tmp/conf.new"
     install -o root -g root -m 0644 "$tmp/conf.new" "$tmp/scnet.conf" || die "cannot write the config"
@@ -429,6 +436,10 @@ owners=$(find "$tmp/cache-su" -printf '%u:%g %p\n' 2>/dev/null)
 check "cache/root: su from root wrote its cache entry" grep -q '\.cache$' <<<"$owners"
 check "cache/root: everything in the cache is root:root" \
     test -z "$(grep -v '^root:root ' <<<"$owners")" || sed 's/^/    | /' <<<"$owners"
+
+if [ "$default_cache_before" = absent ]; then
+    check "the node's default cache folder $DEFAULT_CACHE was not created" [ ! -e "$DEFAULT_CACHE" ]
+fi
 
 say "# total $("$PYTHON" -c 'import sys; print("%.1f" % (float(sys.argv[1]) - float(sys.argv[2])))' "$EPOCHREALTIME" "$t_start") s"
 say "$passed passed, $failed failed"
