@@ -215,18 +215,21 @@ write_conf "$tmp/scnet-closed.conf" "https://127.0.0.1:$closed_port"
 write_conf "$tmp/scnet-tty.conf" "https://127.0.0.1:$https_port"
 echo "deny_scope = tty" >>"$tmp/scnet-tty.conf"
 
-# The PAM service sshd-scnet-test reads. Password and keyboard-interactive logins are off in
-# sshd_config, so the auth stack is never asked to authenticate (sshd only calls setcred).
+# The PAM service sshd-scnet-test reads: a copy of this host's own /etc/pam.d/sshd (on Debian
+# 12: pam_selinux close/open, pam_loginuid, common-session, pam_motd...), with the module's
+# line placed as the README says (directly after pam_loginuid). Password and
+# keyboard-interactive logins are off in sshd_config, so its auth stack is never asked to
+# authenticate (sshd only calls setcred).
+STOCK_PAM=/etc/pam.d/sshd
+[ -f "$STOCK_PAM" ] || die "$STOCK_PAM missing (openssh-server): the e2e runs on the host's own sshd stack"
+grep -q "^session.*pam_loginuid.so" "$STOCK_PAM" || die "$STOCK_PAM has no pam_loginuid line to place the module after"
 write_pam() { # "with CONF" | "without"
     {
-        say "#%PAM-1.0"
-        say "# Written by pam_scnet_quota tests/e2e/run-e2e.sh; removed when the test ends."
-        say "auth     required  pam_deny.so"
-        say "account  required  pam_unix.so"
-        say "password required  pam_deny.so"
-        say "session  required  pam_unix.so"
+        say "# Written by pam_scnet_quota tests/e2e/run-e2e.sh from $STOCK_PAM; removed when the test ends."
         if [ "$1" = with ]; then
-            say "session  required  $module conf=$2"
+            sed "/^session.*pam_loginuid.so/a session  required  $module conf=$2" "$STOCK_PAM"
+        else
+            cat "$STOCK_PAM"
         fi
     } >"$tmp/pam-service" || die "cannot write $tmp/pam-service"
     # Only between connections: sshd reads the PAM service again for every connection.
@@ -435,6 +438,8 @@ for fragment in "Login refused" "105.0%" "/public/home/over" "735.0" "700.0"; do
     check "over: the refusal on the client's stdout contains '$fragment'" \
         contains "$tmp/out/refused.out" "$fragment"
 done
+check "over: the refusal comes first on stdout, before the stock stack's login message (pam_motd runs after the module)" \
+    grep -q "^Login refused" <(head -n 1 "$tmp/out/refused.out")
 check "over: the command did not run (no file it would create)" \
     [ ! -e "$over_home/e2e-command-ran" ]
 check "over: the command did not run (no output of it)" \
@@ -460,12 +465,20 @@ fi
 run_client scp-all scp "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
 say "# measured: scp (its default protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-all.err" | tr '\n' ' ')"
 check "deny_scope = all: scp of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
+# scp over SFTP (OpenSSH 9.0+) reads the refusal's first bytes as a length ('Logi' =
+# 1282369385, not the motd's 'Linu'); an scp that speaks the legacy protocol prints it.
+check "deny_scope = all: scp shows the refusal, or reads its first bytes ('Logi' = 1282369385) and not the motd's" \
+    grep -qE "Received message too long 1282369385|Login refused: your storage quota is exceeded" "$tmp/out/scp-all.err"
 run_client scp-legacy-all "${scp_legacy[@]}" "$tmp/upload.txt" over@127.0.0.1:e2e-upload.txt
 say "# measured: ${scp_legacy[*]} (legacy protocol) exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/scp-legacy-all.err" | tr '\n' ' ')"
 check "deny_scope = all: ${scp_legacy[*]} (legacy protocol) of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
+check "deny_scope = all: ${scp_legacy[*]} (legacy protocol) shows the refusal on stderr" \
+    contains "$tmp/out/scp-legacy-all.err" "Login refused: your storage quota is exceeded"
 run_client sftp-all sftp -b "$tmp/sftp.batch" over@127.0.0.1
 say "# measured: sftp exit $ssh_rc, stderr: $(head -c 300 "$tmp/out/sftp-all.err" | tr '\n' ' ')"
 check "deny_scope = all: sftp of an over-quota user fails (exit $ssh_rc)" [ "$ssh_rc" != 0 ]
+check "deny_scope = all: sftp reads the refusal's first bytes as a length ('Logi' = 1282369385), not the motd's" \
+    contains "$tmp/out/sftp-all.err" "Received message too long 1282369385"
 check "deny_scope = all: nothing was uploaded" [ ! -e "$over_home/e2e-upload.txt" ]
 
 # ---------------------------------------------------------------------------------------
