@@ -297,6 +297,78 @@ static bool read_service(const struct options *opt, struct pam_service *svc,
     return true;
 }
 
+/* True when the file exists and holds text (a bounded read: these are small shell files). */
+static bool file_mentions(const char *path, const char *text)
+{
+    char buf[65536];
+    size_t got;
+    FILE *f = fopen(path, "re");
+
+    if (!f)
+        return false;
+    got = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+/* Whether a login shell reads a gate at login: the sh family reads /etc/profile, which runs
+ * the profile.d files; csh and tcsh read the csh gate through /etc/csh.login (RHEL-like:
+ * it sources the .csh files of profile.d) or /etc/csh/login.d (Debian); zsh only where its zprofile
+ * reads /etc/profile. Anything else (fish, ...) reads none. Judged by the host's files. */
+static bool shell_reads_a_gate(const char *shell)
+{
+    static const char *const sh_family[] = {"sh",    "bash", "rbash", "dash",  "ksh",
+                                            "ksh93", "mksh", "lksh",  "pdksh", "ash"};
+    const char *base = strrchr(shell, '/');
+    bool sh_gate =
+        access(SCNET_SHELL_GATE_FILE, R_OK) == 0 && file_mentions("/etc/profile", "profile.d");
+    size_t i;
+
+    base = base ? base + 1 : shell;
+    for (i = 0; i < sizeof(sh_family) / sizeof(sh_family[0]); i++)
+        if (strcmp(base, sh_family[i]) == 0)
+            return sh_gate;
+    if (strcmp(base, "csh") == 0 || strcmp(base, "tcsh") == 0 || strcmp(base, "bsd-csh") == 0)
+        return access(SCNET_SHELL_GATE_CSH_FILE, R_OK) == 0 &&
+               (access("/etc/csh/login.d/scnet-quota.csh", R_OK) == 0 ||
+                file_mentions("/etc/csh.login", "profile.d"));
+    if (strcmp(base, "zsh") == 0)
+        return sh_gate && (file_mentions("/etc/zsh/zprofile", "/etc/profile") ||
+                           file_mentions("/etc/zprofile", "/etc/profile"));
+    return false;
+}
+
+/* Under deny_scope = tty, a user whose login shell reads no gate is never refused over ssh:
+ * name every such shell in /etc/shells (not the ones that refuse logins anyway). */
+static void warn_about_ungated_shells(void)
+{
+    char line[4096], list[8192] = "";
+    size_t used = 0;
+    FILE *f = fopen("/etc/shells", "re");
+
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        const char *base;
+
+        line[strcspn(line, " \t\r\n")] = '\0';
+        base = strrchr(line, '/');
+        if (line[0] != '/' || !base || strcmp(base, "/nologin") == 0 ||
+            strcmp(base, "/false") == 0 || shell_reads_a_gate(line))
+            continue;
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? " " : "", line);
+        if (used >= sizeof(list))
+            used = sizeof(list) - 1;
+    }
+    fclose(f);
+    if (used)
+        fprintf(stderr,
+                "scnet-quota: warning: deny_scope = tty: these login shells in /etc/shells "
+                "read no login-shell gate, so ssh logins with them are never refused: %s\n",
+                list);
+}
+
 /* A refusal under a control that is not required/requisite is shown but not enforced; and
  * sshd opens the session before any terminal exists, so under deny_scope = tty only the
  * login-shell gate refuses its interactive logins: without the gate file, none is refused. */
@@ -313,6 +385,7 @@ static void warn_about_control(const struct pam_module_line *line, const char *s
                 "are let in%s\n",
                 gate_missing ? "warning" : "note", SCNET_SHELL_GATE_FILE,
                 gate_missing ? ". The gate is missing: no ssh login is refused" : "");
+        warn_about_ungated_shells();
     }
     if (!line || cfg->deny < 0 || strcmp(line->control, "required") == 0 ||
         strcmp(line->control, "requisite") == 0)

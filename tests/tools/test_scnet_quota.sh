@@ -414,6 +414,21 @@ printf 'session required pam_scnet_quota.so conf=%s\n' "$work/conf" >"$work/pam.
 runtool --service sshd-tty --pam-dir "$work/pam.d" over
 check "--service sshd with deny_scope = tty: says the login-shell gate refuses interactive ssh logins" \
     'grep -q "deny_scope = tty under sshd: .* refused by the login-shell gate /.*/scnet-quota.sh when its login shell starts" "$work/err"'
+# Login shells that read no gate are named: /etc/shells and the profile.d folder replaced in
+# a private mount namespace (root only), with the sh gate present: bash reads it through
+# /etc/profile, fish reads nothing, nologin refuses logins anyway.
+gate_dir=$(sed -n 's|.* refused by the login-shell gate \(/.*\)/scnet-quota.sh when .*|\1|p' "$work/err")
+if [ "$(id -u)" = 0 ] && [ -d "$gate_dir" ] && grep -q profile.d /etc/profile 2>/dev/null; then
+    printf '# /etc/shells: valid login shells\n/bin/bash\n/usr/bin/fish\n/usr/sbin/nologin\n' >"$work/shells"
+    mkdir -p "$work/profile.d" && : >"$work/profile.d/scnet-quota.sh"
+    unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1" /etc/shells && mount --bind "$2" "$3" && shift 3 && exec "$@"' \
+        sh "$work/shells" "$work/profile.d" "$gate_dir" "$tool" --service sshd-tty --pam-dir "$work/pam.d" over >"$work/out" 2>"$work/err"
+    check "--service sshd with deny_scope = tty: names the login shells that read no gate (fish), not bash or nologin" \
+        'grep -q "login shells in /etc/shells read no login-shell gate, so ssh logins with them are never refused: /usr/bin/fish$" "$work/err"'
+else
+    echo "SKIP: --service naming the shells no gate covers (needs root, $gate_dir and an /etc/profile that reads profile.d)"
+    [ -z "${CI:-}" ] || { fail=$((fail + 1)); echo "FAIL: CI runs as root: the shells check must run"; }
+fi
 
 # Offline mode: a dead API is remembered in the cache dir; the decision line and the display
 # say so, and --no-cache ignores it. offb gets an answer first (cache_ttl = 0 keeps it old).
