@@ -536,7 +536,6 @@ static void test_large_post_without_expect(void **state)
     char *seen;
     size_t body_len = 1100 * 1024, total;
     char *body = malloc(body_len + 1);
-    int64_t start;
 
     assert_non_null(body);
     memset(body, 'b', body_len);
@@ -545,9 +544,9 @@ static void test_large_post_without_expect(void **state)
     struct http_request req = get_request(url_for(&fx->api, "http", "/big"), 3000);
     req.method = "POST";
     req.body = body;
-    start = monotonic_ms();
     assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_OK);
-    assert_true(monotonic_ms() - start < 900 * unit_time_factor());
+    /* No Expect header, so no wait for a "100 Continue" (a time bound here flaked under
+     * rpmbuild's %check on a loaded machine and proved nothing the header does not). */
     seen = server_request(&fx->api);
     assert_null(strcasestr(seen, "Expect:"));
     assert_non_null(strstr(seen, "\r\nContent-Length: 1126400\r\n"));
@@ -659,10 +658,12 @@ static void test_too_large_announced_fails_at_once(void **state)
     int64_t start;
 
     server_set(&fx->api, REPLY_BIG_PROMISE, NULL);
-    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 2000);
+    /* A client that waited for the body would wait until the server gives up (SERVER_IO_MS,
+     * 3 s) or the 10 s timeout; refusing on the header takes a round trip. */
+    struct http_request req = get_request(url_for(&fx->api, "http", "/"), 10000);
     start = monotonic_ms();
     assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TOO_LARGE);
-    assert_true(monotonic_ms() - start < 1000 * unit_time_factor());
+    assert_true(monotonic_ms() - start < 2500 * unit_time_factor());
     assert_null(resp.body);
 }
 
