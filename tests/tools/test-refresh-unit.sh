@@ -94,13 +94,23 @@ check "a login-like run caches near's answer (and marks near seen)" grep -q "^ne
 sleep 1.5 # older than cache_ttl / 2: due
 
 # In the new namespaces, as root with nothing but what the unit leaves.
+# A folder that holds the test's own files (the build, as in a checkout under /root or /home)
+# stays visible: the unit's cache is never there, the test's is.
 cat >"$work/confine.sh" <<'EOF'
 set -e
-cache=$1 work=$2
-shift 2
+cache=$1 work=$2 keep=$3
+shift 3
 mount -t proc -o hidepid=invisible,subset=pid proc /proc
 for d in /tmp /var/tmp /home /root /run/user; do
-    [ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"
+    covered=yes
+    for k in $keep; do
+        case $k/ in "$d"/*) covered=no ;; esac
+    done
+    if [ "$covered" = no ]; then
+        echo "not covered: $d (holds the test's build)"
+    elif [ -d "$d" ]; then
+        mount -t tmpfs -o mode=0755 tmpfs "$d"
+    fi
 done
 # The host's device nodes, kept aside before /dev is covered.
 for n in null zero full random urandom; do
@@ -119,8 +129,10 @@ done
 exec "$@"
 EOF
 mkdir "$work/devices"
+# What the run needs to see (folders without blanks: a build folder's own).
+keep="$(dirname "$tool") $(dirname "$helper") $run"
 confined() { # command...: run under the emulated unit (see the header)
-    unshare --mount --pid --fork --propagation private sh "$work/confine.sh" "$cache" "$work" \
+    unshare --mount --pid --fork --propagation private sh "$work/confine.sh" "$cache" "$work" "$keep" \
         setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all "$@"
 }
 confined sh -c 'grep -E "^(CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status;

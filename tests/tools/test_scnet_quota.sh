@@ -219,9 +219,12 @@ kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 # Without a user: the configuration and the token, no quota request (it is about one user),
 # and it says so; never a request for root, never "user root: skipped".
 conf ""
-quota_requests() { # how many quota requests the simulator has answered
-    curl -s "http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_port"])' "$run/ready.json")/_sim/stats" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["quota_requests"])'
+quota_requests() { # how many quota requests the simulator has answered (python, not curl:
+    # the curl program is not among the test dependencies)
+    python3 -c 'import json, sys, urllib.request
+port = json.load(open(sys.argv[1]))["http_port"]
+with urllib.request.urlopen("http://127.0.0.1:%d/_sim/stats" % port, timeout=10) as r:
+    print(json.load(r)["quota_requests"])' "$run/ready.json"
 }
 before=$(quota_requests)
 runtool --conf "$work/conf" --check-config
