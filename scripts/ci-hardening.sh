@@ -4,13 +4,14 @@
 #   2. ci-sanitizers.sh  unit + pam + tools tests built with ASan + UBSan + LSan (build-asan/)
 #   3. ci-valgrind.sh    the pam tests under valgrind memcheck (build-valgrind/)
 #   4. ci-fuzz.sh        each libFuzzer harness for SECONDS (build-fuzz/)
-#   5. ci-selinux.sh     the SELinux policy module: devel Makefile, checkmodule, sesearch
+#   5. ci-selinux.sh     the SELinux policy module: devel Makefile, checkmodule, sesearch,
+#                        the policy coverage test (tests/selinux: traced logins vs the whole policy)
 #   6. ci-compat.sh      the build floor: no pam.pc/libcjson.pc, gnu99, glibc fallbacks forced
 #                        (build-compat/), unit + pam + tools tests
 #
 #   usage: scripts/ci-hardening.sh [SECONDS]     (per fuzz harness; default 60)
 #
-# About 9 minutes on 2 cores (one fuzz harness per fuzz/fuzz_*.c, 7 today, x 60 s of it; the SELinux step 10-15 s). Installs missing Debian packages
+# About 9 minutes on 2 cores (one fuzz harness per fuzz/fuzz_*.c, 7 today, x 60 s of it; the SELinux step about 90 s). Installs missing Debian packages
 # first (scripts/install-deps.sh). The su test with a hostile environment is a ctest test
 # (su.hostile_env, root), run with the others by run-tests.sh.
 set -uo pipefail
