@@ -44,6 +44,8 @@ TABLE = {
     ns + "/scnet.conf": "/etc/security/pam_scnet_quota.conf",
     ns + "/refresh.conf": "/etc/security/pam_scnet_quota.conf",
     ns + "/passwd": "/etc/passwd",
+    ns + "/services": "/etc/pam.d",  # pam_wrapper's service folder: libpam reads the login's file
+    ns + "/services/scnet": "/etc/pam.d/sshd",
     ns + "/group": "/etc/group",
     run + "/token": "/etc/security/pam_scnet_quota.token",
     run + "/credentials": "/etc/security/pam_scnet_quota.credentials",
@@ -70,7 +72,7 @@ def installed(path):
             return real + path[len(test):]
     if any(path.startswith(h) or path + "/" == h for h in HARNESS):
         return None
-    if any(test.startswith(path.rstrip("/") + "/") for test in TABLE):
+    if path != "/" and any(test.startswith(path.rstrip("/") + "/") for test in TABLE):
         return None  # a folder on the way to a test path: the walk to the installed one is added
     return path
 
@@ -168,8 +170,11 @@ CALL = re.compile(r"^([a-z0-9_]+)\((.*)\) += (-?\d+|\?|0x[0-9a-f]+)(.*)$")
 
 
 class Fd:
-    def __init__(self, obj, opener, flags=""):
-        self.obj, self.opener, self.flags = obj, opener, flags
+    """An open descriptor: the object, the domain that opened it, its open flags, and
+    whether it was opened for reading and/or writing (mode: a set of "r", "w")."""
+
+    def __init__(self, obj, opener, flags, mode):
+        self.obj, self.opener, self.flags, self.mode = obj, opener, flags, mode
 
 
 def parse_obj(annot):
@@ -222,7 +227,7 @@ class Run:
         entry = self.fds[pid].get(fd)
         obj = parse_obj(annot)
         if entry is None:  # inherited from outside the trace: the login program had it
-            entry = self.fds[pid][fd] = Fd(obj, self.root)
+            entry = self.fds[pid][fd] = Fd(obj, self.root, "", set())
         target, cls = self.obj_target(obj, entry)
         if target is None:
             self.harness += 1
@@ -356,9 +361,9 @@ def step(run, pid, text):
                 if e.opener != new:
                     run.add(new, ("type", e.opener), "fd", {"use"}, "inherited across the exec")
                 perms = set()
-                if "R" in e.flags:
+                if "r" in e.mode:
                     perms.add("read")
-                if "W" in e.flags:
+                if "w" in e.mode:
                     perms.add("append" if "O_APPEND" in e.flags else "write")
                 if perms:
                     run.add(new, target, cls, perms, "inherited across the exec")
@@ -370,8 +375,9 @@ def step(run, pid, text):
         real = ret_annot.group(1)
         obj = parse_obj(real)
         requested = re.search(r'"([^"]*)"', args).group(1)
-        mode = ("R" if "O_WRONLY" not in flags else "") + ("W" if re.search("O_WRONLY|O_RDWR", flags) else "")
-        fds[int(ret)] = Fd(obj, d, flags + " " + mode)
+        mode = set() if "O_PATH" in flags else \
+            ({"w"} if "O_WRONLY" in flags else {"r", "w"} if "O_RDWR" in flags else {"r"})
+        fds[int(ret)] = Fd(obj, d, flags, mode)
         if obj[0] != "path":
             return
         cls = "dir" if "O_DIRECTORY" in flags else file_class(obj[1])
@@ -452,8 +458,8 @@ def step(run, pid, text):
             run.pipe_owner[obj[1]] = d
         (r, _), (w, a) = annots[0], annots[1]
         cloexec = "CLOEXEC" if "O_CLOEXEC" in args else ""
-        fds[r] = Fd(parse_obj(annots[0][1]), d, cloexec + " R")
-        fds[w] = Fd(parse_obj(a), d, cloexec + " W")
+        fds[r] = Fd(parse_obj(annots[0][1]), d, cloexec, {"r"})
+        fds[w] = Fd(parse_obj(a), d, cloexec, {"w"})
     elif name in ("socket", "socketpair"):
         cloexec = "CLOEXEC" if "SOCK_CLOEXEC" in args else ""
         new_fds = annots if name == "socketpair" else ([(int(ret), ret_annot.group(1))] if ret_annot else [])
@@ -461,7 +467,7 @@ def step(run, pid, text):
             obj = parse_obj(a)
             if obj[0] != "sock":
                 raise SystemExit("policy_coverage: cannot read the socket in: " + text)
-            fds[fd] = Fd(obj, d, cloexec + " RW")
+            fds[fd] = Fd(obj, d, cloexec, {"r", "w"})
             run.add(d, ("type", d), obj[1], {"create"}, name)
     elif name == "connect":
         fd, a = annots[0]
@@ -489,7 +495,7 @@ def step(run, pid, text):
             flags = e.flags.replace("CLOEXEC", "")
             if name == "dup3" and "O_CLOEXEC" in args or "F_DUPFD_CLOEXEC" in args:
                 flags += " CLOEXEC"
-            fds[int(ret)] = Fd(e.obj, e.opener, flags)
+            fds[int(ret)] = Fd(e.obj, e.opener, flags, e.mode)
     elif name == "fcntl" and "F_SETFD" in args and annots:
         e = fds.get(annots[0][0])
         if e:
@@ -551,7 +557,8 @@ if os.environ.get("COVERAGE_DUMP"):
     with open(os.environ["COVERAGE_DUMP"], "w") as f:
         for (src, target, cls, perm), whys in sorted(all_access.items()):
             ttype = target[1] if target[0] == "type" else _label_cache.get(target[1])
-            f.write("%s %s:%s %s %s\n" % (src, ttype, cls, perm, target[1] if target[0] == "path" else ""))
+            f.write("%s %s:%s %s %s [%s]\n" % (src, ttype, cls, perm, target[1] if target[0] == "path" else "",
+                                                "; ".join(sorted(whys)[:3])))
 # What the traces must hold, or the test has lost what it is for (by type, from any run).
 seen = set()
 for (src, target, cls, perm) in all_access:
