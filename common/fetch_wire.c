@@ -21,8 +21,7 @@ enum {
     REQ_MAX_BODY = 4,
     REQ_HEADER = 5, /* repeated, at most FETCH_WIRE_MAX_HEADERS */
     REQ_BODY = 6,   /* POST only */
-    REQ_CAFILE = 7,
-    REQ_PROXY = 8,
+    REQ_PROXY = 7,
 };
 
 /* Reply fields, in the order they must come. */
@@ -39,7 +38,6 @@ enum text_rule {
     TEXT_PRINTABLE, /* no C0 control, no DEL (bytes >= 0x80 are fine) */
     TEXT_HEADER,    /* printable or tab, with a ':' after a non-empty name */
     TEXT_URL,       /* http:// or https://, visible ASCII only */
-    TEXT_PATH,      /* printable and absolute */
 };
 
 static void put_u32(struct strbuf *sb, uint32_t value)
@@ -88,8 +86,6 @@ static bool text_ok(const char *s, size_t len, enum text_rule rule)
     if (rule == TEXT_ANY)
         return true;
     if (rule == TEXT_URL && !has_scheme(s, len, "http://") && !has_scheme(s, len, "https://"))
-        return false;
-    if (rule == TEXT_PATH && (len == 0 || s[0] != '/'))
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -143,11 +139,6 @@ static bool request_ok(const struct http_request *req, size_t max_body, char *er
         error_set(err, errlen, "unsupported request: body too large or not a POST");
         return false;
     }
-    if (req->cafile != NULL && (strlen(req->cafile) > FETCH_WIRE_MAX_PATH ||
-                                !text_ok(req->cafile, strlen(req->cafile), TEXT_PATH))) {
-        error_set(err, errlen, "unsupported request: cafile is not an absolute path");
-        return false;
-    }
     if (req->proxy != NULL && (strlen(req->proxy) > FETCH_WIRE_MAX_URL ||
                                !text_ok(req->proxy, strlen(req->proxy), TEXT_PRINTABLE))) {
         error_set(err, errlen, "unsupported request: proxy holds control characters");
@@ -165,7 +156,7 @@ bool fetch_wire_encode_request(const struct http_request *req, struct strbuf *fr
     if (!request_ok(req, max_body, err, errlen))
         return false;
     strbuf_append(frame, MAGIC_REQUEST, 4);
-    strbuf_append(frame, "\x01", 1);
+    strbuf_append(frame, (const char[]){FETCH_WIRE_VERSION}, 1);
     put_u32(frame, 0); /* the length, filled in below */
     put_field(frame, REQ_METHOD, req->method, strlen(req->method));
     put_field(frame, REQ_URL, req->url, strlen(req->url));
@@ -175,8 +166,6 @@ bool fetch_wire_encode_request(const struct http_request *req, struct strbuf *fr
         put_field(frame, REQ_HEADER, req->headers[i], strlen(req->headers[i]));
     if (req->body != NULL)
         put_field(frame, REQ_BODY, req->body, strlen(req->body));
-    if (req->cafile != NULL)
-        put_field(frame, REQ_CAFILE, req->cafile, strlen(req->cafile));
     if (req->proxy != NULL)
         put_field(frame, REQ_PROXY, req->proxy, strlen(req->proxy));
     if (frame->failed) {
@@ -287,9 +276,6 @@ static size_t string_limit(unsigned type, enum text_rule *rule)
     case REQ_BODY:
         *rule = TEXT_ANY;
         return FETCH_WIRE_MAX_REQUEST_BODY;
-    case REQ_CAFILE:
-        *rule = TEXT_PATH;
-        return FETCH_WIRE_MAX_PATH;
     default: /* REQ_PROXY */
         *rule = TEXT_PRINTABLE;
         return FETCH_WIRE_MAX_URL;
@@ -348,8 +334,6 @@ static bool decode_request_fields(struct field_reader *r, struct fetch_wire_requ
             out->headers[n_headers++] = data;
         else if (type == REQ_BODY)
             req->body = data;
-        else if (type == REQ_CAFILE)
-            req->cafile = data;
         else
             req->proxy = data;
     }
@@ -423,7 +407,7 @@ bool fetch_wire_encode_reply(const struct fetch_wire_reply *reply, struct strbuf
     if (!reply_ok(reply))
         return false;
     strbuf_append(frame, MAGIC_REPLY, 4);
-    strbuf_append(frame, "\x01", 1);
+    strbuf_append(frame, (const char[]){FETCH_WIRE_VERSION}, 1);
     put_u32(frame, 0);
     put_field(frame, REP_RESULT, &result, 1);
     put_number(frame, REP_STATUS, (uint32_t)reply->status);

@@ -14,14 +14,13 @@
 #include "http.h"
 #include "strbuf.h"
 
-#define FETCH_WIRE_VERSION 1
+#define FETCH_WIRE_VERSION 2
 #define FETCH_WIRE_HEAD_LEN 9
 
 #define FETCH_WIRE_MAX_URL 4096
 #define FETCH_WIRE_MAX_HEADER 8192
 #define FETCH_WIRE_MAX_HEADERS 32
 #define FETCH_WIRE_MAX_REQUEST_BODY (2 * 1024 * 1024)
-#define FETCH_WIRE_MAX_PATH 4096
 #define FETCH_WIRE_MAX_TIMEOUT_MS 600000L
 #define FETCH_WIRE_MAX_REPLY_BODY (8 * 1024 * 1024)
 #define FETCH_WIRE_MAX_ERROR 512
@@ -33,15 +32,23 @@
 #define FETCH_EXIT_SETUP 3       /* its caller was already gone, or libcurl would not start */
 #define FETCH_EXIT_IO 4          /* a pipe failed or memory ran out */
 
-/* The helper's one argument: "--caller-pid=" and the pid of the process that started it (and
+/* The helper's first argument: "--caller-pid=" and the pid of the process that started it (and
  * holds its pipes); it exits when its parent is not that process. */
 #define FETCH_CALLER_ARG "--caller-pid="
+
+/* With cafile set, the caller opens and checks the CA file once (safe_file_open_trusted) and
+ * starts the helper with that descriptor as FETCH_CA_FD and FETCH_CA_ARG as its second
+ * argument; the helper hands libcurl FETCH_CA_PROC, a magic link that reopens the very file
+ * behind the descriptor, never the name. The path itself never crosses the wire. */
+#define FETCH_CA_FD 3
+#define FETCH_CA_ARG "--cafile-fd=3"
+#define FETCH_CA_PROC "/proc/self/fd/3"
 
 enum fetch_wire_kind { FETCH_WIRE_REQUEST, FETCH_WIRE_REPLY };
 
 /* A decoded request; every string is a NUL-terminated copy in storage. */
 struct fetch_wire_request {
-    struct http_request req; /* helper is NULL; max_body and timeout_ms are set */
+    struct http_request req; /* helper and cafile are NULL; max_body and timeout_ms are set */
     const char *headers[FETCH_WIRE_MAX_HEADERS + 1];
     char *storage;
     size_t storage_len;
@@ -55,9 +62,10 @@ struct fetch_wire_reply {
     char error[FETCH_WIRE_MAX_ERROR + 1]; /* "" with HTTP_OK; printable otherwise */
 };
 
-/* Append req as one request frame to frame. False, with the reason in err and frame
- * unchanged in length, when req breaks a rule the decoder enforces (method, scheme, sizes,
- * control characters) or memory runs out. max_body 0 means HTTP_MAX_BODY. */
+/* Append req as one request frame to frame (all but helper and cafile: see FETCH_CA_FD).
+ * False, with the reason in err and frame unchanged in length, when req breaks a rule the
+ * decoder enforces (method, scheme, sizes, control characters) or memory runs out. max_body 0
+ * means HTTP_MAX_BODY. */
 bool fetch_wire_encode_request(const struct http_request *req, struct strbuf *frame, char *err,
                                size_t errlen);
 

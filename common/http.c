@@ -37,6 +37,8 @@
 struct http_client {
     char *helper;
     int helper_fd;   /* the helper as checked (O_PATH): what every start runs */
+    char *cafile;    /* NULL: the system store */
+    int ca_fd;       /* cafile as checked: what every start hands the helper (FETCH_CA_FD) */
     pid_t pid;       /* 0: no helper running */
     int to_helper;   /* its stdin: our end, non-blocking */
     int from_helper; /* its stdout: our end, non-blocking */
@@ -128,15 +130,16 @@ static void sigchld_give_back(struct http_client *c)
     c->sigchld_taken = false;
 }
 
-/* A descriptor not in 0-2: a host started with a standard descriptor closed would have
- * pipe2 hand out 0, 1 or 2, which the child's dup2 calls would then overwrite. */
-static int above_stdio(int fd)
+/* A descriptor not in 0-3: a host started with a standard descriptor closed would have
+ * pipe2 hand out 0, 1 or 2, which the child's dup2 calls would then overwrite; 3 is where
+ * the child puts the CA file (FETCH_CA_FD). */
+static int above_fixed(int fd)
 {
     int moved;
 
-    if (fd < 0 || fd > STDERR_FILENO)
+    if (fd < 0 || fd > FETCH_CA_FD)
         return fd;
-    moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, FETCH_CA_FD + 1);
     close(fd);
     return moved;
 }
@@ -145,8 +148,8 @@ static bool cloexec_pipe(int fds[2])
 {
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
-    fds[0] = above_stdio(fds[0]);
-    fds[1] = above_stdio(fds[1]);
+    fds[0] = above_fixed(fds[0]);
+    fds[1] = above_fixed(fds[1]);
     return fds[0] >= 0 && fds[1] >= 0;
 }
 
@@ -161,17 +164,17 @@ static void close_fd(int *fd)
  * may have other threads (and their locks) that do not exist in the child. Every signal
  * was blocked across fork; dispositions go back to default before the mask is opened, so
  * no handler of the host's runs in the child. */
-static void child_exec(int helper_fd, char *helper, char *caller_arg, pid_t parent, int in_fd,
-                       int out_fd, int null_fd, int report_fd)
+static void child_exec(int helper_fd, char *helper, char *caller_arg, int ca_fd, pid_t parent,
+                       int in_fd, int out_fd, int null_fd, int report_fd)
 {
-    char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1";
+    char gnutls_lazy[] = "GNUTLS_NO_IMPLICIT_INIT=1", ca_arg[] = FETCH_CA_ARG;
     /* Built from nothing: no proxies, SSLKEYLOGFILE, CA overrides or locale of the user
      * who ran su. GnuTLS (pulled in by libcurl's RTMP support, never used) then skips its
      * 0.3-0.5 ms start-up. */
     char *envp[] = {gnutls_lazy, NULL};
     /* The helper checks its parent against this pid itself: starting inside a setuid host
      * (su) is a secure exec, which clears the parent-death signal set below. */
-    char *argv[] = {helper, caller_arg, NULL};
+    char *argv[] = {helper, caller_arg, ca_fd >= 0 ? ca_arg : NULL, NULL};
     struct sigaction dfl;
     sigset_t none;
     int error;
@@ -186,6 +189,10 @@ static void child_exec(int helper_fd, char *helper, char *caller_arg, pid_t pare
         _exit(FETCH_EXIT_SETUP);
     if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
         dup2(null_fd, STDERR_FILENO) < 0)
+        _exit(FETCH_EXIT_SETUP);
+    /* The CA file the caller checked, open across the exec (every descriptor here is above
+     * FETCH_CA_FD, so dup2 makes a new one, without close-on-exec). */
+    if (ca_fd >= 0 && dup2(ca_fd, FETCH_CA_FD) < 0)
         _exit(FETCH_EXIT_SETUP);
     exec_context_reset();
     sigemptyset(&none);
@@ -292,7 +299,7 @@ static enum http_result helper_start(struct http_client *c, int64_t deadline, ch
     char caller_arg[sizeof(FETCH_CALLER_ARG) + 24];
 
     if (!cloexec_pipe(in) || !cloexec_pipe(out) || !cloexec_pipe(report) ||
-        (null_fd = above_stdio(open("/dev/null", O_WRONLY | O_CLOEXEC))) < 0 ||
+        (null_fd = above_fixed(open("/dev/null", O_WRONLY | O_CLOEXEC))) < 0 ||
         fcntl(in[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
         error_set(err, errlen, "cannot set up pipes for the network helper: %s", strerror(errno));
         goto out;
@@ -304,7 +311,8 @@ static enum http_result helper_start(struct http_client *c, int64_t deadline, ch
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     pid = fork();
     if (pid == 0)
-        child_exec(c->helper_fd, c->helper, caller_arg, parent, in[0], out[1], null_fd, report[1]);
+        child_exec(c->helper_fd, c->helper, caller_arg, c->ca_fd, parent, in[0], out[1], null_fd,
+                   report[1]);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (pid < 0) {
         error_set(err, errlen, "cannot start the network helper: %s", strerror(errno));
@@ -411,6 +419,8 @@ static void exchange_free(struct exchange *x)
 static enum http_result reply_result(const struct http_request *req, struct fetch_wire_reply *r,
                                      struct http_response *resp, char *err, size_t errlen)
 {
+    const char *ca;
+
     if (r->result == HTTP_OK) {
         resp->status = r->status;
         resp->body = r->body;
@@ -419,9 +429,13 @@ static enum http_result reply_result(const struct http_request *req, struct fetc
         return HTTP_OK;
     }
     resp->status = r->status;
+    ca = req->cafile != NULL ? strstr(r->error, FETCH_CA_PROC) : NULL;
     /* The helper counts from when it got the request: name the caller's budget. */
     if (r->result == HTTP_TIMEOUT)
         error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
+    else if (ca != NULL) /* the helper knows the CA file by its descriptor: name the file */
+        error_set(err, errlen, "%.*s%s%s", (int)(ca - r->error), r->error, req->cafile,
+                  ca + strlen(FETCH_CA_PROC));
     else
         error_set(err, errlen, "%s", r->error[0] != '\0' ? r->error : "request failed");
     return r->result;
@@ -497,7 +511,8 @@ out:
     return rc;
 }
 
-static struct http_client *client_new(const char *helper, char *err, size_t errlen)
+static struct http_client *client_new(const char *helper, const char *cafile, char *err,
+                                      size_t errlen)
 {
     struct http_client *c;
     struct stat st;
@@ -507,21 +522,37 @@ static struct http_client *client_new(const char *helper, char *err, size_t errl
         return NULL;
     }
     c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->helper = strdup(helper)) == NULL) {
-        free(c);
+    if (c == NULL) {
         error_set(err, errlen, "out of memory");
         return NULL;
     }
-    c->to_helper = c->from_helper = -1;
-    /* Checked here, on the descriptor every start of this client runs (config_check_helper
-     * checked the same path earlier, for a clear configuration error). */
+    c->to_helper = c->from_helper = c->helper_fd = c->ca_fd = -1;
+    if ((c->helper = strdup(helper)) == NULL || (cafile && (c->cafile = strdup(cafile)) == NULL)) {
+        error_set(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* Checked here, on the descriptors every start of this client uses (config_load checked
+     * the same paths earlier, for a clear configuration error): the helper runs from its
+     * descriptor, and reads the CA file through its own (FETCH_CA_FD), never by name. */
     if (!safe_file_open_trusted(helper, "helper", O_PATH, SAFE_FILE_CONFIG, geteuid(),
-                                &c->helper_fd, &st, err, errlen)) {
-        free(c->helper);
-        free(c);
-        return NULL;
+                                &c->helper_fd, &st, err, errlen) ||
+        (cafile && !safe_file_open_trusted(cafile, "cafile", O_RDONLY, SAFE_FILE_CONFIG, geteuid(),
+                                           &c->ca_fd, &st, err, errlen)))
+        goto fail;
+    c->helper_fd = above_fixed(c->helper_fd);
+    c->ca_fd = above_fixed(c->ca_fd);
+    if (c->helper_fd < 0 || (cafile && c->ca_fd < 0)) {
+        error_set(err, errlen, "cannot keep the checked helper and cafile: %s", strerror(errno));
+        goto fail;
     }
     return c;
+fail:
+    close_fd(&c->helper_fd);
+    close_fd(&c->ca_fd);
+    free(c->cafile);
+    free(c->helper);
+    free(c);
+    return NULL;
 }
 
 static void client_free(struct http_client *c)
@@ -530,6 +561,8 @@ static void client_free(struct http_client *c)
         return;
     helper_end(c, NULL);
     close_fd(&c->helper_fd);
+    close_fd(&c->ca_fd);
+    free(c->cafile);
     free(c->helper);
     free(c);
 }
@@ -541,6 +574,14 @@ static enum http_result client_perform(struct http_client *c, const struct http_
 {
     enum http_result rc;
 
+    /* The client's helper holds the CA file it was started with, and only that one. */
+    if ((c->cafile == NULL) != (req->cafile == NULL) ||
+        (c->cafile != NULL && strcmp(c->cafile, req->cafile) != 0)) {
+        error_set(err, errlen, "request for cafile %s on a client started for %s",
+                  req->cafile ? req->cafile : "(system store)",
+                  c->cafile ? c->cafile : "(system store)");
+        return HTTP_FAILED;
+    }
     if (c->pid == 0) {
         rc = helper_start(c, deadline, err, errlen);
         if (rc != HTTP_OK)
@@ -580,7 +621,7 @@ enum http_result http_perform(const struct http_request *req, struct http_respon
     error_set(err, errlen, "%s", "");
     if (!request_usable(req, &rc, err, errlen))
         return rc;
-    c = client_new(req->helper, err, errlen);
+    c = client_new(req->helper, req->cafile, err, errlen);
     if (c == NULL)
         return HTTP_UNAVAILABLE;
     guard_enter(&guard);
@@ -590,14 +631,15 @@ enum http_result http_perform(const struct http_request *req, struct http_respon
     return rc;
 }
 
-bool http_client_start(const char *helper, struct http_client **client, char *err, size_t errlen)
+bool http_client_start(const char *helper, const char *cafile, struct http_client **client,
+                       char *err, size_t errlen)
 {
     struct signal_guard guard;
     struct http_client *c;
     enum http_result rc;
 
     *client = NULL;
-    c = client_new(helper, err, errlen);
+    c = client_new(helper, cafile, err, errlen);
     if (c == NULL)
         return false;
     guard_enter(&guard);

@@ -15,7 +15,9 @@ struct http_request {
     const char *const *headers; /* NULL-terminated "Name: value" lines; may hold secrets */
     const char *body;           /* POST body or NULL */
     long timeout_ms;            /* bound for everything: DNS, connect, TLS, reply */
-    const char *cafile;         /* NULL = the system CA bundle */
+    const char *cafile;         /* NULL = the system CA bundle; else opened and checked once on
+                                   this side, and read by the helper through that descriptor,
+                                   never by name */
     const char *proxy;          /* NULL = no proxy at all */
     size_t max_body;            /* 0 = HTTP_MAX_BODY */
     const char *helper;         /* absolute path of scnet-quota-fetch (http_perform only) */
@@ -37,8 +39,8 @@ enum http_result {
     HTTP_FAILED,      /* anything else */
 };
 
-/* Perform the request in a helper started for it (req->helper), killed and reaped before
- * this returns, within timeout_ms whatever DNS, TCP, TLS or the server do: HTTPS with peer
+/* Perform the request in a helper started for it (req->helper; it and req->cafile must pass
+ * safe_file_open_trusted, else HTTP_UNAVAILABLE), killed and reaped before this returns, within timeout_ms whatever DNS, TCP, TLS or the server do: HTTPS with peer
  * and host verification, no redirects, no proxy unless given, nothing taken from the
  * environment, no descriptor left open, the caller's signal mask and SIGCHLD handling as they
  * were. The request frame (it holds the token) is wiped. On failure writes a short reason
@@ -49,10 +51,14 @@ enum http_result http_perform(const struct http_request *req, struct http_respon
 /* A helper that serves several requests in turn, reusing its connections (the refresh run). */
 struct http_client;
 
-/* Start a helper (helper: absolute path); false with the reason in err. */
-bool http_client_start(const char *helper, struct http_client **client, char *err, size_t errlen);
+/* Start a helper (helper: absolute path) for requests with this cafile (NULL: the system
+ * store); both are checked here (safe_file_open_trusted) and used through those descriptors
+ * for the client's life. False with the reason in err. */
+bool http_client_start(const char *helper, const char *cafile, struct http_client **client,
+                       char *err, size_t errlen);
 
-/* http_perform's contract on the client's helper (req->helper is not used). A request that
+/* http_perform's contract on the client's helper (req->helper is not used; req->cafile must
+ * be the client's, else HTTP_FAILED). A request that
  * fails by timeout, or whose helper died, ends that helper; the next request on the client
  * starts a new one, within that request's own timeout. */
 enum http_result http_client_perform(struct http_client *client, const struct http_request *req,

@@ -136,7 +136,7 @@ static enum http_result request_once(struct worker *w, const char *url, unsigned
 
     if (!token)
         snprintf(err, errlen, "out of memory");
-    else if (w->client || http_client_start(cfg->helper, &w->client, err, errlen))
+    else if (w->client || http_client_start(cfg->helper, cfg->cafile, &w->client, err, errlen))
         hr = scnet_quota_get(cfg, w->client, url, token, cfg->timeout_ms, resp, err, errlen);
     else
         hr = HTTP_UNAVAILABLE;

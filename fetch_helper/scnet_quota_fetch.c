@@ -1,8 +1,9 @@
 /* scnet-quota-fetch: the one process of pam_scnet_quota that talks to the network.
  *
  * The module (and scnet-quota) start it with an environment built from nothing, one argument
- * (--caller-pid=<their pid>: it ends when its parent is not that process) and pipes as
- * stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
+ * (--caller-pid=<their pid>: it ends when its parent is not that process), a second one
+ * (--cafile-fd=3) when the admin set cafile, with that file, as they checked it, open on
+ * descriptor 3, and pipes as stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
  * reply frame, and kill it at their deadline. It serves requests until its input ends, so
  * the refresh run reuses one connection. Anything that is not a well-formed request ends it
  * with a non-zero status before anything is sent. Its stderr is /dev/null: every failure it
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 
 #include "compat.h"
 #include "fetch_wire.h"
+#include "log.h"
 #include "strbuf.h"
 #include "transfer.h"
 
@@ -27,28 +30,37 @@
  * loop over when close_range is missing. */
 #define FD_CLOSE_CAP 65536
 
-/* Inherited descriptors other than the pipes reach no server: an sshd socket or a file the
- * host forgot to mark close-on-exec would otherwise live on in this process. */
-static void close_inherited_fds(void)
+/* Inherited descriptors other than the pipes (and the CA file, when given) reach no server:
+ * an sshd socket or a file the host forgot to mark close-on-exec would otherwise live on in
+ * this process. */
+static void close_inherited_fds(bool keep_ca)
 {
     struct rlimit lim;
     long last = FD_CLOSE_CAP;
+    unsigned first = keep_ca ? FETCH_CA_FD + 1 : 3;
 
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+    if (syscall(SYS_close_range, first, ~0U, 0U) == 0)
         return;
 #endif
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
         lim.rlim_cur < (rlim_t)FD_CLOSE_CAP)
         last = (long)lim.rlim_cur;
-    for (long fd = 3; fd < last; fd++)
+    for (long fd = first; fd < last; fd++)
         (void)close((int)fd);
 }
 
-/* The caller's pid from argv ("--caller-pid=N"); 0 when it is missing or malformed. */
+/* Whether argv ends with FETCH_CA_ARG: the CA file is open on FETCH_CA_FD. */
+static bool ca_from_args(int argc, char **argv)
+{
+    return argc == 3 && strcmp(argv[2], FETCH_CA_ARG) == 0;
+}
+
+/* The caller's pid from argv ("--caller-pid=N", then nothing or FETCH_CA_ARG); 0 when it is
+ * missing or malformed. */
 static pid_t caller_from_args(int argc, char **argv)
 {
-    const char *arg = argc == 2 ? argv[1] : "";
+    const char *arg = argc == 2 || ca_from_args(argc, argv) ? argv[1] : "";
     size_t prefix = strlen(FETCH_CALLER_ARG);
     char *end = NULL;
     long pid;
@@ -132,12 +144,35 @@ static bool write_all(int fd, const char *data, size_t len)
     return true;
 }
 
+/* The name libcurl gets for the CA file, FETCH_CA_PROC: opening that magic link reopens the
+ * file behind FETCH_CA_FD, the one the caller checked, whatever its path names by now. False,
+ * with the reason in err, when it does not lead there (no /proc): never the path instead. */
+static bool ca_reachable(char *err, size_t errlen)
+{
+    struct stat held, named;
+
+    if (fstat(FETCH_CA_FD, &held) != 0 || !S_ISREG(held.st_mode)) {
+        error_set(err, errlen, "cafile: descriptor %d is not the checked CA file", FETCH_CA_FD);
+        return false;
+    }
+    errno = 0;
+    if (stat(FETCH_CA_PROC, &named) != 0 || named.st_dev != held.st_dev ||
+        named.st_ino != held.st_ino) {
+        error_set(err, errlen,
+                  "cafile: cannot read the checked CA file through " FETCH_CA_PROC
+                  " (is /proc mounted?): %s",
+                  errno != 0 ? strerror(errno) : "another file");
+        return false;
+    }
+    return true;
+}
+
 /* serve_one's "read the next request" */
 #define SERVE_AGAIN (-1)
 
 /* One request read, performed and answered; returns SERVE_AGAIN, else the exit status
  * (EXIT_SUCCESS when the input ended cleanly). */
-static int serve_one(CURL *easy, pid_t caller)
+static int serve_one(CURL *easy, pid_t caller, bool ca)
 {
     unsigned char head[FETCH_WIRE_HEAD_LEN];
     unsigned char *payload = NULL;
@@ -170,7 +205,14 @@ static int serve_one(CURL *easy, pid_t caller)
     rc = FETCH_EXIT_SETUP;
     if (!caller_alive(caller))
         goto out;
-    transfer_perform(easy, &req.req, &reply);
+    if (!ca) {
+        transfer_perform(easy, &req.req, &reply);
+    } else if (ca_reachable(reply.error, sizeof(reply.error))) {
+        req.req.cafile = FETCH_CA_PROC;
+        transfer_perform(easy, &req.req, &reply);
+    } else {
+        reply.result = HTTP_FAILED;
+    }
     rc = FETCH_EXIT_IO;
     if (!fetch_wire_encode_reply(&reply, &frame) ||
         !write_all(STDOUT_FILENO, frame.data, frame.len))
@@ -191,10 +233,11 @@ out:
 int main(int argc, char **argv)
 {
     pid_t caller = caller_from_args(argc, argv);
+    bool ca = ca_from_args(argc, argv);
     CURL *easy;
     int rc;
 
-    close_inherited_fds();
+    close_inherited_fds(ca);
     reset_signals();
     if (!bind_to_caller(caller))
         return FETCH_EXIT_SETUP;
@@ -204,7 +247,7 @@ int main(int argc, char **argv)
     if (easy == NULL)
         return FETCH_EXIT_SETUP;
     do {
-        rc = serve_one(easy, caller);
+        rc = serve_one(easy, caller, ca);
     } while (rc == SERVE_AGAIN);
     curl_easy_cleanup(easy);
     curl_global_cleanup();

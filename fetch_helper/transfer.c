@@ -135,7 +135,9 @@ static bool set_trust(CURL *easy, const char *cafile, struct refusal *refused)
     struct stat st;
 
     if (cafile != NULL) {
-        /* The admin's file is the only trust anchor: no directory of extra CAs. */
+        /* The admin's file is the only trust anchor: no directory of extra CAs. cafile is
+         * FETCH_CA_PROC, the file the caller checked, reopened through its descriptor (a
+         * CURLOPT_CAINFO_BLOB, libcurl 7.77, would spare the reopen; RHEL 8 and 9 lack it). */
         return set_str(easy, CURLOPT_CAINFO, cafile, refused) &&
                set_str(easy, CURLOPT_CAPATH, NULL, refused);
     }

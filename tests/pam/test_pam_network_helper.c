@@ -80,7 +80,7 @@ static void copy_file(const char *from, const char *to, mode_t mode)
 static void make_wrapper(void)
 {
     const char *real = getenv("SCNET_TEST_HELPER"), *counting = getenv("SCNET_COUNTING_HELPER");
-    char real_file[700];
+    char real_file[700], swap_file[700];
     int fd;
 
     assert_non_null(real);
@@ -93,6 +93,8 @@ static void make_wrapper(void)
     assert_int_equal(chmod(wrapper_dir, 0700), 0);
     unlink(wrapper);
     unlink(runs_log);
+    snprintf(swap_file, sizeof(swap_file), "%s/swap-ca", wrapper_dir);
+    unlink(swap_file);
     fd = open(real_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, real, strlen(real)), (ssize_t)strlen(real));
@@ -212,7 +214,7 @@ static void fetch_both_ways(const char *url, enum http_result want, char *err, s
     assert_non_null(req.helper);
     assert_int_equal(http_perform(&req, &resp, err, errlen), want);
     http_response_free(&resp);
-    assert_true(http_client_start(req.helper, &client, err, errlen));
+    assert_true(http_client_start(req.helper, req.cafile, &client, err, errlen));
     assert_int_equal(http_client_perform(client, &req, &resp, err, errlen), want);
     http_response_free(&resp);
     http_client_stop(client);
@@ -297,6 +299,124 @@ static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
     set_conf_prefix("");
 }
 
+/* The stand-in helper, when it starts, renames `then` over ca, which holds `checked` now: the
+ * caller checks one file, and the name holds another by the time the helper reads it. */
+static void arm_ca_swap(const char *ca, const char *checked, const char *then)
+{
+    char moved[800], swap[700], lines[1700];
+    int fd;
+
+    snprintf(moved, sizeof(moved), "%s.new", ca);
+    copy_file(checked, ca, 0644);
+    copy_file(then, moved, 0644);
+    snprintf(swap, sizeof(swap), "%s/swap-ca", wrapper_dir);
+    snprintf(lines, sizeof(lines), "%s\n%s\n", moved, ca);
+    fd = open(swap, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    assert_int_equal(close(fd), 0);
+}
+
+/* One GET of url with cafile ca through the stand-in helper: a helper for the request
+ * (http_perform), or a kept one (http_client_start, the refresh run). */
+static enum http_result fetch_with_ca(const char *url, const char *ca, bool kept, char *err,
+                                      size_t errlen)
+{
+    const char *headers[] = {"token: sim-static-token", NULL};
+    struct http_request req = {.method = "GET",
+                               .url = url,
+                               .headers = headers,
+                               .timeout_ms = 5000,
+                               .cafile = ca,
+                               .helper = wrapper};
+    struct http_response resp = {0};
+    struct http_client *client = NULL;
+    enum http_result rc;
+
+    if (!kept) {
+        rc = http_perform(&req, &resp, err, errlen);
+    } else {
+        assert_true(http_client_start(wrapper, ca, &client, err, errlen));
+        rc = http_client_perform(client, &req, &resp, err, errlen);
+        http_client_stop(client);
+    }
+    http_response_free(&resp);
+    assert_no_child_left();
+    return rc;
+}
+
+/* Whether the file at path starts with text. */
+static bool file_starts_with(const char *path, const char *text)
+{
+    char buf[256] = "";
+    FILE *f = fopen(path, "re");
+
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    return strncmp(buf, text, strlen(text)) == 0;
+}
+
+/* What the helper trusts is the CA file the caller opened and checked, read through that
+ * descriptor, never opened again by name: the stand-in helper renames another file over
+ * cafile after the check, before the real helper reads it (what a user who swaps a folder
+ * above it does). The simulator's CA checked, "not a certificate" at the path by then: the
+ * login and both kinds of helper get their answer. The other way round: a TLS failure. */
+static void test_cafile_read_is_the_one_checked(void **state)
+{
+    char dir[650], ca[700], bad[700], url[128], path[700], log[16384], err[512] = "";
+    const char *not_a_cert = "not a certificate\n";
+    struct pam_run run;
+    long before;
+    int fd;
+
+    (void)state;
+    sim_info_load(&sim);
+    make_wrapper();
+    snprintf(dir, sizeof(dir), "%s/ca-swap", sim.run_dir);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+    snprintf(bad, sizeof(bad), "%s/bad.pem", dir);
+    (void)mkdir(dir, 0755);
+    assert_int_equal(chmod(dir, 0755), 0);
+    fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, not_a_cert, strlen(not_a_cert)), (ssize_t)strlen(not_a_cert));
+    assert_int_equal(close(fd), 0);
+
+    /* A login that asks the API (a miss), fail = closed. */
+    snprintf(path, sizeof(path), "%s/cache/lazymiss.cache", sim.run_dir);
+    unlink(path);
+    before = sim_quota_count(&sim, "lazymiss");
+    arm_ca_swap(ca, sim.ca, bad);
+    set_conf_prefix("cache_ttl = 300\nfail = closed\n");
+    write_conf(&sim,
+               "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
+               "helper = %s\n",
+               sim.https_port, sim.token_file, ca, wrapper);
+    run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
+    print_message("log: %s\n", log);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(helper_runs(), 1);
+    assert_true(file_starts_with(ca, "not a certificate")); /* the swap did happen */
+    assert_int_equal(sim_quota_count(&sim, "lazymiss"), before + 1);
+    set_conf_prefix("");
+
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/_sim/stats", sim.https_port);
+    for (int kept = 0; kept <= 1; kept++) {
+        arm_ca_swap(ca, sim.ca, bad);
+        assert_int_equal(fetch_with_ca(url, ca, kept, err, sizeof(err)), HTTP_OK);
+        assert_true(file_starts_with(ca, "not a certificate"));
+
+        arm_ca_swap(ca, bad, sim.ca);
+        assert_int_equal(fetch_with_ca(url, ca, kept, err, sizeof(err)), HTTP_TLS);
+        print_message("reason: %s\n", err);
+        assert_non_null(strstr(err, "TLS failure: "));
+        assert_non_null(strstr(err, ca)); /* named by its path, not its descriptor */
+        assert_true(file_starts_with(ca, "-----BEGIN CERTIFICATE-----"));
+    }
+    assert_int_equal(helper_runs(), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_unsafe_or_missing_helper_is_a_config_error),
         cmocka_unit_test(test_helper_refuses_a_certificate_for_another_name),
         cmocka_unit_test(test_helper_and_cafile_under_a_users_folder_refused),
+        cmocka_unit_test(test_cafile_read_is_the_one_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -753,16 +753,24 @@ static void test_https_to_plain_listener_fails(void **state)
     assert_int_equal(server_accepted(&fx->api), 1);
 }
 
-static void test_https_with_missing_cafile_is_tls_error(void **state)
+/* The CA file is opened and checked on this side (the helper reads it through that
+ * descriptor): one that is missing is a local fault, no helper runs and nothing is sent. */
+static void test_https_with_missing_cafile_is_unavailable(void **state)
 {
     struct fixture *fx = *state;
     struct http_response resp = {0};
+    struct http_client *client = NULL;
     char err[256];
 
     server_set(&fx->api, REPLY_BODY, JSON_BODY);
     struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
     req.cafile = "/nonexistent/ca.pem";
-    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_TLS);
+    assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
+    assert_string_equal(err, "cafile /nonexistent/ca.pem: directory /nonexistent: no such directory");
+    assert_false(http_client_start(helper_path(), req.cafile, &client, err, sizeof(err)));
+    assert_null(client);
+    assert_int_equal(server_accepted(&fx->api), 0);
+    assert_no_child_left();
 }
 
 static void test_other_protocols_refused(void **state)
@@ -1005,7 +1013,7 @@ static void test_helper_runs_from_the_checked_descriptor(void **state)
     snprintf(other, sizeof(other), "%.1000s/other", dir);
     copy_program(helper_path(), path);
     unit_write_file(other, "#!/bin/sh\nexit 7\n", strlen("#!/bin/sh\nexit 7\n"), 0755);
-    assert_true(http_client_start(path, &client, err, sizeof(err)));
+    assert_true(http_client_start(path, NULL, &client, err, sizeof(err)));
     assert_int_equal(rename(other, path), 0);
 
     /* A listener that never answers: the request times out and its helper is ended. */
@@ -1072,7 +1080,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redirect_is_returned_not_followed, setup, teardown),
         cmocka_unit_test(test_closed_port_is_connect_error),
         cmocka_unit_test_setup_teardown(test_https_to_plain_listener_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_missing_cafile_is_tls_error, setup,
+        cmocka_unit_test_setup_teardown(test_https_with_missing_cafile_is_unavailable, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_other_protocols_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported_method_refused, setup, teardown),
