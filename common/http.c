@@ -429,11 +429,12 @@ static enum http_result reply_result(const struct http_request *req, struct fetc
         return HTTP_OK;
     }
     resp->status = r->status;
-    ca = req->cafile != NULL ? strstr(r->error, FETCH_CA_PROC) : NULL;
+    /* libcurl knows the CA file by its descriptor's name: give the admin the file's. */
+    ca = r->result == HTTP_TLS && req->cafile != NULL ? strstr(r->error, FETCH_CA_PROC) : NULL;
     /* The helper counts from when it got the request: name the caller's budget. */
     if (r->result == HTTP_TIMEOUT)
         error_set(err, errlen, "timeout after %ld ms", req->timeout_ms);
-    else if (ca != NULL) /* the helper knows the CA file by its descriptor: name the file */
+    else if (ca != NULL)
         error_set(err, errlen, "%.*s%s%s", (int)(ca - r->error), r->error, req->cafile,
                   ca + strlen(FETCH_CA_PROC));
     else

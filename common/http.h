@@ -40,11 +40,11 @@ enum http_result {
 };
 
 /* Perform the request in a helper started for it (req->helper; it and req->cafile must pass
- * safe_file_open_trusted, else HTTP_UNAVAILABLE), killed and reaped before this returns, within timeout_ms whatever DNS, TCP, TLS or the server do: HTTPS with peer
- * and host verification, no redirects, no proxy unless given, nothing taken from the
- * environment, no descriptor left open, the caller's signal mask and SIGCHLD handling as they
- * were. The request frame (it holds the token) is wiped. On failure writes a short reason
- * into err. */
+ * safe_file_open_trusted, else HTTP_UNAVAILABLE), killed and reaped before this returns, within
+ * timeout_ms whatever DNS, TCP, TLS or the server do: HTTPS with peer and host verification, no
+ * redirects, no proxy unless given, nothing taken from the environment, no descriptor left open,
+ * the caller's signal mask and SIGCHLD handling as they were. The request frame (it holds the
+ * token) is wiped. On failure writes a short reason into err. */
 enum http_result http_perform(const struct http_request *req, struct http_response *resp, char *err,
                               size_t errlen);
 

@@ -3,11 +3,11 @@
  * The module (and scnet-quota) start it with an environment built from nothing, one argument
  * (--caller-pid=<their pid>: it ends when its parent is not that process), a second one
  * (--cafile-fd=3) when the admin set cafile, with that file, as they checked it, open on
- * descriptor 3, and pipes as stdin and stdout, write one request frame per exchange (common/fetch_wire.h), read one
- * reply frame, and kill it at their deadline. It serves requests until its input ends, so
- * the refresh run reuses one connection. Anything that is not a well-formed request ends it
- * with a non-zero status before anything is sent. Its stderr is /dev/null: every failure it
- * can describe goes back in the reply. */
+ * descriptor 3, and pipes as stdin and stdout, write one request frame per exchange
+ * (common/fetch_wire.h), read one reply frame, and kill it at their deadline. It serves requests
+ * until its input ends, so the refresh run reuses one connection. Anything that is not a
+ * well-formed request ends it with a non-zero status before anything is sent. Its stderr is
+ * /dev/null: every failure it can describe goes back in the reply. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

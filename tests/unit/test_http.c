@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -766,7 +767,8 @@ static void test_https_with_missing_cafile_is_unavailable(void **state)
     struct http_request req = get_request(url_for(&fx->api, "https", "/"), 2000);
     req.cafile = "/nonexistent/ca.pem";
     assert_int_equal(http_perform(&req, &resp, err, sizeof(err)), HTTP_UNAVAILABLE);
-    assert_string_equal(err, "cafile /nonexistent/ca.pem: directory /nonexistent: no such directory");
+    assert_string_equal(err,
+                        "cafile /nonexistent/ca.pem: directory /nonexistent: no such directory");
     assert_false(http_client_start(helper_path(), req.cafile, &client, err, sizeof(err)));
     assert_null(client);
     assert_int_equal(server_accepted(&fx->api), 0);
@@ -1036,6 +1038,45 @@ static void test_helper_runs_from_the_checked_descriptor(void **state)
     assert_int_equal(unit_remove_tree(dir), 0);
 }
 
+/* Without /proc the helper cannot reach the CA file it was handed (it gives libcurl
+ * /proc/self/fd/3): the request fails naming /proc, before any connection, and the path is
+ * not opened instead. In a private mount namespace with an empty /proc: needs root. */
+static void test_cafile_without_proc_fails_naming_it(void **state)
+{
+    char dir[1024], ca[PATH_MAX];
+    int status;
+    pid_t pid;
+
+    (void)state;
+    assert_non_null(unit_mkdtemp(dir, sizeof(dir), "scnet-http-XXXXXX"));
+    snprintf(ca, sizeof(ca), "%.1000s/ca.pem", dir);
+    unit_write_file(ca, "not read\n", strlen("not read\n"), 0644);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct http_request req = get_request("https://127.0.0.1:9/", 2000);
+        struct http_response resp = {0};
+        char err[512] = "";
+        enum http_result rc;
+
+        req.cafile = ca;
+        /* Private first: a mount on a shared / would reach the host's namespace. */
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount("none", "/proc", "tmpfs", 0, NULL) != 0)
+            _exit(77);
+        rc = http_perform(&req, &resp, err, sizeof(err));
+        fprintf(stderr, "without /proc: %d: %s\n", (int)rc, err);
+        _exit(rc == HTTP_FAILED && strstr(err, "/proc/self/fd/3 (is /proc mounted?)") != NULL ? 0
+                                                                                              : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(unit_remove_tree(dir), 0);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip(); /* no mount namespace here (not root) */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The fallback for kernels without execveat: the descriptor's /proc name. */
 static void test_exec_proc_fd_fallback_runs_the_descriptor(void **state)
 {
@@ -1088,6 +1129,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_signal_mask_restored, setup, teardown),
         cmocka_unit_test(test_helper_exec_denied_points_at_selinux),
         cmocka_unit_test(test_helper_runs_from_the_checked_descriptor),
+        cmocka_unit_test(test_cafile_without_proc_fails_naming_it),
         cmocka_unit_test(test_exec_proc_fd_fallback_runs_the_descriptor),
         cmocka_unit_test(test_connect_denied_points_at_selinux),
         cmocka_unit_test(test_response_free_on_zeroed),
