@@ -177,6 +177,10 @@ has "helper reaches squid only with the boolean" "$rules" \
     "allow $helper squid_port_t:tcp_socket name_connect; [ pam_scnet_quota_use_proxy ]:True"
 has "helper resolves names" "$rules" "allow $helper dns_port_t:tcp_socket name_connect;"
 has "helper reads the CA store" "$rules" "allow $helper cert_t:file { getattr ioctl lock open read };"
+# The cafile is read through the descriptor its caller checked, reopened as /proc/self/fd/3.
+has "helper follows /proc/self" "$rules" "allow $helper proc_t:lnk_file { getattr read };"
+sesearch -A -s $helper -t $helper -c lnk_file -p read "$work/with.bin" | grep -q . ||
+    fail "helper may not read its own /proc/self/fd links"
 # With attributes expanded: every port the helper may connect to, from any rule.
 sesearch -A -s $helper -c tcp_socket -p name_connect "$work/with.bin" | sed 's/ \[.*//' | awk '{print $3}' | sort -u >"$work/ports"
 printf '%s\n' dns_port_t:tcp_socket http_cache_port_t:tcp_socket http_port_t:tcp_socket squid_port_t:tcp_socket >"$work/ports.want"
@@ -188,6 +192,8 @@ for d in sshd_t:pam_scnet_quota_permit_sshd local_login_t:pam_scnet_quota_permit
     dom=${d%%:*} bool=${d#*:}
     has "$dom runs the helper in its domain" "$rules" \
         "type_transition $dom pam_scnet_quota_fetch_exec_t:process $helper; [ $bool ]:True"
+    has "$dom hands the helper its descriptors (the pipes, the checked cafile)" "$rules" \
+        "allow $helper $dom:fd use; [ $bool ]:True"
     has "$dom kills the helper at the deadline" "$rules" \
         "allow $dom $helper:process { sigkill signal transition }; [ $bool ]:True"
     has "$dom labels the cache folder it creates" "$rules" \
