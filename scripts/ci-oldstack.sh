@@ -10,13 +10,10 @@
 #
 #   usage: scripts/ci-oldstack.sh          (root; debootstrap, git on the host)
 #
-# Measured on 2 cores shared with six other builds (load ~16): debootstrap 7-11 min, the
-# demo with its packages and build 6.6 min, the full package set 27 min (mostly man-db's
-# index, now switched off), build 3 min, tests 21 min. Not yet run by .ci/run: on Debian 11
-# these still fail there (2026-12-07): tools.refresh_unit (systemd 247 has no
-# `systemd-analyze security --offline`), and, under that load only, timing bounds in
-# pam.test_pam_refresh, e2e.sshd (API port closed), unit.test_http inside rpmbuild's %check
-# and compat.curl7.61.1.tools (300 s ctest timeout).
+# Measured on a quiet machine (2026-12-07): debootstrap 46 s, the demo with its packages and
+# build 56 s, the full package set 126 s, build 29 s, tests 7.6 min; on 2 cores shared with
+# six other builds (load ~16) the same steps took 7-11, 6.6, 27 (then with man-db's index),
+# 3 and 21 min. Run by .ci/run after the hardening runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
