@@ -102,7 +102,7 @@ static void make_wrapper(void)
     copy_file(counting, wrapper, 0700);
 }
 
-static void conf_with_helper(const char *helper, const char *extra)
+static void conf_with_helper_and_ca(const char *helper, const char *ca, const char *extra)
 {
     char prefix[1200];
 
@@ -112,7 +112,12 @@ static void conf_with_helper(const char *helper, const char *extra)
     write_conf(&sim,
                "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
                "helper = %s\n",
-               sim.https_port, sim.token_file, sim.ca, helper);
+               sim.https_port, sim.token_file, ca, helper);
+}
+
+static void conf_with_helper(const char *helper, const char *extra)
+{
+    conf_with_helper_and_ca(helper, sim.ca, extra);
 }
 
 static void test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out(void **state)
@@ -288,11 +293,7 @@ static void test_helper_and_cafile_under_a_users_folder_refused(void **state)
 
     /* The same files, the folder root's again: a request is made and answered. */
     assert_int_equal(chown(user_dir, 0, 0), 0);
-    set_conf_prefix("cache_ttl = 300\nfail = closed\n");
-    write_conf(&sim,
-               "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
-               "helper = %s\n",
-               sim.https_port, sim.token_file, ca, helper);
+    conf_with_helper_and_ca(helper, ca, "fail = closed\n");
     run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_int_equal(sim_quota_count(&sim, "lazymiss"), before + 1);
@@ -388,11 +389,7 @@ static void test_cafile_read_is_the_one_checked(void **state)
     unlink(path);
     before = sim_quota_count(&sim, "lazymiss");
     arm_ca_swap(ca, sim.ca, bad);
-    set_conf_prefix("cache_ttl = 300\nfail = closed\n");
-    write_conf(&sim,
-               "url = https://127.0.0.1:%d\ntoken_file = %s\ncafile = %s\ntimeout = 2\n"
-               "helper = %s\n",
-               sim.https_port, sim.token_file, ca, wrapper);
+    conf_with_helper_and_ca(wrapper, ca, "fail = closed\n");
     run_pam_logged("scnet", "lazymiss", &run, log, sizeof(log));
     print_message("log: %s\n", log);
     assert_int_equal(run.rc, PAM_SUCCESS);
