@@ -175,7 +175,8 @@ static void test_refresh_renews_due_users_and_leaves_the_rest(void **state)
         fail_msg("exit %d: %s", run.status, run.out);
     /* Not waited for: far less than the 10 s a wait would cost. */
     if (run.ms >= 5000 * unit_time_factor())
-        fail_msg("--refresh took %ld ms with rf5's lock held: it waited for the lock", (long)run.ms);
+        fail_msg("--refresh took %ld ms with rf5's lock held: it waited for the lock",
+                 (long)run.ms);
     assert_int_equal(sim_quota_count(&sim, "rf1"), 1);
     assert_int_equal(sim_quota_count(&sim, "rf2") + sim_quota_count(&sim, "rf3") +
                          sim_quota_count(&sim, "rf4") + sim_quota_count(&sim, "rf5"),
