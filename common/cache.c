@@ -426,8 +426,8 @@ size_t cache_sweep_temp_files(int dirfd)
  * then fails with EFBIG instead; a SIGXFSZ it caused is consumed, one that was already
  * pending is left alone. The signal is sent to the writing thread, so blocking it in this
  * thread is enough (sigprocmask is per thread on Linux, and always in libc). */
-static bool write_and_close(int fd, const char *header, size_t header_len, const char *body,
-                            size_t len)
+bool cache_write_and_close(int fd, const char *header, size_t header_len, const char *body,
+                           size_t len)
 {
     const struct timespec no_wait = {0, 0};
     sigset_t xfsz, old_mask, pending;
@@ -518,7 +518,7 @@ bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64
     }
     if (!set_group(fd, &st, what, err, errlen))
         goto out;
-    written = write_and_close(fd, header, header_len, body, len);
+    written = cache_write_and_close(fd, header, header_len, body, len);
     fd = -1;
     if (!written) {
         snprintf(err, errlen, "%s: cannot write: %s", what, strerror(errno));

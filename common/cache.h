@@ -34,6 +34,11 @@ bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *ent
 bool cache_write(int dirfd, const char *key, const char *body, size_t len, int64_t fetched_at,
                  char *err, size_t errlen);
 
+/* Write header then body to fd and close it, with SIGXFSZ held back (a user may start su
+ * with RLIMIT_FSIZE = 0): false with errno (EFBIG then) instead of a killed host. */
+bool cache_write_and_close(int fd, const char *header, size_t header_len, const char *body,
+                           size_t len);
+
 /* Take the exclusive lock for key, waiting until deadline_ms (CLOCK_MONOTONIC ms) at most.
  * Returns the lock descriptor (release with cache_unlock) or -1: err says timeout or why. */
 int cache_lock(int dirfd, const char *key, uid_t owner, int64_t deadline_ms, char *err,

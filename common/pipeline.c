@@ -15,6 +15,7 @@
 #include "token.h"
 #include "url.h"
 #include "user_filter.h"
+#include "user_record.h"
 
 /* With warn = 0 every login shows the usage; it is worded as a warning from here on. */
 #define ALWAYS_SHOW_WARNING_LINE 90.0
@@ -374,9 +375,13 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         cache_entry_free(&now_entry);
     }
     ok = fetch_from_api(cfg, req->user, deadline, log, out, &body, &body_len, &contact);
-    if (ok && keep_entries && writer &&
-        !cache_write(dirfd, req->user, body, body_len, time(NULL), why, sizeof(why)))
-        scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
+    if (ok && keep_entries && writer) {
+        int64_t fetched_at = time(NULL);
+        if (cache_write(dirfd, req->user, body, body_len, fetched_at, why, sizeof(why)))
+            out->stored_at = fetched_at;
+        else
+            scnet_log(log, LOG_WARNING, "user=%s cannot write cache: %s", req->user, why);
+    }
     if (writer)
         note_contact(cfg, dirfd, endpoint, contact, &offline, out->error, log);
     if (!ok && usable_when_down(cfg, &entry, now) && use_cached(&entry, SOURCE_STALE, out)) {
@@ -532,7 +537,7 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
     int64_t deadline = start + cfg->timeout_ms;
     enum skip_reason skip;
     struct scnet_request as_looked_up;
-    char canonical[256], lookup_err[256] = "";
+    char canonical[256], lookup_err[256] = "", record_err[512];
 
     memset(out, 0, sizeof(*out));
     if (!req->user || !*req->user) {
@@ -574,6 +579,11 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
         goto done;
     }
     decide(cfg, req, out);
+    /* Only with a new answer: a cache hit writes nothing more than before. */
+    if (out->stored_at > 0 && !user_record_store(cfg, req->user, &out->reply, out->stored_at,
+                                                 record_err, sizeof(record_err)))
+        scnet_log(log, LOG_WARNING, "user=%s cannot write the user's record: %s", req->user,
+                  record_err);
 done:
     out->elapsed_ms = (long)(monotonic_ms() - start);
     log_decision(cfg, req, log, out);

@@ -51,6 +51,7 @@ struct scnet_outcome {
     char error[512];  /* why the quota is unknown (ERROR_*) or why skipped */
     long stale_age_s; /* source CACHE, STALE or OFFLINE: seconds since the API gave the answer */
     long elapsed_ms;
+    long long stored_at; /* > 0: this check stored a new answer, fetched then (Unix s) */
 };
 
 /* Check req->user under cfg: skip rules, fetch, parse, decide, render; writes exactly one

@@ -20,6 +20,7 @@
 #include "quota_reply.h"
 #include "token.h"
 #include "url.h"
+#include "user_record.h"
 
 /* A key holding ':' is the token's or the offline state's: user names cannot hold one. */
 static bool key_is_user(const char *key)
@@ -152,7 +153,8 @@ static void refresh_user(struct worker *w, const char *user)
     struct quota_reply reply = {0};
     enum http_result hr;
     unsigned generation = 0;
-    char *url = NULL, err[256] = "", why[128];
+    char *url = NULL, err[256] = "", why[128], record_err[512];
+    int64_t fetched_at;
     bool ok = false;
 
     if (!quota_url_build(run->cfg->url, user, &url, err, sizeof(err)))
@@ -189,7 +191,13 @@ static void refresh_user(struct worker *w, const char *user)
         snprintf(err, sizeof(err), "HTTP status 200, no usable answer");
         goto out;
     }
-    ok = cache_write(run->dirfd, user, resp.body, resp.body_len, time(NULL), err, sizeof(err));
+    fetched_at = time(NULL);
+    ok = cache_write(run->dirfd, user, resp.body, resp.body_len, fetched_at, err, sizeof(err));
+    /* The user's own record follows every new answer; failing it costs the refresh nothing. */
+    if (ok &&
+        !user_record_store(run->cfg, user, &reply, fetched_at, record_err, sizeof(record_err)))
+        scnet_log(run->log, LOG_WARNING, "user=%s cannot write the user's record: %s", user,
+                  record_err);
 out:
     if (!ok)
         scnet_debug(run->log, "user=%s step=refresh-failed reason=\"%s\"", user, err);

@@ -506,6 +506,35 @@ static bool render_refused(struct strbuf *sb, const struct banner_words *w,
     return add_contact_line(sb, w, in->contact);
 }
 
+char *text_quota_line(enum scnet_lang lang, const struct quota_entry *entry)
+{
+    const struct banner_words *w = lang == SCNET_LANG_ZH ? &words_zh : &words_en;
+    struct strbuf sb = {0};
+    char *path;
+
+    if (entry->has_limit) {
+        struct policy_item item = {.entry = entry,
+                                   .percent = entry->usage * 100.0 / entry->threshold};
+        if (!add_item_line(&sb, w, &item))
+            sb.failed = true;
+    } else if ((path = text_sanitize(entry->path, TEXT_MAX_SERVER_STRING)) != NULL) {
+        add_text(&sb, "  ");
+        add_text(&sb, path);
+        add_text(&sb, "  ");
+        add_text(&sb, w->used);
+        add_number(&sb, entry->usage);
+        add_text(&sb, " GB");
+        free(path);
+    } else {
+        sb.failed = true;
+    }
+    if (sb.failed) {
+        strbuf_free(&sb);
+        return NULL;
+    }
+    return strbuf_take(&sb);
+}
+
 char *banner_render(const struct banner_input *in)
 {
     struct strbuf sb = {0};

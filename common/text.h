@@ -38,6 +38,10 @@ struct banner_input {
     bool tty_scope; /* deny_scope = tty: sftp, scp, rsync and commands are let in */
 };
 
+/* One path as a banner lists it: "  /path  651.0 GB of 700.0 GB  93.0%  [##...--]", or
+ * "  /path  12.0 GB" without a limit. Caller frees; NULL when out of memory. */
+char *text_quota_line(enum scnet_lang lang, const struct quota_entry *entry);
+
 /* The text to show (lines separated by '\n', no trailing newline), caller frees. */
 char *banner_render(const struct banner_input *in);
 

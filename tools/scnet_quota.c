@@ -2,6 +2,7 @@
  * Glue only: configuration, decision and text all come from common/, as in the module. */
 #include <getopt.h>
 #include <locale.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "text.h"
 #include "token.h"
 #include "user_filter.h"
+#include "user_record.h"
 #include "version.h"
 
 enum exit_status { EXIT_ALLOWED = 0, EXIT_REFUSED = 1, EXIT_ERROR = 2 };
@@ -43,7 +45,9 @@ struct options {
     bool forget;
     bool forget_all;
     bool list;
-    double over; /* --list --over PERCENT; < 0 = everyone */
+    double over;         /* --list --over PERCENT; < 0 = everyone */
+    const char *records; /* an ordinary user's own record: its folder (default: the default
+                          * cache folder's record folder) */
 };
 
 static void stderr_sink(void *ctx, int priority, const char *line)
@@ -63,7 +67,8 @@ static void upkeep_sink(void *ctx, int priority, const char *line)
 
 static void usage(FILE *out)
 {
-    fputs("Usage: scnet-quota [--service NAME] [--conf FILE] [--json] [--no-cache] [--lang en|zh]\n"
+    fputs("Usage: scnet-quota [--json] [--lang en|zh] [--records DIR]   (an ordinary user: yours)\n"
+          "       scnet-quota [--service NAME] [--conf FILE] [--json] [--no-cache] [--lang en|zh]\n"
           "                   USER...\n"
           "       scnet-quota --check-config [--service NAME] [--conf FILE] [USER]\n"
           "       scnet-quota --refresh [--conf FILE]\n"
@@ -71,7 +76,8 @@ static void usage(FILE *out)
           "       scnet-quota --list [--over PERCENT] [--json] [--conf FILE]\n"
           "\n"
           "Shows what USER would see at login and what pam_scnet_quota would decide, using\n"
-          "the module's configuration, cache and text.\n"
+          "the module's configuration, cache and text. Run by an ordinary user without a\n"
+          "name: their own quota, as recorded at their last login or refresh.\n"
           "\n"
           "  -s, --service NAME  use the module's arguments from the PAM service NAME\n"
           "                      (/etc/pam.d/NAME, else /usr/lib/pam.d/NAME, following\n"
@@ -91,11 +97,15 @@ static void usage(FILE *out)
           "  -L, --list          the users this node has answers for, fullest first: percent,\n"
           "                      path, age of the answer, what their next login gets\n"
           "      --over PERCENT  with --list: only users at or above PERCENT\n"
+          "      --records DIR   an ordinary user's record folder (default\n"
+          "                      " USER_RECORD_DEFAULT_DIR ")\n"
           "  -v, --verbose       also print the log lines the module would send to syslog\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
           "Exit status: 0 allowed, 1 refused, 2 configuration or API error, or not root.\n"
+          "Your own quota: 0 your next login is let in (or no figures yet), 1 it is refused,\n"
+          "2 the record cannot be read, or another user's name was given.\n"
           "--refresh: 0 done, 1 the API failed for every user due, 2 configuration error.\n",
           out);
 }
@@ -999,20 +1009,146 @@ out:
     return status;
 }
 
+/* "12 minutes": how old figures are. */
+static void format_age(long age_s, char *out, size_t outlen)
+{
+    if (age_s < 60)
+        snprintf(out, outlen, "%ld second%s", age_s, age_s == 1 ? "" : "s");
+    else if (age_s < 2 * 3600)
+        snprintf(out, outlen, "%ld minute%s", age_s / 60, age_s / 60 == 1 ? "" : "s");
+    else if (age_s < 2 * 86400)
+        snprintf(out, outlen, "%ld hours", age_s / 3600);
+    else
+        snprintf(out, outlen, "%ld days", age_s / 86400);
+}
+
+static void print_own_json(const char *name, const struct user_record *rec, long age_s)
+{
+    cJSON *obj = cJSON_CreateObject(), *entries;
+    char *text;
+
+    cJSON_AddStringToObject(obj, "user", name);
+    if (!rec) {
+        cJSON_AddNullToObject(obj, "fetched_at");
+        cJSON_AddNullToObject(obj, "age");
+        cJSON_AddNullToObject(obj, "next_login");
+    } else {
+        cJSON_AddNumberToObject(obj, "fetched_at", (double)rec->fetched_at);
+        cJSON_AddNumberToObject(obj, "age", (double)age_s);
+        cJSON_AddStringToObject(obj, "next_login", user_record_next_name(rec->next));
+    }
+    entries = cJSON_AddArrayToObject(obj, "entries");
+    for (size_t i = 0; rec && i < rec->reply.count; i++) {
+        const struct quota_entry *e = &rec->reply.entries[i];
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "path", e->path);
+        cJSON_AddNumberToObject(item, "usage", e->usage);
+        if (e->has_limit) {
+            cJSON_AddNumberToObject(item, "threshold", e->threshold);
+            cJSON_AddNumberToObject(item, "percent", e->usage * 100.0 / e->threshold);
+        } else {
+            cJSON_AddNullToObject(item, "threshold");
+            cJSON_AddNullToObject(item, "percent");
+        }
+        cJSON_AddItemToArray(entries, item);
+    }
+    text = cJSON_PrintUnformatted(obj);
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    cJSON_Delete(obj);
+}
+
+/* An ordinary user's own quota, from the record the module and --refresh write for them:
+ * no configuration (root's, maybe unreadable), no token, no request. */
+static int show_own_record(const struct options *opt)
+{
+    const char *dir = opt->records ? opt->records : USER_RECORD_DEFAULT_DIR;
+    enum scnet_lang lang = text_pick_lang(!opt->lang                     ? SCNET_LANG_AUTO
+                                          : strcmp(opt->lang, "zh") == 0 ? SCNET_LANG_ZH
+                                                                         : SCNET_LANG_EN,
+                                          setlocale(LC_MESSAGES, NULL));
+    struct passwd pwd, *pw = NULL;
+    struct user_record rec;
+    char name[64], err[600], age[64], pwbuf[4096];
+    bool missing;
+    long age_s;
+    int status;
+
+    if (getpwuid_r(getuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
+        pw = NULL;
+    snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
+    if (!user_record_read(dir, getuid(), &rec, &missing, err, sizeof(err))) {
+        if (!missing) {
+            fprintf(stderr, "scnet-quota: your quota record cannot be read: %s\n", err);
+            return EXIT_ERROR;
+        }
+        if (opt->json)
+            print_own_json(name, NULL, 0);
+        else
+            printf("no figures yet: they are recorded at your next login\n");
+        return EXIT_ALLOWED;
+    }
+    age_s = (long)(time(NULL) - rec.fetched_at);
+    if (age_s < 0)
+        age_s = 0;
+    if (opt->json) {
+        print_own_json(name, &rec, age_s);
+    } else {
+        format_age(age_s, age, sizeof(age));
+        printf("Storage quota of %s (figures from %s ago):\n", name, age);
+        for (size_t i = 0; i < rec.reply.count; i++) {
+            char *line = text_quota_line(lang, &rec.reply.entries[i]);
+            printf("%s\n", line ? line : "  ?");
+            free(line);
+        }
+        if (rec.reply.count == 0)
+            printf("  no path with your name in the answer\n");
+        if (rec.next == RECORD_NEXT_REFUSAL)
+            printf("Your next login: refused (over the line of %.0f%%), unless you free space "
+                   "first.\n",
+                   rec.deny);
+        else if (rec.next == RECORD_NEXT_WARNING)
+            printf("Your next login: a warning (the warning line is %.0f%%).\n", rec.warn);
+        else
+            printf("Your next login: nothing shown (the warning line is %.0f%%).\n", rec.warn);
+    }
+    status = rec.next == RECORD_NEXT_REFUSAL ? EXIT_REFUSED : EXIT_ALLOWED;
+    user_record_free(&rec);
+    return status;
+}
+
+/* Whether the caller is an ordinary user: not root, and the configuration is not their own
+ * (a test setup's, which runs the checks as the module would as that user). */
+static bool is_ordinary_user(const struct options *opt)
+{
+    const char *conf = opt->conf ? opt->conf : SCNET_DEFAULT_CONF;
+    struct stat st;
+
+    return geteuid() != 0 && !(stat(conf, &st) == 0 && st.st_uid == geteuid());
+}
+
+/* Whether name is the caller's own account. */
+static bool is_own_name(const char *name)
+{
+    struct passwd pwd, *pw = NULL;
+    char buf[4096];
+
+    return getpwnam_r(name, &pwd, buf, sizeof(buf), &pw) == 0 && pw && pw->pw_uid == getuid();
+}
+
 /* An ordinary user and root's configuration: the checks read root's token and cache, so
  * they are root's to run. Said plainly, instead of the file check's advice to chown the
  * configuration to the caller. A configuration of the caller's own (a test setup) is used. */
 static bool refuse_ordinary_user(const struct options *opt)
 {
     const char *conf = opt->conf ? opt->conf : SCNET_DEFAULT_CONF;
-    struct stat st;
 
-    if (geteuid() == 0 || stat(conf, &st) != 0 || st.st_uid != 0)
+    if (!is_ordinary_user(opt))
         return false;
     fprintf(stderr,
             "scnet-quota: only root can check users and the setup (%s, the token and the cache "
-            "are root's); your own quota is shown to you when you log in and it nears the "
-            "line\n",
+            "are root's); run scnet-quota without a name to see your own quota\n",
             conf);
     return true;
 }
@@ -1020,14 +1156,23 @@ static bool refuse_ordinary_user(const struct options *opt)
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"conf", required_argument, NULL, 'c'},    {"json", no_argument, NULL, 'j'},
-        {"no-cache", no_argument, NULL, 'n'},      {"lang", required_argument, NULL, 'l'},
-        {"check-config", no_argument, NULL, 'k'},  {"verbose", no_argument, NULL, 'v'},
-        {"service", required_argument, NULL, 's'}, {"pam-dir", required_argument, NULL, 'P'},
-        {"refresh", no_argument, NULL, 'r'},       {"forget", no_argument, NULL, 'f'},
-        {"forget-all", no_argument, NULL, 'F'},    {"list", no_argument, NULL, 'L'},
-        {"over", required_argument, NULL, 'O'},    {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"conf", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"no-cache", no_argument, NULL, 'n'},
+        {"lang", required_argument, NULL, 'l'},
+        {"check-config", no_argument, NULL, 'k'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"service", required_argument, NULL, 's'},
+        {"pam-dir", required_argument, NULL, 'P'},
+        {"refresh", no_argument, NULL, 'r'},
+        {"forget", no_argument, NULL, 'f'},
+        {"forget-all", no_argument, NULL, 'F'},
+        {"list", no_argument, NULL, 'L'},
+        {"over", required_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"records", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     struct options opt = {.over = -1};
     int c;
@@ -1089,6 +1234,9 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'R':
+            opt.records = optarg;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_ALLOWED;
@@ -1100,6 +1248,10 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
+    if (is_ordinary_user(&opt) && !opt.check && !opt.refresh && !opt.forget && !opt.forget_all &&
+        !opt.list && opt.over < 0 &&
+        (optind == argc || (argc - optind == 1 && is_own_name(argv[optind]))))
+        return show_own_record(&opt);
     if (refuse_ordinary_user(&opt))
         return EXIT_ERROR;
     if (opt.check + opt.refresh + opt.forget + opt.forget_all + opt.list > 1 ||

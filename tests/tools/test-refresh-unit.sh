@@ -92,6 +92,8 @@ mkdir -m 0700 "$cache"
 check "a login-like run caches near's answer (and marks near seen)" grep -q "^near: allowed" "$work/seed.out" ||
     show "$work/seed.out"
 sleep 1.5 # older than cache_ttl / 2: due
+near_uid=$(id -u near)
+record_before=$(stat -c %Y.%i "$cache-users/$near_uid" 2>/dev/null)
 
 # In the new namespaces, as root with nothing but what the unit leaves.
 # A folder that holds the test's own files (the build, as in a checkout under /root or /home)
@@ -121,9 +123,10 @@ for n in null zero full random urandom; do
     touch "/dev/$n" && mount --bind "$work/devices/$n" "/dev/$n"
 done
 mount --bind "$cache" "$cache"
+mount --bind "$cache-users" "$cache-users" # ReadWritePaths=-/var/cache/pam_scnet_quota-users
 findmnt -rno TARGET | while read -r m; do
     m=$(printf '%b' "$m")
-    case $m in "$cache" | /proc | /proc/* | /dev/*) continue ;; esac
+    case $m in "$cache" | "$cache-users" | /proc | /proc/* | /dev/*) continue ;; esac
     mount -o remount,bind,ro "$m" 2>/dev/null || true
 done
 exec "$@"
@@ -155,6 +158,9 @@ show "$work/refresh.out"
 check "--refresh under the unit's limits exits 0 (got $rc)" [ "$rc" = 0 ]
 check "--refresh renewed near's answer: 'refreshed 1, failed 0'" \
     grep -q "refreshed 1, failed 0" "$work/refresh.out"
+check "--refresh wrote near's record anew (a new file), without a word of failure" \
+    sh -c '[ -n "$1" ] && [ "$(stat -c %Y.%i "$2")" != "$1" ] && grep -q "^next warning$" "$2" &&
+        ! grep -q "record" "$3"' - "$record_before" "$cache-users/$near_uid" "$work/refresh.out"
 python3 "$src/tests/tools/syscalls_allowed.py" "$work/strace.log" "$unit" >"$work/syscalls.out" 2>&1
 rc=$?
 show "$work/syscalls.out"

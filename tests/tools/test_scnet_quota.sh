@@ -476,14 +476,20 @@ check "--check-config says when offline mode is off" '[ "$(rc)" = 0 ] && grep -q
 # can do; never advice to chown the configuration. Root only (setpriv to another uid).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     shared=$(mktemp -d) && chmod 755 "$shared" && cp "$work/conf" "$shared/conf" && chmod 600 "$shared/conf"
-    for args in "near" "" "--check-config"; do
+    for args in "near" "--check-config"; do
         # shellcheck disable=SC2086 # args: zero or one word
         setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --conf "$shared/conf" $args \
             >"$work/out" 2>"$work/err"
         echo $? >"$work/rc"
         check "as uid 65534, scnet-quota ${args:-(no user)}: exit 2, one line saying the checks are root's" \
-            '[ "$(rc)" = 2 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "^scnet-quota: only root can check users and the setup ($shared/conf, the token and the cache are root'"'"'s); your own quota is shown to you when you log in" "$work/err" && ! grep -q "owned by\|chown\|must be" "$work/err" && [ ! -s "$work/out" ]'
+            '[ "$(rc)" = 2 ] && [ "$(wc -l <"$work/err")" = 1 ] && grep -q "^scnet-quota: only root can check users and the setup ($shared/conf, the token and the cache are root'"'"'s); run scnet-quota without a name to see your own quota$" "$work/err" && ! grep -q "owned by\|chown\|must be" "$work/err" && [ ! -s "$work/out" ]'
     done
+    # Without a name: their own record (none in this empty folder), root's configuration unread.
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --conf "$shared/conf" \
+        --records "$shared/no-records" >"$work/out" 2>"$work/err"
+    echo $? >"$work/rc"
+    check "as uid 65534, scnet-quota alone: their own figures, none yet: exit 0, one line" \
+        '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "no figures yet: they are recorded at your next login" ] && [ ! -s "$work/err" ]'
     setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --version >"$work/out" 2>"$work/err"
     echo $? >"$work/rc"
     check "as uid 65534, --version still works" '[ "$(rc)" = 0 ] && grep -q "^scnet-quota [0-9]" "$work/out"'

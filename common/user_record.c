@@ -1,0 +1,373 @@
+/* Per-user record. File "<uid>" in "<cache_dir>-users":
+ *     scnet-user-record 1\n
+ *     user <name>\n fetched_at <unix s>\n next <nothing|warning|refusal>\n
+ *     warn <milli>\n deny <milli, or -1>\n
+ *     entry <usage milli> <threshold milli, or -> <path>\n   (0 to QUOTA_MAX_ENTRIES lines)
+ * Figures are integers in thousandths (GB, percent): no locale can change how they read.
+ * The path is sanitised as for a banner, so it holds no newline.
+ *
+ * The file is root's, readable by its user through a POSIX ACL (see grant_read); nothing
+ * privileged ever reads it back for a decision. */
+#include "user_record.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "log.h"
+#include "policy.h"
+#include "safe_file.h"
+#include "strbuf.h"
+#include "text.h"
+
+#define RECORD_MAGIC "scnet-user-record 1\n"
+#define RECORD_FILE_MAX 65536
+#define RECORD_MILLI_MAX 9000000000000000000.0 /* below INT64_MAX */
+
+static const char *const next_names[] = {"nothing", "warning", "refusal"};
+
+const char *user_record_next_name(enum user_record_next next)
+{
+    return next_names[next];
+}
+
+static long long to_milli(double v)
+{
+    double m = v * 1000.0;
+
+    if (!(m > -RECORD_MILLI_MAX)) /* also NaN */
+        return 0;
+    return llround(m < RECORD_MILLI_MAX ? m : RECORD_MILLI_MAX);
+}
+
+/* The folder, created 0711 when missing (only its last component, like the cache folder):
+ * a directory, not a link, owned by owner, writable by no one else. */
+static int record_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
+{
+    struct stat st;
+    bool created = false;
+    int fd;
+
+    if (mkdir(path, 0711) == 0)
+        created = true;
+    else if (errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s%s", path, strerror(errno), denied_hint(errno));
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path,
+                 errno == ELOOP || errno == ENOTDIR ? "not a directory (or a symlink)"
+                                                    : strerror(errno));
+        return -1;
+    }
+    /* The umask may have taken bits; users must be able to reach their own file. */
+    if (created && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == owner &&
+        fchmod(fd, 0711) != 0) {
+        snprintf(err, errlen, "%s: cannot set mode 0711: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!safe_file_check_fd(fd, path, S_IFDIR, SAFE_FILE_CONFIG, owner, &st, err, errlen)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The file stays its writer's (root's): the user gets read access by a POSIX ACL (owner r,
+ * that uid r, group and others nothing: mode 0440 with the mask as group bits). No
+ * capability and no chown is needed, so the refresh unit, which has neither, can write it,
+ * and the user cannot change it. */
+static bool grant_read(int fd, uid_t uid)
+{
+    /* The kernel's "system.posix_acl_access" format: a version, then entries sorted by tag. */
+    enum {
+        TAG_USER_OBJ = 0x01,
+        TAG_USER = 0x02,
+        TAG_GROUP_OBJ = 0x04,
+        TAG_MASK = 0x10,
+        TAG_OTHER = 0x20,
+        PERM_READ = 4,
+        ACL_VERSION = 2
+    };
+    static const struct {
+        uint16_t tag, perm;
+    } entries[] = {{TAG_USER_OBJ, PERM_READ},
+                   {TAG_USER, PERM_READ},
+                   {TAG_GROUP_OBJ, 0},
+                   {TAG_MASK, PERM_READ},
+                   {TAG_OTHER, 0}};
+    unsigned char acl[4 + 5 * 8];
+    uint32_t v = htole32(ACL_VERSION);
+
+    memcpy(acl, &v, 4);
+    for (size_t i = 0; i < 5; i++) {
+        uint16_t tag = htole16(entries[i].tag), perm = htole16(entries[i].perm);
+        uint32_t id = htole32(entries[i].tag == TAG_USER ? (uint32_t)uid : UINT32_MAX);
+        memcpy(acl + 4 + 8 * i, &tag, 2);
+        memcpy(acl + 4 + 8 * i + 2, &perm, 2);
+        memcpy(acl + 4 + 8 * i + 4, &id, 4);
+    }
+    /* The mode first, then the ACL, which sets the group bits to its mask (0440). */
+    return fchmod(fd, 0400) == 0 &&
+           fsetxattr(fd, "system.posix_acl_access", acl, sizeof(acl), 0) == 0;
+}
+
+/* The record's text for user from reply under cfg; false when out of memory. */
+static bool render_record(const struct scnet_config *cfg, const char *user,
+                          const struct quota_reply *reply, int64_t fetched_at, struct strbuf *sb)
+{
+    struct policy_result policy;
+    enum user_record_next next;
+    char *name = text_sanitize(user, TEXT_MAX_SERVER_STRING);
+    bool ok = name != NULL;
+
+    policy_decide(reply, user, cfg->warn, cfg->deny, &policy);
+    /* As the pipeline decides on a fresh answer: over deny refuses, any listed path shows
+     * a banner. */
+    next = policy.level == POLICY_DENY ? RECORD_NEXT_REFUSAL
+           : policy.count > 0          ? RECORD_NEXT_WARNING
+                                       : RECORD_NEXT_NOTHING;
+    if (ok)
+        strbuf_printf(sb, RECORD_MAGIC "user %s\nfetched_at %" PRId64 "\nnext %s\nwarn %lld\n",
+                      name, fetched_at, next_names[next], to_milli(cfg->warn));
+    if (ok && cfg->deny >= 0)
+        strbuf_printf(sb, "deny %lld\n", to_milli(cfg->deny));
+    else if (ok)
+        strbuf_printf(sb, "deny -1\n");
+    for (size_t i = 0; ok && i < reply->count; i++) {
+        const struct quota_entry *e = &reply->entries[i];
+        char *path;
+
+        if (!e->username || strcmp(e->username, user) != 0)
+            continue; /* another user's figures never go in */
+        path = text_sanitize(e->path ? e->path : "", TEXT_MAX_SERVER_STRING);
+        if (!path) {
+            ok = false;
+            break;
+        }
+        if (e->has_limit)
+            strbuf_printf(sb, "entry %lld %lld %s\n", to_milli(e->usage), to_milli(e->threshold),
+                          path);
+        else
+            strbuf_printf(sb, "entry %lld - %s\n", to_milli(e->usage), path);
+        free(path);
+    }
+    free(name);
+    return ok && !sb->failed;
+}
+
+bool user_record_store(const struct scnet_config *cfg, const char *user,
+                       const struct quota_reply *reply, int64_t fetched_at, char *err,
+                       size_t errlen)
+{
+    char dir[4200], name[32], tmp[64], pwbuf[4096];
+    struct passwd pw, *found = NULL;
+    struct strbuf sb = {0};
+    bool ok = false, tmp_exists = false;
+    int dirfd = -1, fd = -1;
+
+    if (snprintf(dir, sizeof(dir), "%s" USER_RECORD_DIR_SUFFIX, cfg->cache_dir) >=
+        (int)sizeof(dir)) {
+        snprintf(err, errlen, "record folder: path too long");
+        goto out;
+    }
+    if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found) != 0 || !found) {
+        snprintf(err, errlen, "record of %s: user not found", user);
+        goto out;
+    }
+    if (!render_record(cfg, user, reply, fetched_at, &sb)) {
+        snprintf(err, errlen, "record of %s: out of memory", user);
+        goto out;
+    }
+    dirfd = record_dir_open(dir, cfg->owner, err, errlen);
+    if (dirfd < 0)
+        goto out;
+    /* Names from the uid: no user name, however odd, becomes a path. */
+    snprintf(name, sizeof(name), "%lu", (unsigned long)pw.pw_uid);
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", name, (long)getpid());
+    for (int attempt = 0; fd < 0 && attempt < 2; attempt++) {
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+        /* Left by a writer of the same pid that died: only root writes here. */
+        if (fd < 0 && errno == EEXIST)
+            unlinkat(dirfd, tmp, 0);
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "%s/%s: cannot create: %s", dir, tmp, strerror(errno));
+        goto out;
+    }
+    tmp_exists = true;
+    if (!grant_read(fd, pw.pw_uid)) {
+        snprintf(err, errlen, "%s/%s: cannot give uid %lu read access: %s%s", dir, tmp,
+                 (unsigned long)pw.pw_uid, strerror(errno),
+                 errno == EOPNOTSUPP ? " (the file system has no POSIX ACLs)" : "");
+        goto out;
+    }
+    ok = cache_write_and_close(fd, sb.data, sb.len, "", 0);
+    fd = -1;
+    if (!ok) {
+        snprintf(err, errlen, "%s/%s: cannot write: %s", dir, tmp, strerror(errno));
+        goto out;
+    }
+    /* rename replaces a link planted at the name, never what it points to. */
+    ok = renameat(dirfd, tmp, dirfd, name) == 0;
+    if (!ok) {
+        snprintf(err, errlen, "%s/%s: cannot rename into place: %s", dir, name, strerror(errno));
+        goto out;
+    }
+    tmp_exists = false;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp_exists)
+        unlinkat(dirfd, tmp, 0);
+    if (dirfd >= 0)
+        close(dirfd);
+    strbuf_free(&sb);
+    return ok;
+}
+
+/* Strict integer of the record: optional '-', digits, then the end or a space. */
+static bool parse_int(const char **pp, long long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtoll(*pp, &end, 10);
+    if (end == *pp || errno != 0 || (*end != ' ' && *end != '\0'))
+        return false;
+    *pp = *end == ' ' ? end + 1 : end;
+    return true;
+}
+
+static bool parse_line(char *line, struct user_record *rec)
+{
+    const char *p;
+    long long a, b;
+
+    if (strncmp(line, "user ", 5) == 0) {
+        free(rec->user);
+        return (rec->user = strdup(line + 5)) != NULL;
+    }
+    if (strncmp(line, "fetched_at ", 11) == 0) {
+        p = line + 11;
+        return parse_int(&p, &a) && !*p && (rec->fetched_at = a) >= 0;
+    }
+    if (strncmp(line, "next ", 5) == 0) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(line + 5, next_names[i]) == 0) {
+                rec->next = (enum user_record_next)i;
+                return true;
+            }
+        return false;
+    }
+    if (strncmp(line, "warn ", 5) == 0 || strncmp(line, "deny ", 5) == 0) {
+        p = line + 5;
+        if (!parse_int(&p, &a) || *p)
+            return false;
+        *(line[0] == 'w' ? &rec->warn : &rec->deny) = a < 0 ? -1 : (double)a / 1000.0;
+        return true;
+    }
+    if (strncmp(line, "entry ", 6) == 0 && rec->reply.count < QUOTA_MAX_ENTRIES) {
+        struct quota_entry *e = &rec->reply.entries[rec->reply.count];
+        p = line + 6;
+        if (!parse_int(&p, &a) || a < 0)
+            return false;
+        b = 0;
+        if (strncmp(p, "- ", 2) == 0)
+            p += 2;
+        else if (!parse_int(&p, &b) || b <= 0)
+            return false;
+        e->usage = (double)a / 1000.0;
+        e->threshold = (double)b / 1000.0;
+        e->has_limit = b > 0;
+        e->path = strdup(p);
+        rec->reply.count++;
+        return e->path != NULL;
+    }
+    return false;
+}
+
+bool user_record_read(const char *dir, uid_t uid, struct user_record *rec, bool *missing, char *err,
+                      size_t errlen)
+{
+    char path[4200], *buf = NULL, *line, *save = NULL;
+    struct stat st;
+    ssize_t n = 0;
+    bool ok = false;
+    int fd;
+
+    memset(rec, 0, sizeof(*rec));
+    *missing = false;
+    snprintf(path, sizeof(path), "%s/%lu", dir, (unsigned long)uid);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        *missing = errno == ENOENT;
+        snprintf(err, errlen, "%s: %s", path, errno == ELOOP ? "is a symlink" : strerror(errno));
+        return false;
+    }
+    /* Only root can put a file in the folder; who owns it (root, or the test's writer) is
+     * not the reader's concern: it reads with its own rights. */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > RECORD_FILE_MAX) {
+        snprintf(err, errlen, "%s: not a record (type or size)", path);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    rec->reply.entries = calloc(QUOTA_MAX_ENTRIES, sizeof(*rec->reply.entries));
+    if (!buf || !rec->reply.entries) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    n = read(fd, buf, (size_t)st.st_size);
+    if (n >= 0)
+        buf[n] = '\0';
+    if (n != (ssize_t)st.st_size || strncmp(buf, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0 ||
+        strlen(buf) != (size_t)n) {
+        snprintf(err, errlen, "%s: not a record (header)", path);
+        goto out;
+    }
+    rec->deny = -1;
+    for (line = strtok_r(buf + strlen(RECORD_MAGIC), "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (!parse_line(line, rec)) {
+            snprintf(err, errlen, "%s: corrupt line", path);
+            goto out;
+        }
+    }
+    if (!rec->user) {
+        snprintf(err, errlen, "%s: no user line", path);
+        goto out;
+    }
+    /* The record holds only its user's entries: each is theirs. */
+    for (size_t i = 0; i < rec->reply.count; i++)
+        if (!(rec->reply.entries[i].username = strdup(rec->user))) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+    ok = true;
+out:
+    free(buf);
+    close(fd);
+    if (!ok)
+        user_record_free(rec);
+    return ok;
+}
+
+void user_record_free(struct user_record *rec)
+{
+    quota_reply_free(&rec->reply);
+    free(rec->user);
+    memset(rec, 0, sizeof(*rec));
+}

@@ -1,0 +1,50 @@
+/* The per-user record: what one user may see of the answer their next login uses, for
+ * `scnet-quota` run by that user. Never the token, never another user's figures. */
+#ifndef SCNET_USER_RECORD_H
+#define SCNET_USER_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "quota_reply.h"
+
+/* The record folder is the cache folder's sibling "<cache_dir>-users": the cache folder is
+ * root's alone (0700), this one is traversable (0711) but not listable. */
+#define USER_RECORD_DIR_SUFFIX "-users"
+#define USER_RECORD_DEFAULT_DIR SCNET_DEFAULT_CACHE_DIR USER_RECORD_DIR_SUFFIX
+
+enum user_record_next { RECORD_NEXT_NOTHING, RECORD_NEXT_WARNING, RECORD_NEXT_REFUSAL };
+
+struct user_record {
+    char *user;                 /* the name it was written for */
+    int64_t fetched_at;         /* when the API gave these figures (Unix seconds) */
+    enum user_record_next next; /* what the next login gets from them */
+    double warn, deny;          /* the node's lines when written (deny < 0: off) */
+    struct quota_reply reply;   /* the user's own entries only (username = the user) */
+};
+
+/* Write user's record from reply (only the entries that are user's), fetched at fetched_at,
+ * with what cfg's warn and deny make of it: in "<cfg->cache_dir>-users" (created 0711 when
+ * missing, checked to be cfg->owner's and not writable by others), as the file named by the
+ * user's uid, the writer's, readable by that uid alone (a POSIX ACL; mode 0440, group bits
+ * the ACL mask), through a temporary file and a rename, never following a link. False with
+ * the reason in err. */
+bool user_record_store(const struct scnet_config *cfg, const char *user,
+                       const struct quota_reply *reply, int64_t fetched_at, char *err,
+                       size_t errlen);
+
+/* Read the record of uid from folder dir: a regular file, not a link. False
+ * with *missing true when there is none yet; otherwise err says why. Free with
+ * user_record_free. */
+bool user_record_read(const char *dir, uid_t uid, struct user_record *rec, bool *missing, char *err,
+                      size_t errlen);
+
+void user_record_free(struct user_record *rec);
+
+/* "nothing", "warning", "refusal". */
+const char *user_record_next_name(enum user_record_next next);
+
+#endif

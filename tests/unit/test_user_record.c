@@ -1,0 +1,183 @@
+/* Unit tests for common/user_record.c: a record written and read back in a fresh folder, as
+ * the user running the test (the record names that user's uid). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "user_record.h"
+
+struct fixture {
+    char base[PATH_MAX];
+    char records[PATH_MAX + 16];
+    char me[256];
+    struct scnet_config cfg;
+    struct quota_entry entries[3];
+    struct quota_reply reply;
+    char err[600];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    const char *tmp = getenv("SCNET_TEST_TMP");
+    struct passwd *pw = getpwuid(getuid());
+
+    assert_non_null(f);
+    assert_non_null(pw);
+    snprintf(f->me, sizeof(f->me), "%s", pw->pw_name);
+    if (tmp)
+        mkdir(tmp, 0700);
+    snprintf(f->base, sizeof(f->base), "%s/user_record.XXXXXX", tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->base));
+    config_defaults(&f->cfg);
+    free(f->cfg.cache_dir);
+    assert_true(asprintf(&f->cfg.cache_dir, "%s/cache", f->base) > 0);
+    snprintf(f->records, sizeof(f->records), "%s/cache-users", f->base);
+    f->cfg.warn = 90;
+    f->cfg.deny = 100;
+    f->entries[0] = (struct quota_entry){f->me, "/public/home/me", 651, 700, true};
+    f->entries[1] = (struct quota_entry){f->me, "/scratch/me", 12, 0, false};
+    f->entries[2] = (struct quota_entry){"someoneelse", "/public/home/else", 999, 100, true};
+    f->reply = (struct quota_reply){.entries = f->entries, .count = 3};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[PATH_MAX + 16];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->base);
+    assert_int_equal(system(cmd), 0);
+    config_free(&f->cfg);
+    free(f);
+    return 0;
+}
+
+static void test_written_and_read_back_with_own_entries_only(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    struct stat st;
+    char path[PATH_MAX + 64];
+    bool missing;
+
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_int_equal(stat(f->records, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0711);
+    snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0440); /* group bits: the ACL's mask */
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_string_equal(rec.user, f->me);
+    assert_int_equal(rec.fetched_at, 1700000000);
+    assert_int_equal(rec.next, RECORD_NEXT_WARNING);
+    assert_true(rec.warn == 90 && rec.deny == 100);
+    assert_int_equal(rec.reply.count, 2);
+    assert_string_equal(rec.reply.entries[0].path, "/public/home/me");
+    assert_true(rec.reply.entries[0].usage == 651 && rec.reply.entries[0].threshold == 700);
+    assert_true(rec.reply.entries[0].has_limit);
+    assert_string_equal(rec.reply.entries[1].path, "/scratch/me");
+    assert_false(rec.reply.entries[1].has_limit);
+    assert_string_equal(rec.reply.entries[1].username, f->me);
+    user_record_free(&rec);
+}
+
+static void test_over_deny_is_a_refusal_and_deny_off_is_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+
+    f->entries[0].usage = 735;
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.next, RECORD_NEXT_REFUSAL);
+    user_record_free(&rec);
+    f->cfg.deny = -1;
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.next, RECORD_NEXT_WARNING);
+    assert_true(rec.deny < 0);
+    user_record_free(&rec);
+}
+
+static void test_missing_and_corrupt(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    char path[PATH_MAX + 64];
+    bool missing;
+    FILE *out;
+
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_true(missing);
+    assert_int_equal(mkdir(f->records, 0711), 0);
+    snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
+    out = fopen(path, "w");
+    assert_non_null(out);
+    fputs("scnet-user-record 1\nuser me\nfetched_at 12x\n", out);
+    fclose(out);
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(missing);
+    assert_non_null(strstr(f->err, "corrupt line"));
+}
+
+static void test_links_are_not_followed(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 64], target[PATH_MAX + 16], text[32] = "";
+    struct stat st;
+    FILE *io;
+
+    snprintf(target, sizeof(target), "%s/target", f->base);
+    io = fopen(target, "w");
+    assert_non_null(io);
+    fputs("untouched\n", io);
+    fclose(io);
+    /* A link at the record's name is replaced, not written through. */
+    assert_int_equal(mkdir(f->records, 0711), 0);
+    snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
+    assert_int_equal(symlink(target, path), 0);
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    io = fopen(target, "r");
+    assert_non_null(io);
+    assert_non_null(fgets(text, sizeof(text), io));
+    fclose(io);
+    assert_string_equal(text, "untouched\n");
+    /* A link as the folder: refused. */
+    snprintf(path, sizeof(path), "rm -rf '%s'", f->records);
+    assert_int_equal(system(path), 0);
+    assert_int_equal(symlink(f->base, f->records), 0);
+    assert_false(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "symlink"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_written_and_read_back_with_own_entries_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_over_deny_is_a_refusal_and_deny_off_is_kept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_links_are_not_followed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
