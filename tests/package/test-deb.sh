@@ -41,6 +41,7 @@ COMMON_FILES=(/etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common
     /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive)
 PAM_STATE_DIR=/var/lib/pam # pam-auth-update's record of enabled profiles
 CACHE_DIR=/var/cache/pam_scnet_quota # the module's default; the config leaves it unset
+RECORD_DIR=$CACHE_DIR-users # the users' records (scnet-quota run by a user), made by the module
 TEST_USERS=(near over)
 GATE_FILES=(/etc/profile.d/scnet-quota.csh /etc/profile.d/scnet-quota.sh) # deny_scope = tty
 CSH_LINK=/etc/csh/login.d/scnet-quota.csh # where Debian's tcsh and csh read the csh gate
@@ -105,7 +106,7 @@ status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$DEB_NAME" 2>/dev/null)
 case "$status" in "" | "un "*) ;; *) die "$DEB_NAME is on this machine already (dpkg: '$status'); not touching it" ;; esac
 for f in "$pam_dir/pam_scnet_quota.so" /usr/bin/scnet-quota /etc/security/pam_scnet_quota.conf.example \
     "$helper_dir/scnet-quota-fetch" "$PAM_FILE" "$COMMON_PAM_FILE" "$ACCT_PAM_FILE" "$PROFILE_FILE" "$LIVE_CONF" "$CACHE_DIR" \
-    "${GATE_FILES[@]}" "$CSH_LINK" "$TIMER_LINK" "$TIMER_MASK"; do
+    "$RECORD_DIR" "${GATE_FILES[@]}" "$CSH_LINK" "$TIMER_LINK" "$TIMER_MASK"; do
     [ -e "$f" ] || [ -L "$f" ] && die "$f exists already (another install or run?); not touching it"
 done
 for f in "${COMMON_FILES[@]}"; do
@@ -168,7 +169,7 @@ cleanup() {
     fi
     [ "$live_conf_written" = 1 ] && rm -f "$LIVE_CONF"
     # Absent when the run started (checked above): whatever is there now is this run's.
-    rm -rf "$CACHE_DIR"
+    rm -rf "$CACHE_DIR" "$RECORD_DIR"
     for u in "${created_users[@]}"; do
         userdel "$u" >/dev/null 2>&1
         getent group "$u" >/dev/null && groupdel "$u" >/dev/null 2>&1
@@ -475,6 +476,14 @@ done
 check "over: no session opened" not_contains "$tmp/out/over.out" "successfully opened"
 check "the module made $CACHE_DIR, 0700 root:root (got $(mode_owner "$CACHE_DIR"))" \
     [ "$(mode_owner "$CACHE_DIR")" = "700 root:root" ]
+check "the module made $RECORD_DIR, 0711 root:root (got $(mode_owner "$RECORD_DIR"))" \
+    [ "$(mode_owner "$RECORD_DIR")" = "711 root:root" ]
+near_uid=$(id -u near)
+check "near's record: root's, 0440 (its ACL lets near read it), and scnet-quota as near shows it" \
+    sh -c '[ "$(stat -c "%a %U:%G" "$1/$2")" = "440 root:root" ] &&
+        setpriv --reuid="$2" --regid="$(id -g near)" --clear-groups /usr/bin/scnet-quota |
+        grep -q "^  /public/home/near  651.0 GB of 700.0 GB  93.0%  \[##################--\]$"' \
+    - "$RECORD_DIR" "$near_uid"
 
 # ---------------------------------------------------------------------------------------
 # 4. The pam-auth-update profile: enabled by the admin, through common-session.
@@ -614,6 +623,7 @@ check "after dpkg -P: no mask $TIMER_MASK left" [ ! -L "$TIMER_MASK" -a ! -e "$T
 check "after dpkg -P: no $CSH_LINK" [ ! -L "$CSH_LINK" ]
 check "after dpkg -P: the login-shell gate is gone" [ ! -e "${GATE_FILES[0]}" ] && [ ! -e "${GATE_FILES[1]}" ]
 check "after dpkg -P: $CACHE_DIR (cached answers, maybe a token) is gone" [ ! -e "$CACHE_DIR" ]
+check "after dpkg -P: $RECORD_DIR (the users' records) is gone" [ ! -e "$RECORD_DIR" ]
 check "after dpkg -P: the admin's $LIVE_CONF is left alone" \
     cmp -s "$LIVE_CONF" "$tmp/scnet.conf"
 check "postrm says it left the admin's $LIVE_CONF in place" \

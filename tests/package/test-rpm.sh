@@ -235,11 +235,12 @@ text = open(sys.argv[1]).read()
 m = re.search(r'if \[ \$1 -eq 0 \]; then\s+/usr/libexec/pam_scnet_quota/removal-check pam_scnet_quota \|\| exit 1\s+fi', text)
 sys.exit(0 if m else 1)
 EOF
-check "%postun removes $CACHE_DIR on erase only (\$1 = 0)" \
+check "%postun removes $CACHE_DIR and $CACHE_DIR-users on erase only (\$1 = 0)" \
     python3 - "$tmp/main-postun" "$CACHE_DIR" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-m = re.search(r'if \[ \$1 -eq 0 \]; then\s+rm -rf ' + re.escape(sys.argv[2]) + r'\s+fi', text)
+m = re.search(r'if \[ \$1 -eq 0 \]; then\s+rm -rf ' + re.escape(sys.argv[2]) + ' ' +
+              re.escape(sys.argv[2] + '-users') + r'\s+fi', text)
 sys.exit(0 if m else 1)
 EOF
 if [ "$with_units" = 1 ]; then
