@@ -107,6 +107,8 @@ done <<'EOF'
 /var/cache/pam_scnet_quota pam_scnet_quota_cache_t
 /var/cache/pam_scnet_quota/alice.cache pam_scnet_quota_cache_t
 /var/cache/pam_scnet_quota/token.lock pam_scnet_quota_cache_t
+/var/cache/pam_scnet_quota-users pam_scnet_quota_record_t
+/var/cache/pam_scnet_quota-users/1000 pam_scnet_quota_record_t
 /var/cache var_t
 /etc/security/pam_scnet_quota.token pam_scnet_quota_secret_t
 /etc/security/pam_scnet_quota.credentials pam_scnet_quota_secret_t
@@ -128,6 +130,7 @@ domain_type(scnetqiftest_parts_t)
 pam_scnet_quota_run_fetch(scnetqiftest_parts_t, system_r)
 pam_scnet_quota_domtrans_fetch(scnetqiftest_parts_t)
 pam_scnet_quota_manage_cache(scnetqiftest_parts_t)
+pam_scnet_quota_read_records(scnetqiftest_parts_t)
 pam_scnet_quota_cache_filetrans(scnetqiftest_parts_t)
 pam_scnet_quota_read_secrets(scnetqiftest_parts_t)
 pam_scnet_quota_secret_filetrans(scnetqiftest_parts_t)

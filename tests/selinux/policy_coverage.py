@@ -52,6 +52,8 @@ TABLE = {
     run + "/certs/ca.pem": "/etc/ssl/certs/ca-certificates.crt",  # the system CA bundle
     run + "/cache": "/var/cache/pam_scnet_quota",
     run + "/cache/": "/var/cache/pam_scnet_quota/",
+    run + "/cache-users": "/var/cache/pam_scnet_quota-users",  # the users' own records
+    run + "/cache-users/": "/var/cache/pam_scnet_quota-users/",
 }
 # Harness objects: not checked (counted).
 HARNESS = [TRACES + "/", "/tmp/pam.", build + "/", ns + "/"]
@@ -572,7 +574,9 @@ for login in login_domains:
                  (H, H, "udp_socket", "write"), (H, "net_conf_t", "file", "read"), (H, "cert_t", "file", "read"),
                  (login, "pam_scnet_quota_cache_t", "file", "create"),
                  (login, "pam_scnet_quota_cache_t", "file", "rename"),
-                 (login, "pam_scnet_quota_secret_t", "file", "read")]:
+                 (login, "pam_scnet_quota_secret_t", "file", "read"),
+                 (login, "pam_scnet_quota_record_t", "file", "create"),
+                 (login, "pam_scnet_quota_record_t", "file", "rename")]:
         if want not in seen:
             failures.append("not in the traces (the test lost its coverage): %s %s:%s %s" % want)
 
