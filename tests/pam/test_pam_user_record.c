@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,26 +142,27 @@ static void test_other_users_record_is_closed(void **state)
 {
     struct pam_run run;
     struct tool_run tool;
-    char path[1000];
-    pid_t pid;
+    char path[1000], cmd[1200], out[512];
+    size_t len;
+    FILE *p;
     int status;
 
     fresh_login("near", NEAR_UID, "deny = 100", &run);
     fresh_login("over", OVER_UID, "deny = 100", &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    /* over, a real uid other than near's, cannot open near's record. */
+    /* over, a real uid other than near's, cannot open near's record: a program run as over
+     * (not a forked copy of this one, whose exit valgrind's leak check would turn into 1). */
     record_path(NEAR_UID, path, sizeof(path));
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (setgroups(0, NULL) != 0 || setresgid(USERS_GID, USERS_GID, USERS_GID) != 0 ||
-            setresuid(OVER_UID, OVER_UID, OVER_UID) != 0)
-            _exit(3);
-        _exit(open(path, O_RDONLY) < 0 && errno == EACCES ? 0 : 1);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    snprintf(cmd, sizeof(cmd), "setpriv --reuid=%u --regid=%d --clear-groups cat '%s' 2>&1",
+             OVER_UID, USERS_GID, path);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    len = fread(out, 1, sizeof(out) - 1, p);
+    out[len] = '\0';
+    status = pclose(p);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+    if (!strstr(out, "Permission denied"))
+        fail_msg("cat of near's record as over: %s", out);
     /* And scnet-quota as over shows over's figures, and its refusal status. */
     tool_as(OVER_UID, "", &tool);
     assert_int_equal(tool.status, 1);
