@@ -507,6 +507,11 @@ def step(run, pid, text):
     elif name in ("kill", "tkill", "tgkill"):
         parts = [x.strip() for x in args.split(",")]
         target_pid, signame = int(parts[-2] if name == "tgkill" else parts[0]), parts[-1]
+        if signame == "0" and target_pid not in run.domain:
+            # A liveness probe of a process outside the trace: pam_wrapper's, of the owner of a
+            # stale /tmp/pam.X folder (the module sends no signal 0). Harness, not checked.
+            run.harness += 1
+            return
         target = run.domain.get(target_pid, d)
         run.add(d, ("type", target), "process", {SIGPERM.get(signame, "signal")}, "%s(%s)" % (name, signame))
 
