@@ -283,12 +283,15 @@ static void test_nss_failure_lets_fail_decide(void **state)
 static void test_canonical_account_name_is_checked(void **state)
 {
     struct pam_run run;
-    long before = sim_quota_count(&sim, "near");
+    long before = sim_quota_count(&sim, "near"), upper = sim_quota_count(&sim, "NEAR");
 
     session_with("", "NEAR", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_info(&run), NEAR_BANNER);
-    assert_int_equal(sim_quota_count(&sim, "near"), before + 1);
+    /* Asked as "near", never as "NEAR". At least one: the simulator's counters are shared,
+     * and a request an earlier test gave up on may be counted late (ci-compat saw +2). */
+    assert_true(sim_quota_count(&sim, "near") > before);
+    assert_int_equal(sim_quota_count(&sim, "NEAR"), upper);
 }
 
 static void test_config_errors_let_fail_decide(void **state)
