@@ -115,6 +115,10 @@ prepare_root() {
     chmod 0755 "$root/usr/sbin/policy-rc.d"
     # No man-db index rebuild after each install: minutes on 2 cores, and nothing reads it.
     echo 'man-db man-db/auto-update boolean false' | chroot "$root" debconf-set-selections
+    # Tests run programs as other users (setpriv), which must reach the build and its test
+    # files (nss_wrapper's passwd, the tool): /root is 0700 in a fresh Debian; 0711 lets them
+    # through without listing it. The clone stays under /root, as an admin's checkout often is.
+    chmod 0711 "$root/root"
     git clone -q "$repo" "$root/root/pam_scnet_quota"
     say "$(chroot "$root" cat /etc/debian_version), mirror $mirror, clone of $(git -C "$repo" rev-parse --short HEAD)"
 }
