@@ -538,6 +538,25 @@ static void print_text(const char *user, const struct scnet_outcome *out)
         print_usage_lines(out);
 }
 
+/* One quota entry as --json shows it; the user's own view leaves out the name. */
+static cJSON *entry_json(const struct quota_entry *e, bool with_username)
+{
+    cJSON *item = cJSON_CreateObject();
+
+    if (with_username)
+        cJSON_AddStringToObject(item, "username", e->username);
+    cJSON_AddStringToObject(item, "path", e->path);
+    cJSON_AddNumberToObject(item, "usage", e->usage);
+    if (e->has_limit) {
+        cJSON_AddNumberToObject(item, "threshold", e->threshold);
+        cJSON_AddNumberToObject(item, "percent", e->usage * 100.0 / e->threshold);
+    } else {
+        cJSON_AddNullToObject(item, "threshold");
+        cJSON_AddNullToObject(item, "percent");
+    }
+    return item;
+}
+
 static void print_json(const char *user, const struct scnet_outcome *out,
                        const struct scnet_config *cfg, const struct offline_state *offline)
 {
@@ -558,21 +577,8 @@ static void print_json(const char *user, const struct scnet_outcome *out,
         cJSON_AddStringToObject(obj, "error", out->error);
     else
         cJSON_AddNullToObject(obj, "error");
-    for (size_t i = 0; i < out->reply.count; i++) {
-        const struct quota_entry *e = &out->reply.entries[i];
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "username", e->username);
-        cJSON_AddStringToObject(item, "path", e->path);
-        cJSON_AddNumberToObject(item, "usage", e->usage);
-        if (e->has_limit) {
-            cJSON_AddNumberToObject(item, "threshold", e->threshold);
-            cJSON_AddNumberToObject(item, "percent", e->usage * 100.0 / e->threshold);
-        } else {
-            cJSON_AddNullToObject(item, "threshold");
-            cJSON_AddNullToObject(item, "percent");
-        }
-        cJSON_AddItemToArray(entries, item);
-    }
+    for (size_t i = 0; i < out->reply.count; i++)
+        cJSON_AddItemToArray(entries, entry_json(&out->reply.entries[i], true));
     if (out->message)
         cJSON_AddStringToObject(obj, "message", out->message);
     else
@@ -1038,20 +1044,8 @@ static void print_own_json(const char *name, const struct user_record *rec, long
         cJSON_AddStringToObject(obj, "next_login", user_record_next_name(rec->next));
     }
     entries = cJSON_AddArrayToObject(obj, "entries");
-    for (size_t i = 0; rec && i < rec->reply.count; i++) {
-        const struct quota_entry *e = &rec->reply.entries[i];
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "path", e->path);
-        cJSON_AddNumberToObject(item, "usage", e->usage);
-        if (e->has_limit) {
-            cJSON_AddNumberToObject(item, "threshold", e->threshold);
-            cJSON_AddNumberToObject(item, "percent", e->usage * 100.0 / e->threshold);
-        } else {
-            cJSON_AddNullToObject(item, "threshold");
-            cJSON_AddNullToObject(item, "percent");
-        }
-        cJSON_AddItemToArray(entries, item);
-    }
+    for (size_t i = 0; rec && i < rec->reply.count; i++)
+        cJSON_AddItemToArray(entries, entry_json(&rec->reply.entries[i], false));
     text = cJSON_PrintUnformatted(obj);
     if (text)
         printf("%s\n", text);
