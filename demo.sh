@@ -109,11 +109,15 @@ show "near full (93%): logs in, sees the warning" demo near
 expect near "logs in (exit 0)" [ "$rc" = 0 ]
 expect near "sees the warning banner" sees "WARNING: your storage quota is nearly full."
 expect near "with the path and figures" sees "/public/home/near  651.0 GB of 700.0 GB  93.0%"
+expect near "ending with where to look again" sees "Contact: HPC support: hpc-help@example.org
+See your quota any time: scnet-quota"
 echo
 show "over the deny line (105%): login refused" demo over
 expect over "is refused (pamtester exit 1)" [ "$rc" = 1 ]
 expect over "sees the refusal" sees "Login refused: your storage quota is exceeded."
 expect over "with the path and figures" sees "/public/home/over  735.0 GB of 700.0 GB  105.0%"
+expect over "ending with where to look again" sees "Contact: HPC support: hpc-help@example.org
+See your quota any time: scnet-quota"
 expect over "PAM says Permission denied" sees "pamtester: Permission denied"
 echo
 show "API down (fail = open): logs in, after at most the 2 s timeout" demo-down low

@@ -64,6 +64,7 @@ static const struct option_def options[] = {
     OPT("lang", OPT_LANG, lang),
     OPT("contact", OPT_TEXT, contact),
     OPT("help", OPT_TEXT, help),
+    OPT("show_command_hint", OPT_BOOL, show_command_hint),
     OPT("debug", OPT_BOOL, debug),
     OPT("cache_dir", OPT_PATH, cache_dir),
     OPT("cache_ttl", OPT_DURATION, cache_ttl),
@@ -103,6 +104,7 @@ void config_defaults(struct scnet_config *cfg)
     cfg->fail = SCNET_FAIL_OPEN;
     cfg->min_uid = 1000;
     cfg->lang = SCNET_LANG_AUTO;
+    cfg->show_command_hint = true;
     cfg->cache_dir = strdup(SCNET_DEFAULT_CACHE_DIR);
     cfg->cache_ttl = 300;
     cfg->stale_ttl = 86400;

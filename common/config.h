@@ -38,6 +38,7 @@ struct scnet_config {
     enum scnet_lang lang;
     char *contact; /* NULL = none */
     char *help;    /* the site's own line (URL, ticket address) on every banner; NULL = none */
+    bool show_command_hint; /* the warning and the refusal end pointing to `scnet-quota` */
     bool debug;
     char *cache_dir; /* per-node answer cache */
     long cache_ttl;  /* seconds a good answer is reused; 0 = no cache */

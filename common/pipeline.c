@@ -413,6 +413,7 @@ static void render(const struct scnet_config *cfg, const struct scnet_request *r
         .contact = cfg->contact,
         .help = cfg->help,
         .tty_scope = cfg->deny_scope == SCNET_DENY_SCOPE_TTY,
+        .command_hint = cfg->show_command_hint,
         .stale_age_s = source_is_old(out->source) ? out->stale_age_s : -1,
     };
     out->message = banner_render(&in);

@@ -257,6 +257,7 @@ struct banner_words {
     const char *unchecked;
     const char *contact;
     const char *help;
+    const char *command_hint;
 };
 
 static const struct banner_words words_en = {
@@ -286,6 +287,7 @@ static const struct banner_words words_en = {
     .unchecked = "Login refused: your storage quota could not be checked. Please try again later.",
     .contact = "Contact: ",
     .help = "Help: ",
+    .command_hint = "See your quota any time: scnet-quota",
 };
 
 static const struct banner_words words_zh = {
@@ -315,6 +317,7 @@ static const struct banner_words words_zh = {
     .unchecked = "无法检查您的存储配额，登录被拒绝，请稍后再试。",
     .contact = "联系方式：",
     .help = "帮助：",
+    .command_hint = "随时查看您的配额：scnet-quota",
 };
 
 #define BAR_CELLS 20
@@ -441,8 +444,9 @@ static bool add_contact_line(struct strbuf *sb, const struct banner_words *w, co
     return add_configured_line(sb, w->contact, contact);
 }
 
+/* *warning_out: the banner is a warning, not a plain usage list. */
 static bool render_usage(struct strbuf *sb, const struct banner_words *w,
-                         const struct banner_input *in)
+                         const struct banner_input *in, bool *warning_out)
 {
     const struct policy_result *pol = in->policy;
     double line = in->warn > 0 ? in->warn : WARNING_LINE_WHEN_WARN_IS_0;
@@ -468,6 +472,7 @@ static bool render_usage(struct strbuf *sb, const struct banner_words *w,
     if (!warning)
         return true;
 
+    *warning_out = true;
     new_line(sb);
     add_text(sb, w->advice);
     if (in->deny >= 0) {
@@ -539,14 +544,15 @@ char *banner_render(const struct banner_input *in)
 {
     struct strbuf sb = {0};
     const struct banner_words *w = in->lang == SCNET_LANG_ZH ? &words_zh : &words_en;
-    bool ok = true;
+    bool ok = true, hint = false;
 
     switch (in->kind) {
     case BANNER_USAGE:
-        ok = render_usage(&sb, w, in);
+        ok = render_usage(&sb, w, in, &hint);
         break;
     case BANNER_REFUSED:
         ok = render_refused(&sb, w, in);
+        hint = true;
         break;
     case BANNER_UNCHECKED:
     default:
@@ -554,9 +560,16 @@ char *banner_render(const struct banner_input *in)
         ok = add_contact_line(&sb, w, in->contact);
         break;
     }
-    /* The site's own line closes every banner there is. */
+    /* The site's own line closes every banner there is... */
     if (ok && sb.len > 0)
         ok = add_configured_line(&sb, w->help, in->help);
+    /* ... but a warning or a refusal ends with what the user can run to look again once
+     * they have cleaned up (a plain usage list and "could not be checked" have nothing to
+     * follow up). */
+    if (ok && hint && in->command_hint) {
+        new_line(&sb);
+        add_text(&sb, w->command_hint);
+    }
     if (!ok) {
         strbuf_free(&sb);
         return NULL;

@@ -35,7 +35,8 @@ struct banner_input {
     const char *contact;                /* NULL = none */
     long stale_age_s;                   /* >= 0: the numbers are this old (API unreachable) */
     const char *help;                   /* the site's line, closing every banner; NULL = none */
-    bool tty_scope; /* deny_scope = tty: sftp, scp, rsync and commands are let in */
+    bool tty_scope;    /* deny_scope = tty: sftp, scp, rsync and commands are let in */
+    bool command_hint; /* the warning and the refusal end pointing to `scnet-quota` */
 };
 
 /* One path as a banner lists it: "  /path  651.0 GB of 700.0 GB  93.0%  [##...--]", or

@@ -39,6 +39,10 @@ void sim_info_load(struct sim_info *sim);
 #define MISNAMED_ADDRESS "127.0.0.2"
 int sim_misnamed_https_port(const struct sim_info *sim);
 
+/* The line that ends a warning and a refusal (show_command_hint = yes, the default). */
+#define HINT "\nSee your quota any time: scnet-quota"
+#define HINT_ZH "\n随时查看您的配额：scnet-quota"
+
 /* Lines written at the top of every config file from now on (after cache_dir). */
 void set_conf_prefix(const char *prefix);
 

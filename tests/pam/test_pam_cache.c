@@ -179,7 +179,7 @@ static void test_stale_answer_when_api_is_down(void **state)
                         "  /public/home/stale  651.0 GB of 700.0 GB  93.0%  "
                         "[##################--]\n" STALE_TWO_HOURS "\n"
                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
-                        "exceeded\" once a quota is full.");
+                        "exceeded\" once a quota is full." HINT);
     assert_int_equal(sim_quota_count(&sim, "stale"), before + 1);
 
     /* Older than stale_ttl: not used; fail decides. */

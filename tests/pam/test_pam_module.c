@@ -85,7 +85,7 @@ static void test_near_full_sees_warning(void **state)
 
     session_with("", "near", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_info(&run), NEAR_BANNER HINT);
     assert_string_equal(joined_err(&run), "");
 }
 
@@ -96,7 +96,7 @@ static void test_warning_names_deny_line_and_contact(void **state)
     session_with("deny = 100\ncontact = Ask hpc-help@example.org", "near", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.\n"
-                                                       "Contact: Ask hpc-help@example.org");
+                                                       "Contact: Ask hpc-help@example.org" HINT);
 }
 
 static void test_over_deny_is_refused(void **state)
@@ -105,7 +105,7 @@ static void test_over_deny_is_refused(void **state)
 
     session_with("deny = 100", "over", &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(joined_err(&run), OVER_REFUSAL);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL HINT);
     assert_string_equal(joined_info(&run), "");
 }
 
@@ -117,11 +117,43 @@ static void test_help_line_closes_every_banner(void **state)
 
     session_with("deny = 100\nhelp = https://hpc.example.org/quota", "over", &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(joined_err(&run), OVER_REFUSAL "\nHelp: https://hpc.example.org/quota");
+    assert_string_equal(joined_err(&run),
+                        OVER_REFUSAL "\nHelp: https://hpc.example.org/quota" HINT);
     session_with("deny = 100\nhelp = https://hpc.example.org/quota", "near", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.\n"
-                                                       "Help: https://hpc.example.org/quota");
+                                                       "Help: https://hpc.example.org/quota" HINT);
+}
+
+/* The warning and the refusal end pointing to scnet-quota, in either language; a plain
+ * usage list (warn = 0, below 90%) has nothing to follow up; show_command_hint = no drops
+ * the line and nothing else. */
+static void test_banners_point_to_the_command(void **state)
+{
+    struct pam_run run;
+    const char *zh_refusal_end = "请联系技术支持人员帮助您释放空间。" HINT_ZH;
+
+    session_with("deny = 100", "near", &run);
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
+    session_with("deny = 100\nlang = zh", "over", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_non_null(strstr(joined_err(&run), "登录被拒绝"));
+    assert_string_equal(joined_err(&run) + strlen(joined_err(&run)) - strlen(zh_refusal_end),
+                        zh_refusal_end);
+    session_with("deny = 100\nlang = zh", "near", &run);
+    assert_string_equal(joined_info(&run) + strlen(joined_info(&run)) - strlen(HINT_ZH), HINT_ZH);
+    session_with("warn = 0", "low", &run);
+    assert_non_null(strstr(joined_info(&run), "/public/home/low"));
+    assert_null(strstr(joined_info(&run), "scnet-quota"));
+
+    session_with("deny = 100\nshow_command_hint = no", "near", &run);
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.");
+    session_with("deny = 100\nshow_command_hint = no", "over", &run);
+    assert_int_equal(run.rc, PAM_PERM_DENIED);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL);
+    session_with("deny = 100\nshow_command_hint = no\nlang = zh", "over", &run);
+    assert_null(strstr(joined_err(&run), "scnet-quota"));
+    assert_non_null(strstr(joined_err(&run), "请联系技术支持人员帮助您释放空间。"));
 }
 
 static void test_exactly_at_deny_is_refused(void **state)
@@ -144,7 +176,7 @@ static void test_over_without_deny_only_warns(void **state)
                         "  /public/home/over  735.0 GB of 700.0 GB  105.0%  "
                         "[####################]\n"
                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
-                        "exceeded\" once a quota is full.");
+                        "exceeded\" once a quota is full." HINT);
 }
 
 static void test_several_paths_list_only_flagged_entries_of_this_user(void **state)
@@ -157,7 +189,7 @@ static void test_several_paths_list_only_flagged_entries_of_this_user(void **sta
                         "WARNING: your storage quota is nearly full.\n"
                         "  /work/multi  950.0 GB of 1000.0 GB  95.0%  [###################-]\n"
                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
-                        "exceeded\" once a quota is full.");
+                        "exceeded\" once a quota is full." HINT);
 }
 
 static void test_numbers_as_strings_and_code_as_number(void **state)
@@ -287,7 +319,7 @@ static void test_canonical_account_name_is_checked(void **state)
 
     session_with("", "NEAR", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_info(&run), NEAR_BANNER HINT);
     /* Asked as "near", never as "NEAR". At least one: the simulator's counters are shared,
      * and a request an earlier test gave up on may be counted late (ci-compat saw +2). */
     assert_true(sim_quota_count(&sim, "near") > before);
@@ -414,7 +446,7 @@ static void test_module_arguments_override_the_file(void **state)
                         "[##------------------]\n"
                         "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
                         "exceeded”而失败。\n"
-                        "联系方式：room-101");
+                        "联系方式：room-101" HINT_ZH);
 }
 
 static void test_secret_on_pam_line_is_refused(void **state)
@@ -436,10 +468,10 @@ static void test_account_stage_makes_the_same_decision(void **state)
     write_https_conf(&sim, "deny = 100");
     run_pam("scnet", "over", PAMTEST_ACCOUNT, 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(joined_err(&run), OVER_REFUSAL);
+    assert_string_equal(joined_err(&run), OVER_REFUSAL HINT);
     run_pam("scnet", "near", PAMTEST_ACCOUNT, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_string_equal(joined_info(&run), NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
     run_pam("scnet", "over", PAMTEST_CLOSE_SESSION, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
 }
@@ -527,18 +559,18 @@ static void test_deny_scope_tty_hands_the_refusal_to_the_shell_gate(void **state
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
     assert_true(run.gate_set);
-    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY HINT);
     assert_non_null(strstr(run.log, "user=over result=deny-skipped "));
     assert_non_null(strstr(run.log, " scope=tty gate=shell ms="));
     session_on_tty("over", NULL, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
-    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY HINT);
     /* PAM_SILENT: nothing shown either way, and the gate still gets the refusal. */
     session_on_tty("over", "ssh", PAM_SILENT, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(run.shown, "");
-    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY HINT);
 }
 
 static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
@@ -550,14 +582,14 @@ static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
      * at once, shown, and nothing left for a shell. */
     session_on_tty("over", "/dev/null", 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(run.shown, OVER_REFUSAL_TTY);
+    assert_string_equal(run.shown, OVER_REFUSAL_TTY HINT);
     assert_false(run.gate_set);
     assert_non_null(strstr(run.log, "user=over result=deny "));
     assert_null(strstr(run.log, "gate="));
     /* Warn and allow: the banner as before; the planted value is removed. */
     session_on_tty("near", "ssh", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
     assert_false(run.gate_set);
     session_on_tty("low", "ssh", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
@@ -567,7 +599,7 @@ static void test_shell_gate_variable_only_for_a_deferred_refusal(void **state)
     write_https_conf(&sim, "deny = 100");
     session_on_tty("over", "ssh", 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(run.shown, OVER_REFUSAL);
+    assert_string_equal(run.shown, OVER_REFUSAL HINT);
     assert_false(run.gate_set);
 }
 
@@ -581,11 +613,11 @@ static void test_profile_line_only_warns(void **state)
     open_session("scnet_profile", "over", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_string_equal(joined_err(&run), "");
-    assert_string_equal(joined_info(&run), OVER_WARNING);
+    assert_string_equal(joined_info(&run), OVER_WARNING HINT);
     /* Nor does its warning announce a refusal at 100%. */
     open_session("scnet_profile", "near", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_info(&run), NEAR_BANNER HINT);
 }
 
 /* One login, the module run more than once on its handle: each text is shown once. */
@@ -597,24 +629,24 @@ static void test_one_banner_per_login(void **state)
     /* An account line and a session line. */
     login_on_handle("scnet", "near", "/dev/null", true, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
     /* A required line and the profile's line after it: the refusal once, no warning after. */
     login_on_handle("scnet_twice", "near", "/dev/null", false, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
     login_on_handle("scnet_twice", "over", "/dev/null", false, 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(run.shown, OVER_REFUSAL);
+    assert_string_equal(run.shown, OVER_REFUSAL HINT);
     /* The profile's line first: its warning, then the refusal is news and is shown. */
     login_on_handle("scnet_twice_profile_first", "near", "/dev/null", false, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(run.shown, NEAR_BANNER);
+    assert_string_equal(run.shown, NEAR_BANNER HINT);
     login_on_handle("scnet_twice_profile_first", "over", "/dev/null", false, 0, &run);
     assert_int_equal(run.rc, PAM_PERM_DENIED);
-    assert_string_equal(run.shown, OVER_WARNING "\n" OVER_REFUSAL);
+    assert_string_equal(run.shown, OVER_WARNING HINT "\n" OVER_REFUSAL HINT);
     /* Two handles are two logins: the second sees its banner too. */
     login_on_handle("scnet", "near", "/dev/null", false, 0, &run);
-    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%.");
+    assert_string_equal(run.shown, NEAR_BANNER "\nLogins are refused at 100.0%." HINT);
 }
 
 /* deny_scope = tty: the required line hands the refusal to the login-shell gate; the
@@ -627,7 +659,7 @@ static void test_later_warn_only_line_keeps_the_gate_refusal(void **state)
     login_on_handle("scnet_twice", "over", "ssh", false, 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
     assert_true(run.gate_set);
-    assert_string_equal(run.gate, OVER_REFUSAL_TTY);
+    assert_string_equal(run.gate, OVER_REFUSAL_TTY HINT);
     assert_string_equal(run.shown, "");
 }
 
@@ -659,7 +691,7 @@ static void test_plain_http_on_loopback(void **state)
                sim.token_file);
     open_session("scnet", "near", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_info(&run), NEAR_BANNER HINT);
 }
 
 /* The chain: the system store does not know the simulator's throwaway CA. */
@@ -676,7 +708,7 @@ static void test_certificate_is_verified(void **state)
                sim.https_port, sim.token_file, sim.ca);
     open_session("scnet", "near", 0, &run);
     assert_int_equal(run.rc, PAM_SUCCESS);
-    assert_string_equal(joined_info(&run), NEAR_BANNER);
+    assert_string_equal(joined_info(&run), NEAR_BANNER HINT);
 }
 
 /* A config for the second simulator: the same certificate and CA, another address. */
@@ -733,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_warning_names_deny_line_and_contact),
         cmocka_unit_test(test_over_deny_is_refused),
         cmocka_unit_test(test_help_line_closes_every_banner),
+        cmocka_unit_test(test_banners_point_to_the_command),
         cmocka_unit_test(test_exactly_at_deny_is_refused),
         cmocka_unit_test(test_over_without_deny_only_warns),
         cmocka_unit_test(test_several_paths_list_only_flagged_entries_of_this_user),

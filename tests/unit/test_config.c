@@ -139,6 +139,7 @@ static void assert_defaults_except_url(const struct scnet_config *cfg)
     assert_int_equal(cfg->lang, SCNET_LANG_AUTO);
     assert_null(cfg->contact);
     assert_false(cfg->debug);
+    assert_true(cfg->show_command_hint);
     assert_int_equal(cfg->owner, geteuid());
 }
 
@@ -250,6 +251,21 @@ static void test_arguments_have_no_comments(void **state)
     struct fixture *f = *state;
     assert_true(load(f, "url = " GOOD_URL "\n", ARGS("contact=#hpc-help")));
     assert_string_equal(f->cfg.contact, "#hpc-help");
+}
+
+/* show_command_hint: on by default, off from the file or the pam.d line (args win). */
+static void test_show_command_hint(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f, "url = " GOOD_URL "\nshow_command_hint = no\n", NULL));
+    assert_false(f->cfg.show_command_hint);
+    assert_true(
+        load(f, "url = " GOOD_URL "\nshow_command_hint = no\n", ARGS("show_command_hint=yes")));
+    assert_true(f->cfg.show_command_hint);
+    assert_true(load(f, "url = " GOOD_URL "\n", ARGS("show_command_hint=off")));
+    assert_false(f->cfg.show_command_hint);
+    assert_false(load(f, "url = " GOOD_URL "\nshow_command_hint = maybe\n", NULL));
+    assert_file_error(f, 2, "show_command_hint: 'maybe' is not yes or no");
 }
 
 /* Files edited on Windows end lines with CRLF: accepted, and no CR kept in any value. */
@@ -1105,6 +1121,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        T(test_show_command_hint),
         T(test_file_with_only_url_keeps_defaults),
         T(test_full_file_every_key),
         T(test_comments_and_blank_lines),

@@ -550,7 +550,7 @@ static void test_banner_help_line_on_every_banner(void **state)
     static const struct quota_entry low[] = {{(char *)"alice", (char *)"/h", 10, 100, true}};
     struct fixture f;
     struct banner_input unchecked = {
-        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, NULL, -1, NULL, false};
+        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, NULL, -1, NULL, false, false};
     char *none;
 
     setup_case(&f, near_entry, 1, 90, 100, BANNER_USAGE, SCNET_LANG_EN);
@@ -589,10 +589,74 @@ static void test_banner_help_line_on_every_banner(void **state)
     free(none);
 }
 
+/* command_hint: the warning and the refusal end with the line pointing to scnet-quota (after
+ * the contact and help lines), in both languages; the plain usage list and "could not be
+ * checked" do not get it; without command_hint nothing else changes. */
+static void test_banner_command_hint(void **state)
+{
+    static const struct quota_entry over[] = {
+        {(char *)"alice", (char *)"/public/home/bob", 735.0, 700, true}};
+    static const struct quota_entry low[] = {{(char *)"alice", (char *)"/h", 10, 100, true}};
+    struct fixture f;
+    struct banner_input unchecked = {
+        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, NULL, -1, NULL, false, true};
+
+    setup_case(&f, near_entry, 1, 90, 100, BANNER_USAGE, SCNET_LANG_EN);
+    f.in.command_hint = true;
+    expect_banner(&f.in, NEAR_EN "\nSee your quota any time: scnet-quota");
+    f.in.help = "https://hpc.example.org/quota";
+    expect_banner(&f.in, NEAR_EN "\nHelp: https://hpc.example.org/quota\n"
+                                 "See your quota any time: scnet-quota");
+    f.in.help = NULL;
+    f.in.lang = SCNET_LANG_ZH;
+    expect_banner(&f.in, "警告：您的存储配额即将用满。\n"
+                         "  /public/home/alice  已用 651.0 GB，配额 700.0 GB  93.0%  "
+                         "[##################--]\n"
+                         "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
+                         "exceeded”而失败。\n"
+                         "使用率达到 100.0% 时将拒绝登录。\n"
+                         "联系方式：hpc-support@example.org\n"
+                         "随时查看您的配额：scnet-quota");
+    setup_case(&f, over, 1, 90, 100, BANNER_REFUSED, SCNET_LANG_ZH);
+    f.in.command_hint = true;
+    expect_banner(&f.in,
+                  "登录被拒绝：您的存储配额已超出。\n"
+                  "  /public/home/bob  已用 735.0 GB，配额 700.0 GB  105.0%  "
+                  "[####################]\n"
+                  "使用率达到配额的 100.0% 时将拒绝登录。请联系技术支持人员帮助您释放空间。\n"
+                  "联系方式：hpc-support@example.org\n"
+                  "随时查看您的配额：scnet-quota");
+    f.in.lang = SCNET_LANG_EN;
+    f.in.tty_scope = true;
+    f.in.contact = NULL;
+    expect_banner(&f.in, "Login refused: your storage quota is exceeded.\n"
+                         "  /public/home/bob  735.0 GB of 700.0 GB  105.0%  "
+                         "[####################]\n"
+                         "Logins are refused at 100.0% of the quota. Free space now with sftp, "
+                         "scp, rsync or \"ssh HOST COMMAND\" (these still work), then log in "
+                         "again.\n"
+                         "See your quota any time: scnet-quota");
+    /* Nothing to follow up: a plain list, a check that could not be made. */
+    setup_case(&f, low, 1, 0, -1, BANNER_USAGE, SCNET_LANG_EN);
+    f.in.command_hint = true;
+    expect_banner(&f.in,
+                  "Storage quota:\n  /h  10.0 GB of 100.0 GB  10.0%  [##------------------]");
+    expect_banner(&unchecked, "Login refused: your storage quota could not be checked. Please "
+                              "try again later.");
+}
+
 static void test_banner_unchecked(void **state)
 {
-    struct banner_input in = {
-        BANNER_UNCHECKED, SCNET_LANG_EN, NULL, 90, 100, "hpc-support@example.org", -1, NULL, false};
+    struct banner_input in = {BANNER_UNCHECKED,
+                              SCNET_LANG_EN,
+                              NULL,
+                              90,
+                              100,
+                              "hpc-support@example.org",
+                              -1,
+                              NULL,
+                              false,
+                              false};
     expect_banner(&in, "Login refused: your storage quota could not be checked. Please try "
                        "again later.\nContact: hpc-support@example.org");
     in.lang = SCNET_LANG_ZH;
@@ -768,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_banner_warn_zero_plain_usage),
         cmocka_unit_test(test_banner_warn_zero_above_90_warns),
         cmocka_unit_test(test_banner_stale_ages),
+        cmocka_unit_test(test_banner_command_hint),
         cmocka_unit_test(test_banner_sanitises_server_path),
         cmocka_unit_test(test_banner_long_path_is_bounded),
         cmocka_unit_test(test_banner_numbers_ignore_locale),
