@@ -36,7 +36,7 @@ int main(int argc, char **argv)
                      user, user);
         if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age, err,
                          sizeof(err)) ||
-            !cache_mark_seen(dirfd, user, geteuid(), err, sizeof(err))) {
+            !cache_mark_seen(dirfd, user, geteuid(), 0, err, sizeof(err))) {
             fprintf(stderr, "plant: %s: %s\n", user, err);
             goto out;
         }

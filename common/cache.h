@@ -64,8 +64,10 @@ void cache_unlock(int lockfd);
 void cache_entry_free(struct cache_entry *entry);
 
 /* Record that key's user logged in now: the mtime of its lock file (created if missing), the
- * only write a cache hit makes. False with the reason in err. */
-bool cache_mark_seen(int dirfd, const char *key, uid_t owner, char *err, size_t errlen);
+ * only write a cache hit makes; skipped when the stamp is already younger than every_s
+ * seconds (0: always stamp). False with the reason in err. */
+bool cache_mark_seen(int dirfd, const char *key, uid_t owner, long every_s, char *err,
+                     size_t errlen);
 
 /* One stored entry, as cache_list finds it. */
 struct cache_item {

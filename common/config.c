@@ -572,9 +572,13 @@ bool config_load(struct scnet_config *cfg, int argc, const char **argv, char *er
                  cfg->conf_path, missing ? " (which does not exist)" : "");
         ok = false;
     }
+    return ok;
+}
+
+bool config_check_cafile(const struct scnet_config *cfg, char *err, size_t errlen)
+{
     /* The CA bundle decides which server is believed: whoever can write it (or replace it
      * in its directory) could make the module trust any server, as with the token file. */
-    if (ok && cfg->cafile)
-        ok = safe_file_check_path(cfg->cafile, "cafile", SAFE_FILE_CONFIG, cfg->owner, err, errlen);
-    return ok;
+    return !cfg->cafile ||
+           safe_file_check_path(cfg->cafile, "cafile", SAFE_FILE_CONFIG, cfg->owner, err, errlen);
 }

@@ -66,9 +66,15 @@ bool config_load(struct scnet_config *cfg, int argc, const char **argv, char *er
  * by group or others, reached through folders that pass safe_file_open_trusted all the way
  * from "/" (whoever could replace it, or any folder above it, would run code as root at
  * every login). False with "helper <path>: <problem>" in err, the problem naming the
- * folder at fault. Run by the module and scnet-quota after config_load: a failure is a
- * configuration error. */
+ * folder at fault. Run by scnet-quota after config_load, for a clear configuration error;
+ * the module leaves it to common/http.c, which checks the helper it runs (the same
+ * descriptor) when a request is made: a cache hit touches neither file. */
 bool config_check_helper(const struct scnet_config *cfg, char *err, size_t errlen);
+
+/* Check cfg->cafile (if set) like the config file: owner, mode, no symlink, trusted folders
+ * from "/". False with "cafile <path>: <problem>" in err. Run by scnet-quota after
+ * config_load; in the module common/http.c checks the descriptor the helper reads. */
+bool config_check_cafile(const struct scnet_config *cfg, char *err, size_t errlen);
 
 /* Set every field to its default (owner = geteuid()). */
 void config_defaults(struct scnet_config *cfg);

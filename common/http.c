@@ -532,9 +532,10 @@ static struct http_client *client_new(const char *helper, const char *cafile, ch
         error_set(err, errlen, "out of memory");
         goto fail;
     }
-    /* Checked here, on the descriptors every start of this client uses (config_load checked
-     * the same paths earlier, for a clear configuration error): the helper runs from its
-     * descriptor, and reads the CA file through its own (FETCH_CA_FD), never by name. */
+    /* Checked here, on the descriptors every start of this client uses, and only here in
+     * the module (a cache hit never opens either file; scnet-quota checks them up front too,
+     * for a clear configuration error): the helper runs from its descriptor, and reads the
+     * CA file through its own (FETCH_CA_FD), never by name. */
     if (!safe_file_open_trusted(helper, "helper", O_PATH, SAFE_FILE_CONFIG, geteuid(),
                                 &c->helper_fd, &st, err, errlen) ||
         (cafile && !safe_file_open_trusted(cafile, "cafile", O_RDONLY, SAFE_FILE_CONFIG, geteuid(),

@@ -296,6 +296,7 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     bool ok = false, use_cache = cfg->cache_ttl > 0;
     bool keep_entries = cfg->cache_ttl > 0 || cfg->stale_ttl > 0;
     bool writer = cache_caller_may_write(cfg->owner), probe_expired = false;
+    long seen_every = cfg->cache_ttl < cfg->refresh_window ? cfg->cache_ttl : cfg->refresh_window;
     int64_t now = time(NULL);
     struct cache_entry entry = {0};
     struct offline_state offline = {0};
@@ -318,8 +319,9 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         goto out;
     }
     /* For scnet-quota --refresh: who logs in here, kept up to date at the price of a
-     * timestamp. */
-    if (keep_entries && writer && !cache_mark_seen(dirfd, req->user, cfg->owner, why, sizeof(why)))
+     * timestamp, renewed at most once per cache_ttl (and refresh_window, which it serves). */
+    if (keep_entries && writer &&
+        !cache_mark_seen(dirfd, req->user, cfg->owner, seen_every, why, sizeof(why)))
         scnet_debug(log, "user=%s step=mark-seen reason=\"%s\"", req->user, why);
     if (keep_entries && !cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) &&
         why[0])

@@ -135,7 +135,8 @@ static bool load_config(const struct options *opt, const struct pam_module_line 
         snprintf(lang_arg, sizeof(lang_arg), "lang=%s", opt->lang);
         argv[argc++] = lang_arg;
     }
-    ok = config_load(cfg, argc, argv, err, errlen) && config_check_helper(cfg, err, errlen);
+    ok = config_load(cfg, argc, argv, err, errlen) && config_check_helper(cfg, err, errlen) &&
+         config_check_cafile(cfg, err, errlen);
     free(argv);
     return ok;
 }

@@ -91,7 +91,7 @@ static void seen(const char *user, long ago_s)
     char err[256] = "", stem[128], name[160];
     struct timespec times[2] = {{.tv_sec = time(NULL) - ago_s}, {.tv_sec = time(NULL) - ago_s}};
 
-    assert_true(cache_mark_seen(dirfd_, user, geteuid(), err, sizeof(err)));
+    assert_true(cache_mark_seen(dirfd_, user, geteuid(), 0, err, sizeof(err)));
     cache_file_name(user, stem, sizeof(stem));
     snprintf(name, sizeof(name), "%s.lock", stem);
     assert_int_equal(utimensat(dirfd_, name, times, 0), 0);

@@ -1154,12 +1154,12 @@ static void test_mark_seen_touches_the_lock_file_only(void **state)
     assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
     set_mtime_at(f->dirfd, entry, 1000);
     /* No lock file yet: made, private, and stamped now. */
-    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
     assert_int_equal(fstatat(f->dirfd, lock, &st_lock, AT_SYMLINK_NOFOLLOW), 0);
     assert_int_equal(st_lock.st_mode & 07777, 0600);
     assert_true(st_lock.st_mtime >= time(NULL) - 5);
     set_mtime_at(f->dirfd, lock, 2000);
-    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
     assert_int_equal(fstatat(f->dirfd, lock, &st_lock, AT_SYMLINK_NOFOLLOW), 0);
     assert_true(st_lock.st_mtime >= time(NULL) - 5);
     assert_int_equal(st_lock.st_size, 0);
@@ -1168,8 +1168,42 @@ static void test_mark_seen_touches_the_lock_file_only(void **state)
     /* A symlink planted at the lock's name is refused, not followed. */
     assert_int_equal(unlinkat(f->dirfd, lock, 0), 0);
     assert_int_equal(symlinkat("/etc/passwd", f->dirfd, lock), 0);
-    assert_false(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_false(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
     assert_non_null(strstr(f->err, "symlink"));
+}
+
+/* A hit stamps the seen time at most once per interval: a younger stamp is left alone (no
+ * write), an older one, a missing lock file or one in the future (the clock went back) is
+ * renewed. */
+static void test_mark_seen_at_most_once_per_interval(void **state)
+{
+    struct fixture *f = *state;
+    char lock[NAME_MAX_LEN + 8];
+    struct stat st;
+    time_t now = time(NULL);
+
+    entry_name("alice", ".lock", lock, sizeof(lock));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 300, f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(st.st_mtime >= now - 5);
+    /* Stamped 100 s ago: within 300 s, untouched; with 60 s, renewed. */
+    set_mtime_at(f->dirfd, lock, now - 100);
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 300, f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_int_equal(st.st_mtime, now - 100);
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 60, f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(st.st_mtime >= now - 5);
+    /* In the future: renewed, or the user would look seen until then. */
+    set_mtime_at(f->dirfd, lock, now + 1000);
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 300, f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(st.st_mtime < now + 1000);
+    /* 0: always stamped. */
+    set_mtime_at(f->dirfd, lock, now - 10);
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
+    assert_int_equal(fstatat(f->dirfd, lock, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(st.st_mtime >= now - 5);
 }
 
 static int item_index(const struct cache_item *items, size_t n, const char *key)
@@ -1191,7 +1225,7 @@ static void test_list_finds_usable_entries_with_their_seen_time(void **state)
     assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
     assert_true(cache_write(f->dirfd, "bob smith", LIT("{}"), 3000, f->err, sizeof(f->err)));
     assert_true(cache_write(f->dirfd, "token:hefei", LIT("tok"), 4000, f->err, sizeof(f->err)));
-    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
     entry_name("alice", ".lock", lock, sizeof(lock));
     set_mtime_at(f->dirfd, lock, 2000);
     /* Not entries: a copy under another name, junk, a temporary file, a lock alone. */
@@ -1199,7 +1233,7 @@ static void test_list_finds_usable_entries_with_their_seen_time(void **state)
     assert_int_equal(linkat(f->dirfd, "alice.cache", f->dirfd, name, 0), 0);
     unit_write_file_at(f->dirfd, "junk.cache", O_EXCL, LIT("scnet-cache 1 x"), 0600);
     unit_write_file_at(f->dirfd, "dave.tmp-1-00", O_EXCL, LIT("x"), 0600);
-    assert_true(cache_mark_seen(f->dirfd, "erin", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "erin", geteuid(), 0, f->err, sizeof(f->err)));
 
     assert_true(cache_list(f->dirfd, geteuid(), &items, &n, f->err, sizeof(f->err)));
     assert_int_equal(n, 3);
@@ -1224,7 +1258,7 @@ static void test_remove_and_prune_orphan_locks(void **state)
     entry_name("alice", ".lock", lock, sizeof(lock));
     entry_name("alice", ".cache", entry, sizeof(entry));
     assert_true(cache_write(f->dirfd, "alice", LIT("{}"), 1000, f->err, sizeof(f->err)));
-    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "alice", geteuid(), 0, f->err, sizeof(f->err)));
     /* Without with_lock the lock file stays; a second removal of nothing is fine. */
     assert_true(cache_remove(f->dirfd, "alice", false, f->err, sizeof(f->err)));
     assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
@@ -1233,17 +1267,17 @@ static void test_remove_and_prune_orphan_locks(void **state)
     assert_true(faccessat(f->dirfd, lock, F_OK, AT_SYMLINK_NOFOLLOW) != 0);
 
     /* Orphan locks: old and free ones go; recent, held or still backed by an entry stay. */
-    assert_true(cache_mark_seen(f->dirfd, "old", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "old", geteuid(), 0, f->err, sizeof(f->err)));
     entry_name("old", ".lock", other, sizeof(other));
     set_mtime_at(f->dirfd, other, 1000);
-    assert_true(cache_mark_seen(f->dirfd, "recent", geteuid(), f->err, sizeof(f->err)));
-    assert_true(cache_mark_seen(f->dirfd, "held", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "recent", geteuid(), 0, f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "held", geteuid(), 0, f->err, sizeof(f->err)));
     entry_name("held", ".lock", other, sizeof(other));
     set_mtime_at(f->dirfd, other, 1000);
     held = cache_lock(f->dirfd, "held", geteuid(), now_ms() + 1000, f->err, sizeof(f->err));
     assert_true(held >= 0);
     assert_true(cache_write(f->dirfd, "kept", LIT("{}"), 1000, f->err, sizeof(f->err)));
-    assert_true(cache_mark_seen(f->dirfd, "kept", geteuid(), f->err, sizeof(f->err)));
+    assert_true(cache_mark_seen(f->dirfd, "kept", geteuid(), 0, f->err, sizeof(f->err)));
     entry_name("kept", ".lock", other, sizeof(other));
     set_mtime_at(f->dirfd, other, 1000);
     assert_int_equal(cache_prune_orphan_locks(f->dirfd, geteuid(), time(NULL) - 60), 1);
@@ -1300,6 +1334,7 @@ int main(void)
         T(test_old_temp_files_swept_at_next_write, setup_cache),
         T(test_created_files_belong_to_root_group, setup_base),
         T(test_mark_seen_touches_the_lock_file_only, setup_cache),
+        T(test_mark_seen_at_most_once_per_interval, setup_cache),
         T(test_list_finds_usable_entries_with_their_seen_time, setup_cache),
         T(test_remove_and_prune_orphan_locks, setup_cache),
     };

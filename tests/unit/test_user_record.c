@@ -97,6 +97,23 @@ static void test_written_and_read_back_with_own_entries_only(void **state)
     user_record_free(&rec);
 }
 
+/* Figures are kept in thousandths, rounded half away from zero (as llround did, without
+ * libm): 62.5 thousandths is 63, 62.4 is 62. */
+static void test_figures_rounded_to_thousandths(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+
+    f->entries[0].usage = 0.0625;
+    f->entries[0].threshold = 0.0624;
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_true(rec.reply.entries[0].usage == 0.063);
+    assert_true(rec.reply.entries[0].threshold == 0.062);
+    user_record_free(&rec);
+}
+
 static void test_over_deny_is_a_refusal_and_deny_off_is_kept(void **state)
 {
     struct fixture *f = *state;
@@ -176,6 +193,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_over_deny_is_a_refusal_and_deny_off_is_kept, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_figures_rounded_to_thousandths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_are_not_followed, setup, teardown),
     };
