@@ -966,7 +966,8 @@ def main():
         print("  " + n)
 
     md = ["# pam_scnet_quota benchmark results", "",
-          "Written by `bench/run-bench.sh` (overwritten at each run).", ""]
+          "Written by `bench/run-bench.sh` (overwritten at each run, but for the section "
+          "`bench/run-hit.sh` writes, kept at the end).", ""]
     md += ["- " + h.replace("command: ", "command: `", 1) + ("`" if h.startswith("command") else "")
            for h in header]
     md += ["", md_table(data), "",
