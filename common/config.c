@@ -34,6 +34,7 @@ enum opt_type {
     OPT_LIFETIME, /* long whole seconds, LIFETIME_MIN to DURATION_MAX */
     OPT_DENY_SCOPE,
     OPT_RATE, /* long requests per second, 0 = unpaced, up to RATE_MAX */
+    OPT_DAYS, /* long whole days, 0 to DAYS_MAX */
 };
 
 struct option_def {
@@ -54,6 +55,7 @@ static const struct option_def options[] = {
     OPT("timeout", OPT_SECONDS, timeout_ms),
     OPT("warn", OPT_PERCENT, warn),
     OPT("deny", OPT_PERCENT_OR_OFF, deny),
+    OPT("warn_days", OPT_DAYS, warn_days),
     OPT("deny_scope", OPT_DENY_SCOPE, deny_scope),
     OPT("fail", OPT_FAIL, fail),
     OPT("cafile", OPT_PATH, cafile),
@@ -92,6 +94,8 @@ static const char *const secret_names[] = {"token",    "secret_key", "access_key
 /* A token trusted for less than a minute would be fetched at nearly every login. */
 #define LIFETIME_MIN 60
 #define RATE_MAX 100000
+/* A trend is said up to a year ahead (TREND_MAX_DAYS): warning earlier means nothing. */
+#define DAYS_MAX 365
 
 void config_defaults(struct scnet_config *cfg)
 {
@@ -339,6 +343,14 @@ static bool apply_option(struct scnet_config *cfg, const struct option_def *def,
             snprintf(err, errlen,
                      "%s: '%.100s' is not a whole number of requests per second up to %d",
                      def->name, value, RATE_MAX);
+            return false;
+        }
+        *(long *)field = (long)number;
+        return true;
+    case OPT_DAYS:
+        if (!parse_decimal(value, &number) || strchr(value, '.') || number > DAYS_MAX) {
+            snprintf(err, errlen, "%s: '%.100s' is not a whole number of days up to %d", def->name,
+                     value, DAYS_MAX);
             return false;
         }
         *(long *)field = (long)number;

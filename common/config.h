@@ -28,6 +28,7 @@ struct scnet_config {
     long timeout_ms;  /* bound for the whole check */
     double warn;      /* percent; 0 = always show the usage */
     double deny;      /* percent; < 0 = never refuse */
+    long warn_days;   /* warn when the trend is full within this many days; 0 = off */
     enum scnet_deny_scope deny_scope;
     enum scnet_fail_mode fail;
     char *cafile; /* NULL = system store */

@@ -433,8 +433,43 @@ static void fail_decides(const struct scnet_config *cfg, const struct scnet_requ
     }
 }
 
+/* The trend of each of the user's paths from their record (earlier answers) and this
+ * answer: policy decided again with it (warn_days). Reads the record, so only called when it
+ * can change something: a warning (its trend lines) or warn_days set. */
+static void apply_trend(const struct scnet_config *cfg, const struct scnet_request *req,
+                        const struct scnet_log *log, struct scnet_outcome *out)
+{
+    struct user_record *rec = calloc(1, sizeof(*rec)); /* off the stack: 4 KiB of history */
+    long days[QUOTA_MAX_ENTRIES] = {0};
+    int64_t fetched_at = out->stored_at > 0          ? out->stored_at
+                         : out->source == SOURCE_API ? (int64_t)time(NULL)
+                                                     : (int64_t)time(NULL) - out->stale_age_s;
+    char why[512];
+    bool missing = false;
+
+    if (!rec)
+        return;
+    if (!user_record_read_trusted(cfg, req->user, rec, &missing, why, sizeof(why))) {
+        if (!missing)
+            scnet_debug(log, "user=%s step=no-trend reason=\"%s\"", req->user, why);
+        free(rec);
+        return;
+    }
+    for (size_t i = 0; i < out->reply.count && i < QUOTA_MAX_ENTRIES; i++) {
+        const struct quota_entry *e = &out->reply.entries[i];
+        if (e->username && strcmp(e->username, req->user) == 0) {
+            long d = user_record_full_in_days_of(rec, e, fetched_at);
+            days[i] = d > 0 ? d : 0;
+        }
+    }
+    policy_decide_trend(&out->reply, req->user, cfg->warn, cfg->deny, days, cfg->warn_days,
+                        &out->policy);
+    user_record_free(rec);
+    free(rec);
+}
+
 static void decide(const struct scnet_config *cfg, const struct scnet_request *req,
-                   struct scnet_outcome *out)
+                   const struct scnet_log *log, struct scnet_outcome *out)
 {
     double warning_line = cfg->warn > 0 ? cfg->warn : ALWAYS_SHOW_WARNING_LINE;
 
@@ -467,6 +502,14 @@ static void decide(const struct scnet_config *cfg, const struct scnet_request *r
     out->decision = out->policy.worst && out->policy.worst->percent >= warning_line
                         ? DECISION_WARN
                         : DECISION_ALLOW;
+    /* The trend only adds: lines to a warning, and with warn_days a warning before warn;
+     * never a refusal (the level above was decided without it). Users below warn with
+     * warn_days = 0 read no record: their login costs what it did. */
+    if (out->decision == DECISION_WARN || cfg->warn_days > 0) {
+        apply_trend(cfg, req, log, out);
+        if (out->policy.early)
+            out->decision = DECISION_WARN;
+    }
     if (out->policy.count > 0)
         render(cfg, req, BANNER_USAGE, false, out);
 }
@@ -581,12 +624,13 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
         fail_decides(cfg, req, out);
         goto done;
     }
-    decide(cfg, req, out);
-    /* Only with a new answer: a cache hit writes nothing more than before. */
+    /* Only with a new answer: a cache hit writes nothing more than before. Before the
+     * decision, whose trend reads the history this adds to. */
     if (out->stored_at > 0 && !user_record_store(cfg, req->user, &out->reply, out->stored_at,
                                                  record_err, sizeof(record_err)))
         scnet_log(log, LOG_WARNING, "user=%s cannot write the user's record: %s", req->user,
                   record_err);
+    decide(cfg, req, log, out);
 done:
     out->elapsed_ms = (long)(monotonic_ms() - start);
     log_decision(cfg, req, log, out);

@@ -6,6 +6,13 @@
 void policy_decide(const struct quota_reply *reply, const char *user, double warn, double deny,
                    struct policy_result *result)
 {
+    policy_decide_trend(reply, user, warn, deny, NULL, 0, result);
+}
+
+void policy_decide_trend(const struct quota_reply *reply, const char *user, double warn,
+                         double deny, const long *full_in_days, long warn_days,
+                         struct policy_result *result)
+{
     memset(result, 0, sizeof(*result));
     result->level = POLICY_OK;
     result->worst = NULL;
@@ -29,10 +36,12 @@ void policy_decide(const struct quota_reply *reply, const char *user, double war
         if (percent > result->max_percent)
             result->max_percent = percent;
 
+        long days = full_in_days && i < QUOTA_MAX_ENTRIES ? full_in_days[i] : 0;
+        bool early = days > 0 && warn_days > 0 && days <= warn_days;
         enum policy_level level = POLICY_OK;
         if (deny >= 0 && percent >= deny)
             level = POLICY_DENY;
-        else if (percent >= warn)
+        else if (percent >= warn || early)
             level = POLICY_WARN;
         if (level == POLICY_OK)
             continue;
@@ -41,6 +50,9 @@ void policy_decide(const struct quota_reply *reply, const char *user, double war
         item->entry = entry;
         item->percent = percent;
         item->level = level;
+        item->full_in_days = days > 0 ? days : 0;
+        if (early && level == POLICY_WARN)
+            result->early = true;
         if (level > result->level)
             result->level = level;
         /* Strictly greater: on a tie the first in reply order stays the worst. */

@@ -241,6 +241,8 @@ enum scnet_lang text_pick_lang(enum scnet_lang lang, const char *locale)
 struct banner_words {
     const char *nearly_full;
     const char *full;
+    const char *filling_up; /* below the warning line, full soon at the recent rate */
+    const char *trend_before, *trend_middle, *trend_day, *trend_days; /* around path, days */
     const char *plain_head;
     const char *used; /* before the usage figure */
     const char *of;   /* between usage and quota */
@@ -263,6 +265,11 @@ struct banner_words {
 static const struct banner_words words_en = {
     .nearly_full = "WARNING: your storage quota is nearly full.",
     .full = "WARNING: your storage quota is full.",
+    .filling_up = "WARNING: your storage quota is filling up.",
+    .trend_before = "At the recent rate ",
+    .trend_middle = " is full in about ",
+    .trend_day = " day.",
+    .trend_days = " days.",
     .plain_head = "Storage quota:",
     .used = "",
     .of = " GB of ",
@@ -293,6 +300,11 @@ static const struct banner_words words_en = {
 static const struct banner_words words_zh = {
     .nearly_full = "警告：您的存储配额即将用满。",
     .full = "警告：您的存储配额已用满。",
+    .filling_up = "警告：您的存储配额增长较快，即将用满。",
+    .trend_before = "按近期的增长速度，",
+    .trend_middle = " 约 ",
+    .trend_day = " 天后用满。",
+    .trend_days = " 天后用满。",
     .plain_head = "存储配额：",
     .used = "已用 ",
     .of = " GB，配额 ",
@@ -439,6 +451,35 @@ static bool add_configured_line(struct strbuf *sb, const char *prefix, const cha
     return true;
 }
 
+/* "At the recent rate /public/home/alice is full in about 5 days." */
+static bool add_trend_line(struct strbuf *sb, const struct banner_words *w, const char *server_path,
+                           long days)
+{
+    char *path = text_sanitize(server_path, TEXT_MAX_SERVER_STRING);
+
+    if (path == NULL)
+        return false;
+    new_line(sb);
+    add_text(sb, w->trend_before);
+    add_text(sb, path);
+    add_text(sb, w->trend_middle);
+    strbuf_printf(sb, "%ld%s", days, days == 1 ? w->trend_day : w->trend_days);
+    free(path);
+    return true;
+}
+
+char *text_trend_line(enum scnet_lang lang, const char *path, long days)
+{
+    struct strbuf sb = {0};
+
+    if (!add_trend_line(&sb, lang == SCNET_LANG_ZH ? &words_zh : &words_en, path, days) ||
+        sb.failed) {
+        strbuf_free(&sb);
+        return NULL;
+    }
+    return strbuf_take(&sb);
+}
+
 static bool add_contact_line(struct strbuf *sb, const struct banner_words *w, const char *contact)
 {
     return add_configured_line(sb, w->contact, contact);
@@ -454,14 +495,17 @@ static bool render_usage(struct strbuf *sb, const struct banner_words *w,
     if (pol == NULL || pol->count == 0 || pol->worst == NULL)
         return true; /* nothing to say */
 
-    /* warn = 0 asks for a usage line at every login; below the line it stays a plain list. */
-    bool warning = pol->worst->percent >= line;
+    /* warn = 0 asks for a usage line at every login; below the line it stays a plain list,
+     * unless a path is full soon at the recent rate (warn_days). */
+    bool warning = pol->worst->percent >= line || pol->early;
     if (!warning)
         add_text(sb, w->plain_head);
     else if (pol->worst->percent >= 100)
         add_text(sb, w->full);
-    else
+    else if (pol->worst->percent >= line)
         add_text(sb, w->nearly_full);
+    else
+        add_text(sb, w->filling_up);
 
     for (size_t i = 0; i < pol->count; i++) {
         if (pol->items[i].entry != NULL && !add_item_line(sb, w, &pol->items[i]))
@@ -473,6 +517,12 @@ static bool render_usage(struct strbuf *sb, const struct banner_words *w,
         return true;
 
     *warning_out = true;
+    for (size_t i = 0; i < pol->count; i++) {
+        const struct policy_item *item = &pol->items[i];
+        if (item->entry != NULL && item->full_in_days > 0 &&
+            !add_trend_line(sb, w, item->entry->path, item->full_in_days))
+            return false;
+    }
     new_line(sb);
     add_text(sb, w->advice);
     if (in->deny >= 0) {

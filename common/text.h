@@ -43,7 +43,12 @@ struct banner_input {
  * "  /path  12.0 GB" without a limit. Caller frees; NULL when out of memory. */
 char *text_quota_line(enum scnet_lang lang, const struct quota_entry *entry);
 
-/* The text to show (lines separated by '\n', no trailing newline), caller frees. */
+/* "At the recent rate /path is full in about N days." (or the Chinese), the path cleaned as
+ * server text. Caller frees; NULL when out of memory. */
+char *text_trend_line(enum scnet_lang lang, const char *path, long days);
+
+/* The text to show (lines separated by '\n', no trailing newline), caller frees. A warning
+ * adds the trend line of each listed path that has one (policy_item.full_in_days). */
 char *banner_render(const struct banner_input *in);
 
 #endif

@@ -1045,8 +1045,16 @@ static void print_own_json(const char *name, const struct user_record *rec, long
         cJSON_AddStringToObject(obj, "next_login", user_record_next_name(rec->next));
     }
     entries = cJSON_AddArrayToObject(obj, "entries");
-    for (size_t i = 0; rec && i < rec->reply.count; i++)
-        cJSON_AddItemToArray(entries, entry_json(&rec->reply.entries[i], false));
+    for (size_t i = 0; rec && i < rec->reply.count; i++) {
+        cJSON *item = entry_json(&rec->reply.entries[i], false);
+        long days = user_record_full_in_days(rec, i);
+        /* The trend: days until full at the recent rate, null when there is nothing to say. */
+        if (days > 0)
+            cJSON_AddNumberToObject(item, "full_in_days", (double)days);
+        else
+            cJSON_AddNullToObject(item, "full_in_days");
+        cJSON_AddItemToArray(entries, item);
+    }
     text = cJSON_PrintUnformatted(obj);
     if (text)
         printf("%s\n", text);
@@ -1099,6 +1107,13 @@ static int show_own_record(const struct options *opt)
         }
         if (rec.reply.count == 0)
             printf("  no path with your name in the answer\n");
+        for (size_t i = 0; i < rec.reply.count; i++) {
+            long days = user_record_full_in_days(&rec, i);
+            char *line = days > 0 ? text_trend_line(lang, rec.reply.entries[i].path, days) : NULL;
+            if (line)
+                printf("%s\n", line);
+            free(line);
+        }
         if (rec.next == RECORD_NEXT_REFUSAL)
             printf("Your next login: refused (over the line of %.0f%%), unless you free space "
                    "first.\n",

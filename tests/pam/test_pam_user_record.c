@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NEAR_UID 2002
@@ -127,7 +128,7 @@ static void test_login_records_what_the_user_then_sees(void **state)
     assert_non_null(strstr(tool.out, "\"user\":\"near\""));
     assert_non_null(strstr(tool.out, "\"next_login\":\"warning\""));
     assert_non_null(strstr(tool.out, "\"entries\":[{\"path\":\"/public/home/near\",\"usage\":651,"
-                                     "\"threshold\":700,\"percent\":93}]"));
+                                     "\"threshold\":700,\"percent\":93,\"full_in_days\":null}]"));
     /* Their own name is fine; another's is root's to ask. */
     tool_as(NEAR_UID, "near", &tool);
     assert_int_equal(tool.status, 0);
@@ -266,6 +267,165 @@ static void test_no_record_yet(void **state)
     assert_string_equal(tool.out, "no figures yet: they are recorded at your next login\n");
 }
 
+/* Leave uid's record as logins on earlier days would have: daily[0] was the figure n days
+ * ago, ..., daily[n - 1] one day ago (the record's own answer, the others its history), for
+ * the one path of the simulator's answer; and drop the cached answer, so that the next
+ * login asks the API and adds today's figure. */
+static void plant_days(const char *user, unsigned uid, const char *server_path, const double *daily,
+                       size_t n)
+{
+    char path[1000];
+    long long now = (long long)time(NULL);
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.cache", cache_dir, user);
+    unlink(path);
+    mkdir(record_dir, 0711);
+    record_path(uid, path, sizeof(path));
+    unlink(path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "scnet-user-record 1\nuser %s\nfetched_at %lld\nnext nothing\nwarn 90000\n"
+            "deny -1\nentry %lld 700000 %s\n",
+            user, now - 86400, (long long)(daily[n - 1] * 1000), server_path);
+    for (size_t i = 0; i + 1 < n; i++)
+        fprintf(f, "history %lld %lld\n", now - (long long)(n - i) * 86400,
+                (long long)(daily[i] * 1000));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* After a test that planted records: the other tests (and the other test programs sharing
+ * the simulator's run folder) find near's and low's as a first login leaves them. */
+static int forget_planted(void **state)
+{
+    const char *users[] = {"near", "low"};
+    const unsigned uids[] = {NEAR_UID, 2001};
+    char path[1000];
+
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s.cache", cache_dir, users[i]);
+        unlink(path);
+        record_path(uids[i], path, sizeof(path));
+        unlink(path);
+    }
+    return 0;
+}
+
+#define NEAR_TREND_LINE "At the recent rate /public/home/near is full in about 5 days."
+#define ADVICE                                                                                     \
+    "Delete or move files you no longer need: jobs fail with \"Disk quota exceeded\" once a "      \
+    "quota is full."
+
+/* A week of growth (10 GB a day up to today's 651 of 700): the warning says when the path is
+ * full, at the login that asks the API and at the cache hit after it; the user's own
+ * scnet-quota says it too, and --json gives full_in_days; in Chinese with lang = zh. */
+static void test_a_week_of_growth_shows_the_trend(void **state)
+{
+    const double week[] = {591, 601, 611, 621, 631, 641};
+    struct pam_run run;
+    struct tool_run tool;
+    const char *want =
+        "WARNING: your storage quota is nearly full.\n"
+        "  /public/home/near  651.0 GB of 700.0 GB  93.0%  [##################--]\n" NEAR_TREND_LINE
+        "\n" ADVICE HINT;
+
+    plant_days("near", NEAR_UID, "/public/home/near", week, 6);
+    write_https_conf(&sim, "");
+    run_pam("scnet", "near", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), want);
+    run_pam("scnet", "near", PAMTEST_OPEN_SESSION, 0, &run); /* from the cache */
+    assert_string_equal(joined_info(&run), want);
+    tool_as(NEAR_UID, "", &tool);
+    assert_int_equal(tool.status, 0);
+    assert_non_null(strstr(tool.out, "[##################--]\n" NEAR_TREND_LINE "\n"
+                                     "Your next login: a warning"));
+    tool_as(NEAR_UID, "--json", &tool);
+    assert_non_null(strstr(tool.out, "\"percent\":93,\"full_in_days\":5}"));
+
+    plant_days("near", NEAR_UID, "/public/home/near", week, 6);
+    write_https_conf(&sim, "lang = zh");
+    run_pam("scnet", "near", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_non_null(strstr(joined_info(&run),
+                           "[##################--]\n"
+                           "按近期的增长速度，/public/home/near 约 5 天后用满。\n"
+                           "请删除或移走"));
+    tool_as(NEAR_UID, "--lang zh", &tool);
+    assert_non_null(strstr(tool.out, "按近期的增长速度，/public/home/near 约 5 天后用满。\n"));
+}
+
+/* A shrinking or flat history, or none: no trend line; a day of history is enough. */
+static void test_shrinking_flat_or_short_history_shows_none(void **state)
+{
+    const double shrinking[] = {701, 691, 681, 671, 661, 655};
+    const double flat[] = {651, 651, 651, 651, 651, 651};
+    const double *cases[] = {shrinking, flat};
+    struct pam_run run;
+    struct tool_run tool;
+
+    write_https_conf(&sim, "");
+    for (size_t i = 0; i < 2; i++) {
+        plant_days("near", NEAR_UID, "/public/home/near", cases[i], 6);
+        run_pam("scnet", "near", PAMTEST_OPEN_SESSION, 0, &run);
+        assert_non_null(strstr(joined_info(&run), "93.0%"));
+        assert_null(strstr(joined_info(&run), "At the recent rate"));
+        tool_as(NEAR_UID, "--json", &tool);
+        assert_non_null(strstr(tool.out, "\"full_in_days\":null"));
+    }
+    /* The record's own answer a day old, and today's: a day of history is enough. */
+    plant_days("near", NEAR_UID, "/public/home/near", (const double[]){641}, 1);
+    run_pam("scnet", "near", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_non_null(strstr(joined_info(&run), NEAR_TREND_LINE));
+    /* No earlier answer at all (the first login): nothing. */
+    fresh_login("near", NEAR_UID, "", &run);
+    assert_non_null(strstr(joined_info(&run), "93.0%"));
+    assert_null(strstr(joined_info(&run), "At the recent rate"));
+}
+
+/* warn_days: low (100 of 700, 14%, far below warn = 90) grew 50 GB a day: full in about 12
+ * days. Within warn_days = 14 the login shows the warning ("filling up") with the trend and
+ * is let in, deny = 100 set and the prediction past 100%: a trend never refuses. With
+ * warn_days = 7, or 0 (off), nothing is shown. */
+static void test_warn_days_warns_early_and_never_refuses(void **state)
+{
+    const double growth[] = {0, 50};
+    struct pam_run run;
+    struct tool_run tool;
+
+    plant_days("low", 2001, "/public/home/low", growth, 2);
+    write_https_conf(&sim, "deny = 100\nwarn_days = 14");
+    run_pam("scnet", "low", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_err(&run), "");
+    assert_string_equal(joined_info(&run),
+                        "WARNING: your storage quota is filling up.\n"
+                        "  /public/home/low  100.0 GB of 700.0 GB  14.3%  [##------------------]\n"
+                        "At the recent rate /public/home/low is full in about 12 days.\n" ADVICE
+                        "\nLogins are refused at 100.0%." HINT);
+    tool_as(2001, "", &tool);
+    assert_int_equal(tool.status, 0);
+    assert_non_null(strstr(tool.out, "At the recent rate /public/home/low is full in about 12 "
+                                     "days.\nYour next login: a warning"));
+    /* The cache hit decides the same from the record. */
+    run_pam("scnet", "low", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_non_null(strstr(joined_info(&run), "filling up"));
+
+    plant_days("low", 2001, "/public/home/low", growth, 2);
+    write_https_conf(&sim, "deny = 100\nwarn_days = 7");
+    run_pam("scnet", "low", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), "");
+    plant_days("low", 2001, "/public/home/low", growth, 2);
+    write_https_conf(&sim, "deny = 100");
+    run_pam("scnet", "low", PAMTEST_OPEN_SESSION, 0, &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_string_equal(joined_info(&run), "");
+    tool_as(2001, "", &tool);
+    assert_non_null(strstr(tool.out, "full in about 12 days.\nYour next login: nothing shown"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +436,9 @@ int main(void)
         cmocka_unit_test(test_no_token_in_any_record),
         cmocka_unit_test(test_link_at_the_record_name_is_not_followed),
         cmocka_unit_test(test_no_record_yet),
+        cmocka_unit_test_teardown(test_a_week_of_growth_shows_the_trend, forget_planted),
+        cmocka_unit_test_teardown(test_shrinking_flat_or_short_history_shows_none, forget_planted),
+        cmocka_unit_test_teardown(test_warn_days_warns_early_and_never_refuses, forget_planted),
     };
 
     if (geteuid() != 0) {

@@ -140,6 +140,7 @@ static void assert_defaults_except_url(const struct scnet_config *cfg)
     assert_null(cfg->contact);
     assert_false(cfg->debug);
     assert_true(cfg->show_command_hint);
+    assert_int_equal(cfg->warn_days, 0);
     assert_int_equal(cfg->owner, geteuid());
 }
 
@@ -266,6 +267,22 @@ static void test_show_command_hint(void **state)
     assert_false(f->cfg.show_command_hint);
     assert_false(load(f, "url = " GOOD_URL "\nshow_command_hint = maybe\n", NULL));
     assert_file_error(f, 2, "show_command_hint: 'maybe' is not yes or no");
+}
+
+/* warn_days: whole days from 0 (off) to 365, from the file or the pam.d line. */
+static void test_warn_days(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(load(f, "url = " GOOD_URL "\nwarn_days = 14\n", NULL));
+    assert_int_equal(f->cfg.warn_days, 14);
+    assert_true(load(f, "url = " GOOD_URL "\nwarn_days = 14\n", ARGS("warn_days=0")));
+    assert_int_equal(f->cfg.warn_days, 0);
+    assert_true(load(f, "url = " GOOD_URL "\nwarn_days = 365\n", NULL));
+    assert_int_equal(f->cfg.warn_days, 365);
+    assert_false(load(f, "url = " GOOD_URL "\nwarn_days = 366\n", NULL));
+    assert_file_error(f, 2, "warn_days: '366' is not a whole number of days up to 365");
+    assert_false(load(f, "url = " GOOD_URL "\nwarn_days = 1.5\n", NULL));
+    assert_false(load(f, "url = " GOOD_URL "\nwarn_days = -1\n", NULL));
 }
 
 /* Files edited on Windows end lines with CRLF: accepted, and no CR kept in any value. */
@@ -1129,6 +1146,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         T(test_show_command_hint),
+        T(test_warn_days),
         T(test_file_with_only_url_keeps_defaults),
         T(test_full_file_every_key),
         T(test_comments_and_blank_lines),

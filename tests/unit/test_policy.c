@@ -240,6 +240,45 @@ static void test_max_percent_counts_entries_below_warn(void **state)
     assert_true(res.max_percent == 45.0);
 }
 
+/* warn_days: an entry full within it at the recent rate is listed as a warning below warn
+ * (early); further away, or warn_days 0, it is not; over deny it stays a refusal, and a
+ * trend never makes one. Trends of listed entries ride along (full_in_days). */
+static void test_trend_warns_early_never_refuses(void **state)
+{
+    struct quota_entry e[] = {E("alice", "/home/alice", 100, 700), E("bob", "/home/bob", 1, 700),
+                              E("alice", "/work/alice", 95, 100), E("alice", "/x/alice", 1, 100)};
+    struct quota_reply r = reply_of(e, 4);
+    const long days[] = {12, 1, 30, 0};
+    struct policy_result res;
+
+    policy_decide_trend(&r, "alice", 90, 100, days, 14, &res);
+    assert_int_equal(res.level, POLICY_WARN);
+    assert_true(res.early);
+    assert_int_equal(res.count, 2);
+    assert_string_equal(res.items[0].entry->path, "/home/alice");
+    assert_int_equal(res.items[0].level, POLICY_WARN);
+    assert_int_equal(res.items[0].full_in_days, 12);
+    assert_string_equal(res.items[1].entry->path, "/work/alice");
+    assert_int_equal(res.items[1].full_in_days, 30);
+    assert_ptr_equal(res.worst, &res.items[1]); /* still the highest percent */
+
+    policy_decide_trend(&r, "alice", 90, 100, days, 11, &res);
+    assert_false(res.early);
+    assert_int_equal(res.count, 1);
+    policy_decide_trend(&r, "alice", 90, 100, days, 0, &res);
+    assert_false(res.early);
+    assert_int_equal(res.count, 1);
+    policy_decide_trend(&r, "alice", 90, 100, NULL, 14, &res);
+    assert_false(res.early);
+
+    /* deny = 50: /work/alice (95%) is refused by its percent; /home/alice (14%), full in
+     * 12 days, stays a warning: a trend never refuses. */
+    policy_decide_trend(&r, "alice", 90, 50, days, 365, &res);
+    assert_int_equal(res.level, POLICY_DENY);
+    assert_int_equal(res.items[0].level, POLICY_WARN);
+    assert_int_equal(res.items[1].level, POLICY_DENY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_mixed_deny_and_warn),
         cmocka_unit_test(test_deny_below_warn_still_listed),
         cmocka_unit_test(test_max_percent_counts_entries_below_warn),
+        cmocka_unit_test(test_trend_warns_early_never_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -645,6 +645,63 @@ static void test_banner_command_hint(void **state)
                               "try again later.");
 }
 
+/* The trend: a warning lists "At the recent rate ... full in about N days." for each listed
+ * path with one, in both languages; below the warning line a trend within warn_days
+ * (policy early) makes it a warning that is "filling up"; a plain list has no trend
+ * line. */
+static void test_banner_trend_lines(void **state)
+{
+    static const struct quota_entry low[] = {{(char *)"alice", (char *)"/h", 10, 100, true}};
+    struct fixture f;
+
+    setup_case(&f, near_entry, 1, 90, 100, BANNER_USAGE, SCNET_LANG_EN);
+    f.policy.items[0].full_in_days = 5;
+    f.in.contact = NULL;
+    expect_banner(&f.in, "WARNING: your storage quota is nearly full.\n"
+                         "  /public/home/alice  651.0 GB of 700.0 GB  93.0%  "
+                         "[##################--]\n"
+                         "At the recent rate /public/home/alice is full in about 5 days.\n"
+                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                         "exceeded\" once a quota is full.\n"
+                         "Logins are refused at 100.0%.");
+    f.policy.items[0].full_in_days = 1;
+    f.in.lang = SCNET_LANG_ZH;
+    expect_banner(&f.in, "警告：您的存储配额即将用满。\n"
+                         "  /public/home/alice  已用 651.0 GB，配额 700.0 GB  93.0%  "
+                         "[##################--]\n"
+                         "按近期的增长速度，/public/home/alice 约 1 天后用满。\n"
+                         "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
+                         "exceeded”而失败。\n"
+                         "使用率达到 100.0% 时将拒绝登录。");
+    f.in.lang = SCNET_LANG_EN;
+    expect_banner(&f.in, "WARNING: your storage quota is nearly full.\n"
+                         "  /public/home/alice  651.0 GB of 700.0 GB  93.0%  "
+                         "[##################--]\n"
+                         "At the recent rate /public/home/alice is full in about 1 day.\n"
+                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                         "exceeded\" once a quota is full.\n"
+                         "Logins are refused at 100.0%.");
+
+    /* warn = 0: a plain list, with no trend line, unless the trend is within warn_days. */
+    setup_case(&f, low, 1, 0, -1, BANNER_USAGE, SCNET_LANG_EN);
+    f.policy.items[0].full_in_days = 3;
+    f.in.contact = NULL;
+    expect_banner(&f.in,
+                  "Storage quota:\n  /h  10.0 GB of 100.0 GB  10.0%  [##------------------]");
+    f.policy.early = true;
+    expect_banner(&f.in, "WARNING: your storage quota is filling up.\n"
+                         "  /h  10.0 GB of 100.0 GB  10.0%  [##------------------]\n"
+                         "At the recent rate /h is full in about 3 days.\n"
+                         "Delete or move files you no longer need: jobs fail with \"Disk quota "
+                         "exceeded\" once a quota is full.");
+    f.in.lang = SCNET_LANG_ZH;
+    expect_banner(&f.in, "警告：您的存储配额增长较快，即将用满。\n"
+                         "  /h  已用 10.0 GB，配额 100.0 GB  10.0%  [##------------------]\n"
+                         "按近期的增长速度，/h 约 3 天后用满。\n"
+                         "请删除或移走不再需要的文件：配额用满后，作业会因“Disk quota "
+                         "exceeded”而失败。");
+}
+
 static void test_banner_unchecked(void **state)
 {
     struct banner_input in = {BANNER_UNCHECKED,
@@ -833,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_banner_warn_zero_above_90_warns),
         cmocka_unit_test(test_banner_stale_ages),
         cmocka_unit_test(test_banner_command_hint),
+        cmocka_unit_test(test_banner_trend_lines),
         cmocka_unit_test(test_banner_sanitises_server_path),
         cmocka_unit_test(test_banner_long_path_is_bounded),
         cmocka_unit_test(test_banner_numbers_ignore_locale),

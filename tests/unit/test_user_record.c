@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +187,155 @@ static void test_links_are_not_followed(void **state)
     assert_non_null(strstr(f->err, "symlink"));
 }
 
+/* Write the record file of the running user with exactly text. */
+static void plant(struct fixture *f, const char *text)
+{
+    char path[PATH_MAX + 64];
+    FILE *out;
+
+    mkdir(f->records, 0711);
+    snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
+    unlink(path);
+    out = fopen(path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+}
+
+/* A record written before the trend (no history line) reads as one without history; a
+ * history line must hold one figure per entry and be older than the record's answer. */
+static void test_record_without_history_reads(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n");
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.reply.count, 1);
+    assert_int_equal(rec.history_count, 0);
+    assert_int_equal(user_record_full_in_days(&rec, 0), -1);
+    user_record_free(&rec);
+    /* And it is replaced by one that starts the history with its answer. */
+    assert_true(
+        user_record_store(&f->cfg, f->me, &f->reply, 1700000000 + 86400, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.history_count, 1);
+    assert_int_equal(rec.history[0].at, 1700000000);
+    assert_true(rec.history[0].usage[0] == 651);
+    assert_true(isnan(rec.history[0].usage[1])); /* /scratch/me was not in that answer */
+    user_record_free(&rec);
+
+    /* Earlier answers more than a week before the record's own say nothing of the recent
+     * rate (a record left unwritten for a while): only the one 6 days before counts, and
+     * alone with the newest it is a rate of 10 GB a day. */
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n"
+             "history 1699308800 100000\nhistory 1699395199 200000\n"
+             "history 1699481600 591000\n");
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.history_count, 3);
+    assert_int_equal(user_record_full_in_days(&rec, 0), 5);
+    user_record_free(&rec);
+
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n"
+             "history 1699990000 600000 1\n");
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "corrupt history"));
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n"
+             "history 1700000000 600000\n");
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n"
+             "history 1699990000 x\n");
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "corrupt line"));
+    plant(f, "scnet-user-record 1\nuser me\nfetched_at 1700000000\nnext warning\n"
+             "warn 90000\ndeny -1\nentry 651000 700000 /public/home/me\n"
+             "history 1699990000 -\nhistory 1699980000 1\n");
+    assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+}
+
+/* One answer a day for a week, 10 GB a day: each store carries the earlier answers, the
+ * record says full in about 4 days; answers within an hour of the newest kept one add no
+ * point; warn_days makes the next login a warning below warn, never a refusal. */
+static void test_history_across_stores_and_warn_days(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+    int64_t t = 1700000000;
+
+    f->cfg.warn = 95;
+    f->cfg.warn_days = 7;
+    for (int day = 0; day <= 6; day++) {
+        f->entries[0].usage = 600 + 10 * day;
+        assert_true(
+            user_record_store(&f->cfg, f->me, &f->reply, t + day * 86400, f->err, sizeof(f->err)));
+    }
+    /* Two more within the hour: no new point, the newest answer is the last one. */
+    assert_true(
+        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 600, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 1200, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.history_count, 7); /* days 0..5, and day 6's first answer */
+    for (size_t i = 1; i < rec.history_count; i++)
+        assert_true(rec.history[i].at - rec.history[i - 1].at >= TREND_MIN_SPACING_S);
+    assert_int_equal(rec.fetched_at, t + 6 * 86400 + 1200);
+    /* 660 of 700 (94.3%, below warn = 95): full in about 4 days, within warn_days. */
+    assert_int_equal(user_record_full_in_days(&rec, 0), 4);
+    assert_int_equal(user_record_full_in_days(&rec, 1), -1); /* no limit */
+    assert_int_equal(rec.next, RECORD_NEXT_WARNING);
+    user_record_free(&rec);
+
+    /* warn_days 3: 4 days is not within it; the next login shows nothing. */
+    f->cfg.warn_days = 3;
+    assert_true(
+        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 1800, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.next, RECORD_NEXT_NOTHING);
+    user_record_free(&rec);
+
+    /* A trend never refuses: 699 of 700, growing, below deny = 100, warn_days a year: a
+     * warning. */
+    f->cfg.warn_days = 365;
+    f->entries[0].usage = 699;
+    assert_true(
+        user_record_store(&f->cfg, f->me, &f->reply, t + 7 * 86400, f->err, sizeof(f->err)));
+    assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.next, RECORD_NEXT_WARNING);
+    /* The answer of 6 days + 1800 s was within the hour of the one kept: still 7 points. */
+    assert_int_equal(rec.history_count, 7);
+    user_record_free(&rec);
+}
+
+/* The module's read: the folder and the file must be the owner's, no one else may write. */
+static void test_trusted_read(void **state)
+{
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+
+    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_true(missing);
+    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_int_equal(rec.reply.count, 2);
+    user_record_free(&rec);
+    f->cfg.owner = getuid() + 1;
+    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(missing);
+    f->cfg.owner = getuid();
+    assert_int_equal(chmod(f->records, 0777), 0);
+    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(missing);
+    assert_int_equal(chmod(f->records, 0711), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +346,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_figures_rounded_to_thousandths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_are_not_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_without_history_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_across_stores_and_warn_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_read, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
