@@ -2,7 +2,7 @@
  * path will be full at the rate it grew over them. */
 #include "trend.h"
 
-#include <math.h>
+#include <math.h> /* isfinite: a macro; no libm function (the module links none) */
 #include <string.h>
 
 void trend_keep(struct trend_point *points, size_t *n, const struct trend_point *candidate,
@@ -81,5 +81,6 @@ long trend_full_in_days(const int64_t *at, const double *usage, size_t n, double
     days = (threshold - usage[n - 1]) / slope;
     if (!(days <= TREND_MAX_DAYS))
         return -1;
-    return days < 1 ? 1 : (long)floor(days + 0.5);
+    /* Positive here: adding a half and truncating rounds, without libm's floor. */
+    return days < 1 ? 1 : (long)(days + 0.5);
 }

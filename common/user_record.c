@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h> /* NAN and isfinite: macros, no libm */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
