@@ -355,6 +355,11 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
         }
     }
     if (keep_entries && writer) {
+        /* Stamped now, whatever the interval: a holder stamps its lease a moment after it
+         * takes the lock, and a login looking in between would read the previous holder's
+         * stamp as a lease that is over and ask the API too (two requests in a burst). */
+        if (!cache_mark_seen(dirfd, req->user, cfg->owner, 0, why, sizeof(why)))
+            scnet_debug(log, "user=%s step=mark-seen reason=\"%s\"", req->user, why);
         /* A third of the budget at most: a holder that is stopped or slow costs this login
          * that share, then it asks the API itself. */
         lockfd =

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct sim_info sim;
@@ -236,6 +238,55 @@ static void test_burst_of_one_user_makes_one_request(void **state)
     sim_http(&sim, "POST", "/_sim/reset", "{}");
 }
 
+/* A login that finds the lock taken by a holder that has not stamped its lease yet (the
+ * moment after its flock), the stamp on the lock file being the previous holder's, older than
+ * a lease but younger than cache_ttl (so the seen stamp is not renewed), waits for that
+ * holder's answer instead of taking the lease for over and asking the API too. The holder is
+ * a child that holds the lock for half a second, then plants an answer of its own (665 GB)
+ * and lets go. */
+static void test_lock_holder_not_yet_stamped_is_waited_for(void **state)
+{
+    char lock[1000], c;
+    struct timespec old[2];
+    struct pam_run run;
+    int ready[2], fd, status;
+    long before;
+    pid_t pid;
+
+    forget("holder");
+    set_usage("holder", 651.0);
+    snprintf(lock, sizeof(lock), "%s/holder.lock", cache_dir);
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    old[0].tv_sec = old[1].tv_sec = time(NULL) - 60;
+    old[0].tv_nsec = old[1].tv_nsec = 0;
+    assert_int_equal(futimens(fd, old), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(ready[0]);
+        if (flock(fd, LOCK_EX) != 0 || write(ready[1], "x", 1) != 1)
+            _exit(1);
+        usleep(500 * 1000);
+        plant_answer(&sim, "holder", 665.0, 0);
+        _exit(0); /* lets go of the lock */
+    }
+    /* The lock is on the open file both share: the child's exit must be what frees it. */
+    close(fd);
+    close(ready[1]);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    before = sim_quota_count(&sim, "holder");
+    login("holder", "timeout = 10", &run);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    assert_int_equal(sim_quota_count(&sim, "holder"), before);
+    assert_non_null(strstr(joined_info(&run), "/public/home/holder  665.0 GB of 700.0 GB"));
+    sim_http(&sim, "POST", "/_sim/reset", "{}");
+}
+
 static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
 {
     char names[50][16];
@@ -336,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_cached_refusal_is_rechecked),
         cmocka_unit_test(test_stale_answer_when_api_is_down),
         cmocka_unit_test(test_burst_of_one_user_makes_one_request),
+        cmocka_unit_test(test_lock_holder_not_yet_stamped_is_waited_for),
         cmocka_unit_test(test_burst_of_fifty_users_makes_fifty_requests),
         cmocka_unit_test(test_broken_cache_dir_does_not_cost_the_login),
         cmocka_unit_test(test_fsize_zero_login_survives_and_leaves_no_file),
