@@ -81,6 +81,7 @@ static const struct option_def options[] = {
     OPT("offline_retry", OPT_DURATION, offline_retry),
     OPT("refresh_window", OPT_DURATION, refresh_window),
     OPT("refresh_rate", OPT_RATE, refresh_rate),
+    OPT("self_check_interval", OPT_DURATION, self_check_interval),
 };
 
 /* pam.d files are world-readable: these never belong there. */
@@ -120,6 +121,7 @@ void config_defaults(struct scnet_config *cfg)
     cfg->offline_retry = 30;
     cfg->refresh_window = 86400;
     cfg->refresh_rate = 20;
+    cfg->self_check_interval = 60;
     cfg->owner = geteuid();
 }
 

@@ -54,7 +54,9 @@ struct scnet_config {
     long offline_retry;      /* seconds logins skip the API after it failed; 0 = always ask */
     long refresh_window;     /* scnet-quota --refresh keeps users seen within this many seconds */
     long refresh_rate;       /* scnet-quota --refresh requests per second; 0 = unpaced */
-    uid_t owner;             /* files must be owned by this uid (the process's euid) */
+    /* scnet-quota --now asks the API for a user at most once in this many seconds */
+    long self_check_interval;
+    uid_t owner; /* files must be owned by this uid (the process's euid) */
 };
 
 /* Fill cfg from the pam.d arguments and the config file they name (arguments win).

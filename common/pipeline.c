@@ -293,7 +293,7 @@ static void note_contact(const struct scnet_config *cfg, int dirfd, const char *
 static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_request *req,
                          int64_t deadline, const struct scnet_log *log, struct scnet_outcome *out)
 {
-    bool ok = false, use_cache = cfg->cache_ttl > 0;
+    bool ok = false, use_cache = cfg->cache_ttl > 0 && !req->fresh;
     bool keep_entries = cfg->cache_ttl > 0 || cfg->stale_ttl > 0;
     bool writer = cache_caller_may_write(cfg->owner), probe_expired = false;
     long seen_every = cfg->cache_ttl < cfg->refresh_window ? cfg->cache_ttl : cfg->refresh_window;

@@ -35,6 +35,8 @@ struct scnet_request {
     bool config_ok;     /* false: cfg failed to load, config_error says why */
     const char *config_error;
     bool no_cache;    /* ask the API even when a fresh cached answer exists */
+    bool fresh;       /* the same, but through the cache as a login goes: its lock, offline state,
+                       * and the answer stored (scnet-quota --now) */
     bool no_terminal; /* the session has no terminal (PAM_TTY not a tty device) */
 };
 

@@ -69,9 +69,9 @@ static long long to_milli(double v)
     return whole;
 }
 
-/* The folder, created 0711 when missing (only its last component, like the cache folder):
- * a directory, not a link, owned by owner, writable by no one else. */
-static int record_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
+/* The folder (user_record.h), created 0711 when missing (only its last component, like the cache
+ * folder): a directory, not a link, owned by owner, writable by no one else. */
+int user_record_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
 {
     struct stat st;
     bool created = false;
@@ -312,7 +312,7 @@ bool user_record_store(const struct scnet_config *cfg, const char *user,
         snprintf(err, errlen, "record of %s: user not found", user);
         goto out;
     }
-    dirfd = record_dir_open(dir, cfg->owner, err, errlen);
+    dirfd = user_record_dir_open(dir, cfg->owner, err, errlen);
     if (dirfd < 0)
         goto out;
     /* Names from the uid: no user name, however odd, becomes a path. */

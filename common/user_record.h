@@ -66,6 +66,10 @@ long user_record_full_in_days_of(const struct user_record *rec, const struct quo
 
 void user_record_free(struct user_record *rec);
 
+/* Open the record folder at path, created 0711 when missing: a directory, not a link,
+ * owner's and writable by no one else. -1 with the reason in err. */
+int user_record_dir_open(const char *path, uid_t owner, char *err, size_t errlen);
+
 /* "nothing", "warning", "refusal". */
 const char *user_record_next_name(enum user_record_next next);
 

@@ -1,9 +1,13 @@
 /* scnet-quota: run the module's pipeline for users from a shell, or check the setup.
  * Glue only: configuration, decision and text all come from common/, as in the module. */
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,7 @@
 #include "pipeline.h"
 #include "refresh.h"
 #include "deadline.h"
+#include "self_check.h"
 #include "selinux_label.h"
 #include "text.h"
 #include "token.h"
@@ -45,10 +50,26 @@ struct options {
     bool forget;
     bool forget_all;
     bool list;
-    double over;         /* --list --over PERCENT; < 0 = everyone */
-    const char *records; /* an ordinary user's own record: its folder (default: the default
-                          * cache folder's record folder) */
+    double over;            /* --list --over PERCENT; < 0 = everyone */
+    const char *records;    /* an ordinary user's own record: its folder (default: the default
+                             * cache folder's record folder) */
+    bool now;               /* --now: a fresh answer from the service (the client) */
+    bool serve_now;         /* --serve-now: that service, for the peer of standard input */
+    const char *now_socket; /* the client's socket (default NOW_SOCKET_DEFAULT) */
 };
+
+/* Where pam-scnet-quota-now.socket listens (packaging/systemd). */
+#define NOW_SOCKET_DEFAULT "/run/pam_scnet_quota/now.sock"
+/* The service's reply ends with this line and the exit status: the client tells a whole
+ * answer from a cut one by it. */
+#define NOW_TRAILER "scnet-quota-now status "
+/* The one request line the service reads ("json", "en", "zh"; the rest is ignored). */
+#define NOW_REQUEST_MAX 256
+#define NOW_REQUEST_WAIT_MS 2000
+/* What a reply may hold, and how long the client waits for it: the unit stops the service
+ * after RuntimeMaxSec=30s, a check takes at most its timeout (60 s at most). */
+#define NOW_REPLY_MAX 65536
+#define NOW_CLIENT_WAIT_MS 90000
 
 static void stderr_sink(void *ctx, int priority, const char *line)
 {
@@ -68,6 +89,7 @@ static void upkeep_sink(void *ctx, int priority, const char *line)
 static void usage(FILE *out)
 {
     fputs("Usage: scnet-quota [--json] [--lang en|zh] [--records DIR]   (an ordinary user: yours)\n"
+          "       scnet-quota --now [--json] [--lang en|zh]   (an ordinary user: yours, fresh)\n"
           "       scnet-quota [--service NAME] [--conf FILE] [--json] [--no-cache] [--lang en|zh]\n"
           "                   USER...\n"
           "       scnet-quota --check-config [--service NAME] [--conf FILE] [USER]\n"
@@ -99,13 +121,20 @@ static void usage(FILE *out)
           "      --over PERCENT  with --list: only users at or above PERCENT\n"
           "      --records DIR   an ordinary user's record folder (default\n"
           "                      " USER_RECORD_DEFAULT_DIR ")\n"
+          "  -N, --now           an ordinary user: a fresh answer from the node's service\n"
+          "                      (pam-scnet-quota-now.socket), at most one API request per\n"
+          "                      self_check_interval; without the service, the record\n"
+          "      --now-socket PATH  the service's socket (default " NOW_SOCKET_DEFAULT ")\n"
+          "      --serve-now     that service: answer the user connected on standard input\n"
+          "                      (run by pam-scnet-quota-now@.service, as root)\n"
           "  -v, --verbose       also print the log lines the module would send to syslog\n"
           "  -h, --help          this text\n"
           "  -V, --version       the version\n"
           "\n"
           "Exit status: 0 allowed, 1 refused, 2 configuration or API error, or not root.\n"
           "Your own quota: 0 your next login is let in (or no figures yet), 1 it is refused,\n"
-          "2 the record cannot be read, or another user's name was given.\n"
+          "2 the record cannot be read, another user's name was given, or --now's fresh\n"
+          "check failed (the record is shown).\n"
           "--refresh: 0 done, 1 the API failed for every user due, 2 configuration error.\n",
           out);
 }
@@ -1029,12 +1058,16 @@ static void format_age(long age_s, char *out, size_t outlen)
         snprintf(out, outlen, "%ld days", age_s / 86400);
 }
 
-static void print_own_json(const char *name, const struct user_record *rec, long age_s)
+static void print_own_json(const char *name, const struct user_record *rec, long age_s,
+                           const char *error)
 {
     cJSON *obj = cJSON_CreateObject(), *entries;
     char *text;
 
     cJSON_AddStringToObject(obj, "user", name);
+    /* --now: why the figures are not fresh (the check failed, or was not due). */
+    if (error)
+        cJSON_AddStringToObject(obj, "error", error);
     if (!rec) {
         cJSON_AddNullToObject(obj, "fetched_at");
         cJSON_AddNullToObject(obj, "age");
@@ -1062,11 +1095,10 @@ static void print_own_json(const char *name, const struct user_record *rec, long
     cJSON_Delete(obj);
 }
 
-/* An ordinary user's own quota, from the record the module and --refresh write for them:
- * no configuration (root's, maybe unreadable), no token, no request. */
-static int show_own_record(const struct options *opt)
+/* The quota of uid, from their record in dir (what the module, --refresh and --now write):
+ * no configuration, no token, no request. error: with --json, why the figures are not fresh. */
+static int show_record(const struct options *opt, uid_t uid, const char *dir, const char *error)
 {
-    const char *dir = opt->records ? opt->records : USER_RECORD_DEFAULT_DIR;
     enum scnet_lang lang = text_pick_lang(!opt->lang                     ? SCNET_LANG_AUTO
                                           : strcmp(opt->lang, "zh") == 0 ? SCNET_LANG_ZH
                                                                          : SCNET_LANG_EN,
@@ -1078,16 +1110,16 @@ static int show_own_record(const struct options *opt)
     long age_s;
     int status;
 
-    if (getpwuid_r(getuid(), &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
+    if (getpwuid_r(uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
         pw = NULL;
     snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
-    if (!user_record_read(dir, getuid(), &rec, &missing, err, sizeof(err))) {
+    if (!user_record_read(dir, uid, &rec, &missing, err, sizeof(err))) {
         if (!missing) {
             fprintf(stderr, "scnet-quota: your quota record cannot be read: %s\n", err);
             return EXIT_ERROR;
         }
         if (opt->json)
-            print_own_json(name, NULL, 0);
+            print_own_json(name, NULL, 0, error);
         else
             printf("no figures yet: they are recorded at your next login\n");
         return EXIT_ALLOWED;
@@ -1096,7 +1128,7 @@ static int show_own_record(const struct options *opt)
     if (age_s < 0)
         age_s = 0;
     if (opt->json) {
-        print_own_json(name, &rec, age_s);
+        print_own_json(name, &rec, age_s, error);
     } else {
         format_age(age_s, age, sizeof(age));
         printf("Storage quota of %s (figures from %s ago):\n", name, age);
@@ -1125,6 +1157,275 @@ static int show_own_record(const struct options *opt)
     }
     status = rec.next == RECORD_NEXT_REFUSAL ? EXIT_REFUSED : EXIT_ALLOWED;
     user_record_free(&rec);
+    return status;
+}
+
+/* An ordinary user's own quota, from their record. */
+static int show_own_record(const struct options *opt)
+{
+    return show_record(opt, getuid(), opt->records ? opt->records : USER_RECORD_DEFAULT_DIR, NULL);
+}
+
+/* --serve-now: read the one request line from fd (at most NOW_REQUEST_MAX bytes, within
+ * NOW_REQUEST_WAIT_MS); its words json, en and zh choose the reply's form. Nothing in it
+ * says who asks: that is the socket's peer. */
+static void read_now_request(int fd, struct options *opt)
+{
+    char line[NOW_REQUEST_MAX + 1] = "", *word, *save = NULL;
+    size_t got = 0;
+    int64_t deadline = monotonic_ms() + NOW_REQUEST_WAIT_MS;
+
+    while (got < NOW_REQUEST_MAX && !memchr(line, '\n', got)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        long left = deadline_left_ms(deadline);
+        ssize_t n;
+
+        if (left == 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        n = read(fd, line + got, NOW_REQUEST_MAX - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    line[got] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    for (word = strtok_r(line, " \t\r", &save); word; word = strtok_r(NULL, " \t\r", &save)) {
+        if (strcmp(word, "json") == 0)
+            opt->json = true;
+        else if (strcmp(word, "en") == 0)
+            opt->lang = "en";
+        else if (strcmp(word, "zh") == 0)
+            opt->lang = "zh";
+    }
+}
+
+/* --serve-now: a reply that is only a reason (no figures to show). */
+static void now_reason(const struct options *opt, const char *name, const char *reason)
+{
+    if (opt->json) {
+        cJSON *obj = cJSON_CreateObject();
+        char *text;
+
+        if (name)
+            cJSON_AddStringToObject(obj, "user", name);
+        else
+            cJSON_AddNullToObject(obj, "user");
+        cJSON_AddStringToObject(obj, "error", reason);
+        text = cJSON_PrintUnformatted(obj);
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(obj);
+    } else {
+        printf("scnet-quota: %s\n", reason);
+    }
+}
+
+/* --serve-now, run per connection by pam-scnet-quota-now@.service with the connection on
+ * standard input and output: a fresh answer for the peer (SO_PEERCRED, never what it
+ * sends), through the login's pipeline without the cache, at most once per
+ * self_check_interval; within it, and whenever the check fails, the user's record. The
+ * reply is what scnet-quota shows the user, then the trailer with the exit status. */
+static int serve_now(struct options *opt)
+{
+    struct scnet_config cfg;
+    struct scnet_log log = {.write = upkeep_sink, .ctx = (void *)opt};
+    struct sockaddr_un self = {0};
+    struct ucred peer;
+    socklen_t len = sizeof(peer), selflen = sizeof(self);
+    struct passwd pwd, *pw = NULL;
+    struct user_record rec;
+    char err[1024] = "", why[700] = "", name[256], pwbuf[4096], dir[4200];
+    const char *error = NULL;
+    bool missing, paced = false;
+    int status = EXIT_ERROR, lockfd = -1;
+    int64_t now = 0, last_at = 0, since = 0;
+    enum skip_reason skip;
+
+    config_defaults(&cfg);
+    if (getsockname(STDIN_FILENO, (struct sockaddr *)&self, &selflen) != 0 ||
+        self.sun_family != AF_UNIX ||
+        getsockopt(STDIN_FILENO, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+        fprintf(stderr, "scnet-quota: --serve-now: standard input is not a connected local socket: "
+                        "pam-scnet-quota-now@.service runs it\n");
+        config_free(&cfg);
+        return EXIT_ERROR;
+    }
+    openlog("scnet-quota", LOG_PID, LOG_AUTHPRIV);
+    read_now_request(STDIN_FILENO, opt);
+    if (getpwuid_r(peer.uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0 || !pw) {
+        snprintf(why, sizeof(why), "uid %lu has no account name on this node: no quota to show",
+                 (unsigned long)peer.uid);
+        now_reason(opt, NULL, why);
+        goto reply;
+    }
+    snprintf(name, sizeof(name), "%s", pw->pw_name);
+    config_free(&cfg);
+    if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
+        scnet_log(&log, LOG_ERR, "now: user=%s configuration: %s", name, err);
+        now_reason(opt, name,
+                   "the quota check of this node is not configured correctly (the "
+                   "administrator's log says why)");
+        goto reply;
+    }
+    if (!opt->lang && cfg.lang != SCNET_LANG_AUTO)
+        opt->lang = cfg.lang == SCNET_LANG_ZH ? "zh" : "en";
+    skip = user_filter_check(&cfg, name, NULL, 0, err, sizeof(err));
+    if (skip == SKIP_LOOKUP_FAILED) {
+        snprintf(why, sizeof(why), "your account cannot be looked up: %s", err);
+        now_reason(opt, name, why);
+        goto reply;
+    }
+    if (skip != SKIP_NONE) {
+        snprintf(why, sizeof(why),
+                 "your logins are not checked on this node (%s): no quota to show",
+                 skip_reason_name(skip));
+        now_reason(opt, name, why);
+        status = EXIT_ALLOWED;
+        goto reply;
+    }
+    snprintf(dir, sizeof(dir), "%s" USER_RECORD_DIR_SUFFIX, cfg.cache_dir);
+    /* One check of this user at a time; the others wait for it, and find its answer. */
+    lockfd = self_check_lock(&cfg, peer.uid, monotonic_ms() + cfg.timeout_ms + NOW_REQUEST_WAIT_MS,
+                             &last_at, err, sizeof(err));
+    if (lockfd < 0) {
+        scnet_log(&log, LOG_WARNING, "now: user=%s %s", name, err);
+        error = "another fresh check of yours is still running";
+    } else {
+        now = time(NULL);
+        if (user_record_read(dir, peer.uid, &rec, &missing, err, sizeof(err))) {
+            since = rec.fetched_at;
+            user_record_free(&rec);
+        }
+        if (last_at > since)
+            since = last_at;
+        /* Within the interval (and not from the future, whatever the clock did): no request. */
+        paced = since > 0 && now >= since && now - since < cfg.self_check_interval;
+    }
+    if (lockfd >= 0 && !paced) {
+        struct scnet_request req = {
+            .user = name, .config_ok = true, .fresh = true, .no_terminal = true};
+        struct scnet_outcome out;
+
+        if (!self_check_mark(lockfd))
+            scnet_log(&log, LOG_WARNING, "now: user=%s cannot mark the check: %s", name,
+                      strerror(errno));
+        log.debug = cfg.debug;
+        scnet_check(&cfg, &req, &log, &out);
+        if (out.decision == DECISION_ERROR_OPEN || out.decision == DECISION_ERROR_DENY) {
+            snprintf(why, sizeof(why), "the fresh check failed: %s", out.error);
+            error = why;
+        } else if (out.source == SOURCE_STALE || out.source == SOURCE_OFFLINE) {
+            snprintf(why, sizeof(why), "the quota API is not answering (%s)", out.error);
+            error = why;
+        }
+        scnet_outcome_free(&out);
+    }
+    self_check_unlock(lockfd);
+    if (error && !opt->json)
+        printf("scnet-quota: %s; showing the last record\n", error);
+    status = show_record(opt, peer.uid, dir,
+                         error   ? error
+                         : paced ? "not due: one fresh check per self_check_interval"
+                                 : NULL);
+    if (paced && !opt->json)
+        printf("(One fresh check per %ld seconds: this answer was not asked again; ask again "
+               "in %ld seconds.)\n",
+               cfg.self_check_interval, (long)(cfg.self_check_interval - (now - since)));
+    if (error)
+        status = EXIT_ERROR;
+reply:
+    fflush(stdout);
+    printf(NOW_TRAILER "%d\n", status);
+    fflush(stdout);
+    config_free(&cfg);
+    closelog();
+    return status;
+}
+
+/* --now: ask the node's service for a fresh answer and print it; without the service (not
+ * enabled, no systemd), say so and show the record. */
+static int now_client(const struct options *opt)
+{
+    const char *path = opt->now_socket ? opt->now_socket : NOW_SOCKET_DEFAULT;
+    struct sockaddr_un sa;
+    char request[32], *buf = NULL, *trailer;
+    const char *lang = opt->lang;
+    size_t got = 0;
+    int fd = -1, status = -1;
+    int64_t deadline = monotonic_ms() + NOW_CLIENT_WAIT_MS;
+
+    if (getuid() == 0) {
+        printf("root's logins are not checked: --now is for users (as root, scnet-quota "
+               "--no-cache USER asks the API for USER)\n");
+        return EXIT_ALLOWED;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "scnet-quota: --now-socket: path too long\n");
+        return EXIT_ERROR;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        int e = errno;
+        if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR)
+            fprintf(stderr, "scnet-quota: the fresh check service is not enabled on this node; "
+                            "showing the last record\n");
+        else
+            fprintf(stderr,
+                    "scnet-quota: cannot reach the fresh check service (%s: %s); "
+                    "showing the last record\n",
+                    path, strerror(e));
+        goto record;
+    }
+    if (!lang)
+        lang = text_pick_lang(SCNET_LANG_AUTO, setlocale(LC_MESSAGES, NULL)) == SCNET_LANG_ZH
+                   ? "zh"
+                   : "en";
+    snprintf(request, sizeof(request), "%s %s\n", opt->json ? "json" : "text", lang);
+    buf = malloc(NOW_REPLY_MAX + 1);
+    if (!buf || send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t)strlen(request)) {
+        fprintf(stderr,
+                "scnet-quota: cannot ask the fresh check service: %s; showing the last "
+                "record\n",
+                strerror(errno));
+        goto record;
+    }
+    while (got < NOW_REPLY_MAX) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        long left = deadline_left_ms(deadline);
+        ssize_t n;
+
+        if (left == 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        n = read(fd, buf + got, NOW_REPLY_MAX - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    /* A whole reply ends with the trailer line; anything else was cut off, or refused. */
+    trailer = got >= 2 ? memrchr(buf, '\n', got - 1) : NULL;
+    trailer = trailer ? trailer + 1 : buf;
+    if (got > strlen(NOW_TRAILER) + 1 && strlen(buf) == got &&
+        strncmp(trailer, NOW_TRAILER, strlen(NOW_TRAILER)) == 0 &&
+        trailer[strlen(NOW_TRAILER)] >= '0' && trailer[strlen(NOW_TRAILER)] <= '2' &&
+        strcmp(trailer + strlen(NOW_TRAILER) + 1, "\n") == 0) {
+        status = trailer[strlen(NOW_TRAILER)] - '0';
+        fwrite(buf, 1, (size_t)(trailer - buf), stdout);
+        goto out;
+    }
+    fprintf(stderr, "scnet-quota: %s; showing the last record\n",
+            got == 0 ? "the fresh check service gave no answer (busy, or at its time limit)"
+                     : "the fresh check service's answer was cut off");
+record:
+    status = show_own_record(opt);
+out:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
     return status;
 }
 
@@ -1182,13 +1483,16 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"records", required_argument, NULL, 'R'},
+        {"now", no_argument, NULL, 'N'},
+        {"serve-now", no_argument, NULL, 'S'},
+        {"now-socket", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     struct options opt = {.over = -1};
     int c;
 
     setlocale(LC_ALL, "");
-    while ((c = getopt_long(argc, argv, "c:jnl:kvs:rfFLhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:jnl:kvs:rfFLNhV", long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt.conf = optarg;
@@ -1247,6 +1551,15 @@ int main(int argc, char **argv)
         case 'R':
             opt.records = optarg;
             break;
+        case 'N':
+            opt.now = true;
+            break;
+        case 'S':
+            opt.serve_now = true;
+            break;
+        case 'W':
+            opt.now_socket = optarg;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_ALLOWED;
@@ -1258,8 +1571,16 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
-    if (is_ordinary_user(&opt) && !opt.check && !opt.refresh && !opt.forget && !opt.forget_all &&
-        !opt.list && opt.over < 0 &&
+    if (opt.now) {
+        if (optind < argc || opt.serve_now || opt.check || opt.refresh || opt.forget ||
+            opt.forget_all || opt.list || opt.no_cache) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return now_client(&opt);
+    }
+    if (is_ordinary_user(&opt) && !opt.serve_now && !opt.check && !opt.refresh && !opt.forget &&
+        !opt.forget_all && !opt.list && opt.over < 0 &&
         (optind == argc || (argc - optind == 1 && is_own_name(argv[optind]))))
         return show_own_record(&opt);
     if (refuse_ordinary_user(&opt))
@@ -1268,6 +1589,13 @@ int main(int argc, char **argv)
         (opt.over >= 0 && !opt.list)) {
         usage(stderr);
         return EXIT_ERROR;
+    }
+    if (opt.serve_now) {
+        if (optind < argc || opt.check + opt.refresh + opt.forget + opt.forget_all + opt.list) {
+            usage(stderr);
+            return EXIT_ERROR;
+        }
+        return serve_now(&opt);
     }
     if (opt.list) {
         if (optind < argc) {

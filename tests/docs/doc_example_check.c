@@ -100,6 +100,7 @@ static int check_config(int argc, char **argv)
         print_long("offline_retry", cfg.offline_retry);
         print_long("refresh_window", cfg.refresh_window);
         print_long("refresh_rate", cfg.refresh_rate);
+        print_long("self_check_interval", cfg.self_check_interval);
     }
     config_free(&cfg);
     return ok ? 0 : 1;

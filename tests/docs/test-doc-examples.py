@@ -133,7 +133,7 @@ def as_parsed(key, value):
         if key == "debug":
             return BOOLEANS[value]
         if key in ("min_uid", "cache_ttl", "stale_ttl", "token_ttl", "token_renew_before",
-                   "offline_retry", "refresh_window", "refresh_rate"):
+                   "offline_retry", "refresh_window", "refresh_rate", "self_check_interval"):
             return str(int(value))
     except (KeyError, ValueError):
         return None

@@ -62,16 +62,18 @@ if [ "$part" = score ]; then
         echo "SKIP: this systemd-analyze ($(systemd-analyze --version | head -n 1)) has no security --offline (systemd 250)"
         exit 77
     fi
+    # The --now service (a template: rated as an instance) has the same confinement.
     cp "$unit" "$work/"
-    (cd "$work" && systemd-analyze security --offline=true ./pam-scnet-quota-refresh.service) \
-        >"$work/security.out" 2>&1
-    score=$(sed -n 's/.*Overall exposure level for pam-scnet-quota-refresh.service: \([0-9.]*\).*/\1/p' \
-        "$work/security.out")
-    check "systemd-analyze security --offline=true: exposure ${score:-?} <= 2.0" \
-        python3 -c 'import sys; sys.exit(0 if sys.argv[1] and float(sys.argv[1]) <= 2.0 else 1)' "$score" ||
-        show "$work/security.out"
-    for line in CapabilityBoundingSet= AmbientCapabilities=; do
-        check "the unit has '$line' (no capability at all)" grep -qxF "$line" "$unit"
+    cp "$src/packaging/systemd/pam-scnet-quota-now@.service" "$work/pam-scnet-quota-now@1.service"
+    for name in pam-scnet-quota-refresh.service pam-scnet-quota-now@1.service; do
+        (cd "$work" && systemd-analyze security --offline=true "./$name") >"$work/security.out" 2>&1
+        score=$(sed -n "s/.*Overall exposure level for $name: \([0-9.]*\).*/\1/p" "$work/security.out")
+        check "systemd-analyze security --offline=true $name: exposure ${score:-?} <= 2.0" \
+            python3 -c 'import sys; sys.exit(0 if sys.argv[1] and float(sys.argv[1]) <= 2.0 else 1)' "$score" ||
+            show "$work/security.out"
+        for line in CapabilityBoundingSet= AmbientCapabilities=; do
+            check "$name has '$line' (no capability at all)" grep -qxF "$line" "$work/$name"
+        done
     done
 
     echo "$pass passed, $fail failed"
