@@ -9,6 +9,9 @@
 #   the licence     <prefix>/${CMAKE_INSTALL_DOCDIR}/LICENSE                0644
 #   refresh units   <prefix>/${SCNET_SYSTEMD_UNIT_DIR}/pam-scnet-quota-refresh.{service,timer}
 #                                                                           0644  disabled
+#   --now units     <prefix>/${SCNET_SYSTEMD_UNIT_DIR}/pam-scnet-quota-now{.socket,@.service}
+#                                                                           0644  disabled
+#   --now service   ${SCNET_HELPER_DIR}/scnet-quota-now                      0755  absolute
 #   cron example    <prefix>/${CMAKE_INSTALL_DOCDIR}/examples/pam-scnet-quota-refresh  0644
 #                   (the .deb: share/doc/libpam-scnet-quota/examples/, cmake/packaging.cmake)
 #   shell gate      ${SCNET_PROFILE_DIR}/scnet-quota.{sh,csh}              0644  absolute
@@ -80,7 +83,7 @@ install(TARGETS scnet-quota
 
 # The network helper: root-owned and not writable by others, in a root-owned directory, or
 # the module refuses it (config_check_helper). Its path is compiled into the module.
-install(TARGETS scnet-quota-fetch
+install(TARGETS scnet-quota-fetch scnet-quota-now
         RUNTIME DESTINATION "${SCNET_HELPER_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                     WORLD_READ WORLD_EXECUTE)
@@ -188,8 +191,17 @@ install(CODE "
          \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/scnet-quota\" _unit \"\${_unit}\")
   file(WRITE \"${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-refresh.service\" \"\${_unit}\")
 ")
+# scnet-quota --now's service: the same way, its program under SCNET_HELPER_DIR.
+install(CODE "
+  file(READ \"${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-now@.service\" _unit)
+  string(REPLACE \"/usr/libexec/pam_scnet_quota/scnet-quota-now\"
+         \"${SCNET_HELPER_DIR}/scnet-quota-now\" _unit \"\${_unit}\")
+  file(WRITE \"${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-now@.service\" \"\${_unit}\")
+")
 install(FILES "${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-refresh.service"
               "${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-refresh.timer"
+              "${PROJECT_BINARY_DIR}/systemd/pam-scnet-quota-now@.service"
+              "${PROJECT_SOURCE_DIR}/packaging/systemd/pam-scnet-quota-now.socket"
         DESTINATION "${SCNET_SYSTEMD_UNIT_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 # Nodes without systemd: an example for /etc/cron.d, not active where it is installed.

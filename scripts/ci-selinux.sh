@@ -45,7 +45,7 @@ done
 [ -f "$refpolicy_modules/base.pp.bz2" ] || fail "$refpolicy_modules/base.pp.bz2 missing (selinux-policy-default)"
 
 work=$(mktemp -d /tmp/ci-selinux.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 # ---- 1. lint
 for f in "$src/$mod.te" "$src/$mod.if" "$src/$mod.fc"; do
@@ -113,6 +113,9 @@ done <<'EOF'
 /etc/security/pam_scnet_quota.token pam_scnet_quota_secret_t
 /etc/security/pam_scnet_quota.credentials pam_scnet_quota_secret_t
 /etc/security/pam_scnet_quota.conf etc_t
+/usr/libexec/pam_scnet_quota/scnet-quota-now pam_scnet_quota_now_exec_t
+/run/pam_scnet_quota pam_scnet_quota_runtime_t
+/run/pam_scnet_quota/now.sock pam_scnet_quota_runtime_t
 EOF
 echo "file contexts: each path gets its type"
 
@@ -131,6 +134,7 @@ pam_scnet_quota_run_fetch(scnetqiftest_parts_t, system_r)
 pam_scnet_quota_domtrans_fetch(scnetqiftest_parts_t)
 pam_scnet_quota_manage_cache(scnetqiftest_parts_t)
 pam_scnet_quota_read_records(scnetqiftest_parts_t)
+pam_scnet_quota_connect_now(scnetqiftest_parts_t)
 pam_scnet_quota_cache_filetrans(scnetqiftest_parts_t)
 pam_scnet_quota_read_secrets(scnetqiftest_parts_t)
 pam_scnet_quota_secret_filetrans(scnetqiftest_parts_t)
@@ -231,6 +235,31 @@ for b in pam_scnet_quota_permit_sshd:true pam_scnet_quota_permit_local_login:tru
     seinfo -x -b "${b%%:*}" "$work/with.bin" >"$work/boolean"
     grep -qx "[[:space:]]*bool ${b%%:*} ${b#*:};" "$work/boolean" ||
         { cat "$work/boolean" >&2; fail "boolean ${b%%:*} should default to ${b#*:}"; }
+done
+# scnet-quota --now: its service is entered from systemd, does a login's work for one user,
+# runs the helper in the helper's domain, and has no network right (the diff above); every
+# user domain may reach its socket.
+now=pam_scnet_quota_now_t
+has "systemd starts the --now service in its domain" "$rules" \
+    "type_transition init_t pam_scnet_quota_now_exec_t:process $now;"
+has "the --now service runs the helper in its domain" "$rules" \
+    "type_transition $now pam_scnet_quota_fetch_exec_t:process $helper;"
+has "the --now service manages the records (pace file, ACL)" "$rules" \
+    "allow $now pam_scnet_quota_record_t:file { append create getattr ioctl link lock open read rename setattr unlink write };"
+has "the --now service manages cache files" "$rules" \
+    "allow $now pam_scnet_quota_cache_t:file { append create getattr ioctl link lock open read rename setattr unlink write };"
+has "the --now service reads the secrets" "$rules" \
+    "allow $now pam_scnet_quota_secret_t:file { getattr ioctl lock open read };"
+grep -qE "^allow $now init_t:unix_stream_socket \{.*getopt.*read.*write.*\};" "$rules" ||
+    fail "the --now service may not use the connection systemd accepted (getopt: SO_PEERCRED)"
+hasnt "the --now service writes the secrets" "$rules" "^allow $now pam_scnet_quota_secret_t:file .*(write|append)"
+grep -qE "^allow init_t pam_scnet_quota_runtime_t:sock_file \{.*create.*\};" "$rules" ||
+    fail "systemd may not make the --now socket"
+for dom in user_t staff_t sysadm_t; do
+    [ -n "$(sesearch -A -s $dom -t init_t -c unix_stream_socket -p connectto "$work/with.bin")" ] ||
+        fail "$dom may not connect to the --now socket (init_t)"
+    [ -n "$(sesearch -A -s $dom -t pam_scnet_quota_runtime_t -c sock_file -p write "$work/with.bin")" ] ||
+        fail "$dom may not write the --now socket file"
 done
 has "interface pam_scnet_quota_pam_host" "$work/iftest.rules" \
     "type_transition scnetqiftest_t pam_scnet_quota_fetch_exec_t:process $helper;"

@@ -1571,6 +1571,14 @@ int main(int argc, char **argv)
             return EXIT_ERROR;
         }
     }
+#ifdef SCNET_SERVE_NOW_ONLY
+    /* scnet-quota-now, the service's program: no other mode. */
+    if (opt.now) {
+        usage(stderr);
+        return EXIT_ERROR;
+    }
+    opt.serve_now = true;
+#endif
     if (opt.now) {
         if (optind < argc || opt.serve_now || opt.check || opt.refresh || opt.forget ||
             opt.forget_all || opt.list || opt.no_cache) {

@@ -12,7 +12,8 @@ trap 'rm -rf "$work"' EXIT
 status=0
 for unit in pam-scnet-quota-refresh.service pam-scnet-quota-refresh.timer \
     pam-scnet-quota-now.socket pam-scnet-quota-now@.service; do
-    sed "s|/usr/bin/scnet-quota|$tool|" "$src/packaging/systemd/$unit" >"$work/$unit"
+    sed "s|/usr/bin/scnet-quota|$tool|; s|/usr/libexec/pam_scnet_quota/scnet-quota-now|$tool-now|" \
+        "$src/packaging/systemd/$unit" >"$work/$unit"
 done
 if out=$(cd "$work" && systemd-analyze verify --man=no ./pam-scnet-quota-refresh.service \
         ./pam-scnet-quota-refresh.timer ./pam-scnet-quota-now.socket ./pam-scnet-quota-now@.service 2>&1) &&
@@ -37,7 +38,7 @@ fi
 for pair in 'pam-scnet-quota-now.socket:ListenStream=/run/pam_scnet_quota/now.sock' \
     'pam-scnet-quota-now.socket:Accept=yes' 'pam-scnet-quota-now.socket:MaxConnections=16' \
     'pam-scnet-quota-now.socket:SocketMode=0666' 'pam-scnet-quota-now.socket:WantedBy=sockets.target' \
-    'pam-scnet-quota-now@.service:ExecStart=/usr/bin/scnet-quota --serve-now' \
+    'pam-scnet-quota-now@.service:ExecStart=/usr/libexec/pam_scnet_quota/scnet-quota-now' \
     'pam-scnet-quota-now@.service:StandardInput=socket' 'pam-scnet-quota-now@.service:RuntimeMaxSec=90s' \
     'pam-scnet-quota-now@.service:CapabilityBoundingSet=' 'pam-scnet-quota-now@.service:ProtectSystem=strict' \
     'pam-scnet-quota-now@.service:ReadWritePaths=-/var/cache/pam_scnet_quota-users'; do

@@ -262,6 +262,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root $pam_dir/pam_scnet_quota.so"
     say "-rwxr-xr-x root/root /usr/bin/scnet-quota"
     say "-rwxr-xr-x root/root $helper_dir/scnet-quota-fetch"
+    say "-rwxr-xr-x root/root $helper_dir/scnet-quota-now"
     say "-rwxr-xr-x root/root $helper_dir/removal-check"
     say "-rw-r--r-- root/root /etc/security/pam_scnet_quota.conf.example"
     for f in "${GATE_FILES[@]}"; do say "-rw-r--r-- root/root $f"; done
@@ -272,6 +273,8 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' "$tmp/deb-listing" >"$
     say "-rw-r--r-- root/root /usr/share/doc/$DEB_NAME/examples/pam-scnet-quota-refresh"
     say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-refresh.service"
     say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-refresh.timer"
+    say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-now.socket"
+    say "-rw-r--r-- root/root $unit_dir/pam-scnet-quota-now@.service"
     for page in ${man_pages[@]+"${man_pages[@]}"}; do
         say "-rw-r--r-- root/root /usr/share/man/man${page##*.}/$page.gz"
     done
@@ -342,6 +345,12 @@ check "refresh timer installed where systemd looks, running /usr/bin/scnet-quota
     grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' "$unit_dir/pam-scnet-quota-refresh.service"
 check "refresh timer installed disabled (nothing in timers.target.wants)" \
     [ ! -e /etc/systemd/system/timers.target.wants/pam-scnet-quota-refresh.timer ]
+check "--now service installed where systemd looks, running $helper_dir/scnet-quota-now" \
+    grep -qxF "ExecStart=$helper_dir/scnet-quota-now" "$unit_dir/pam-scnet-quota-now@.service"
+check "--now socket installed disabled (nothing in sockets.target.wants)" \
+    [ ! -e /etc/systemd/system/sockets.target.wants/pam-scnet-quota-now.socket ]
+check "--now service program 0755 root:root (got $(mode_owner "$helper_dir/scnet-quota-now"))" \
+    [ "$(mode_owner "$helper_dir/scnet-quota-now")" = "755 root:root" ]
 check "example config 0644 root:root (got $(mode_owner /etc/security/pam_scnet_quota.conf.example))" \
     [ "$(mode_owner /etc/security/pam_scnet_quota.conf.example)" = "644 root:root" ]
 check "no live config installed" [ ! -e "$LIVE_CONF" ]

@@ -21,7 +21,8 @@ set -o pipefail
 
 NAME=pam_scnet_quota
 CACHE_DIR=/var/cache/pam_scnet_quota
-UNITS=(pam-scnet-quota-refresh.service pam-scnet-quota-refresh.timer)
+# The units the scriptlets handle (the --now service is a template the socket starts).
+UNITS=(pam-scnet-quota-refresh.service pam-scnet-quota-refresh.timer pam-scnet-quota-now.socket)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -167,6 +168,7 @@ qlv "$rpm_main" >"$tmp/main-files"
     if [ "$with_helper" = 1 ]; then
         say "drwxr-xr-x root:root /usr/libexec/$NAME"
         say "-rwxr-xr-x root:root /usr/libexec/$NAME/scnet-quota-fetch"
+        say "-rwxr-xr-x root:root /usr/libexec/$NAME/scnet-quota-now"
         say "-rwxr-xr-x root:root /usr/libexec/$NAME/removal-check"
     fi
     say "-rw-r--r-- root:root /etc/security/pam_scnet_quota.conf.example"
@@ -184,7 +186,9 @@ qlv "$rpm_main" >"$tmp/main-files"
     say "-rw-r--r-- root:root /usr/share/doc/$NAME/README.md"
     say "-rw-r--r-- root:root /usr/share/doc/$NAME/SECURITY.md"
     if [ "$with_units" = 1 ]; then
-        for unit in "${UNITS[@]}"; do say "-rw-r--r-- root:root /usr/lib/systemd/system/$unit"; done
+        for unit in "${UNITS[@]}" pam-scnet-quota-now@.service; do
+            say "-rw-r--r-- root:root /usr/lib/systemd/system/$unit"
+        done
         say "drwxr-xr-x root:root /usr/share/doc/$NAME/examples"
         say "-rw-r--r-- root:root /usr/share/doc/$NAME/examples/pam-scnet-quota-refresh"
     fi
@@ -318,6 +322,8 @@ check "... with a warning naming the files" \
 if [ "$with_units" = 1 ]; then
     check "the refresh service runs the packaged /usr/bin/scnet-quota --refresh" \
         grep -qxF 'ExecStart=/usr/bin/scnet-quota --refresh' "$tmp/main-root/usr/lib/systemd/system/${UNITS[0]}"
+    check "the --now service runs the packaged /usr/libexec/$NAME/scnet-quota-now" \
+        grep -qxF "ExecStart=/usr/libexec/$NAME/scnet-quota-now" "$tmp/main-root/usr/lib/systemd/system/pam-scnet-quota-now@.service"
 fi
 check "the module is linked with BIND_NOW and RELRO (EL9's LDFLAGS)" \
     eval 'readelf -dl "$tmp/main-root/usr/lib64/security/pam_scnet_quota.so" | grep -q "BIND_NOW" &&

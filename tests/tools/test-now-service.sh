@@ -2,13 +2,14 @@
 # scnet-quota --now and its service, run per connection as pam-scnet-quota-now.socket runs
 # it (Accept=yes, the connection on standard input and output): here by
 # `systemd-socket-activate --accept --inetd` on a test socket, without systemd as PID 1.
-#   test-now-service.sh TOOL RUN_DIR
+#   test-now-service.sh TOOL SERVICE RUN_DIR   (SERVICE: scnet-quota-now, the unit's program)
 # RUN_DIR: the pam_sim fixture's simulator. The callers are real processes of other uids
 # (setpriv --reuid: the nss_wrapper users near, over, low, multi), the service is root, as
 # the unit runs it. Root only, and systemd-socket-activate: 77 (a skip) otherwise.
 set -u
 tool=$1
-run=$2
+service=$2
+run=$3
 pass=0
 fail=0
 check() { # name, condition (evaluated); shows the last output when it fails
@@ -57,7 +58,7 @@ start_service() {
     rm -f "$sock"
     # Then 0666, as SocketMode=0666 makes it: for everyone.
     (exec systemd-socket-activate --accept --inetd -l "$sock" -E LD_PRELOAD \
-        -E NSS_WRAPPER_PASSWD -E NSS_WRAPPER_GROUP "$tool" --serve-now --conf "$work/conf") \
+        -E NSS_WRAPPER_PASSWD -E NSS_WRAPPER_GROUP "$service" --conf "$work/conf") \
         >>"$work/service.log" 2>&1 &
     service_pid=$!
     for _ in $(seq 50); do [ -S "$sock" ] && chmod 0666 "$sock" && return 0; sleep 0.1; done
