@@ -114,7 +114,8 @@ lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 1, lines
 o = json.loads(lines[0])
 assert o["user"] == "near" and o["next_login"] == "warning", o
-assert o["entries"] == [{"path": "/public/home/near", "usage": 651.0, "threshold": 700.0, "percent": 93.0}], o
+assert [{k: e[k] for k in ("path", "usage", "threshold", "percent")} for e in o["entries"]] == \
+    [{"path": "/public/home/near", "usage": 651.0, "threshold": 700.0, "percent": 93.0}], o
 assert o["error"].startswith("not due"), o
 PY'
 
