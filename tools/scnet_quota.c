@@ -1386,7 +1386,14 @@ static int now_client(const struct options *opt)
                    : "en";
     snprintf(request, sizeof(request), "%s %s\n", opt->json ? "json" : "text", lang);
     buf = malloc(NOW_REPLY_MAX + 1);
-    if (!buf || send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t)strlen(request)) {
+    if (!buf) {
+        fprintf(stderr, "scnet-quota: out of memory; showing the last record\n");
+        goto record;
+    }
+    /* A service that closes at once (systemd beyond MaxConnections=) may do so before the
+     * request is out: the empty reply then says so below. */
+    if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+        errno != ECONNRESET) {
         fprintf(stderr,
                 "scnet-quota: cannot ask the fresh check service: %s; showing the last "
                 "record\n",
