@@ -454,7 +454,8 @@ static void apply_trend(const struct scnet_config *cfg, const struct scnet_reque
 
     if (!rec)
         return;
-    if (!user_record_read_trusted(cfg, req->user, rec, &missing, why, sizeof(why))) {
+    /* By the uid the skip rules looked up: no second NSS lookup (LDAP) on a hit. */
+    if (!user_record_read_trusted(cfg, out->uid, rec, &missing, why, sizeof(why))) {
         if (!missing)
             scnet_debug(log, "user=%s step=no-trend reason=\"%s\"", req->user, why);
         free(rec);
@@ -598,7 +599,7 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
     }
     /* Skip rules come before everything, config errors included: a broken config with
      * fail = closed must never lock root out. */
-    skip = user_filter_check(cfg, req->user, canonical, sizeof(canonical), lookup_err,
+    skip = user_filter_check(cfg, req->user, canonical, sizeof(canonical), &out->uid, lookup_err,
                              sizeof(lookup_err));
     if (skip == SKIP_LOOKUP_FAILED) {
         snprintf(out->error, sizeof(out->error), "user lookup failed: %s", lookup_err);

@@ -54,6 +54,7 @@ struct scnet_outcome {
     long stale_age_s; /* source CACHE, STALE or OFFLINE: seconds since the API gave the answer */
     long elapsed_ms;
     long long stored_at; /* > 0: this check stored a new answer, fetched then (Unix s) */
+    uid_t uid;           /* the user's, from the lookup of the skip rules (names the record) */
 };
 
 /* Check req->user under cfg: skip rules, fetch, parse, decide, render; writes exactly one

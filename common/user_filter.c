@@ -118,7 +118,8 @@ out:
 }
 
 enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user,
-                                   char *canonical, size_t canonlen, char *err, size_t errlen)
+                                   char *canonical, size_t canonlen, uid_t *uid, char *err,
+                                   size_t errlen)
 {
     enum skip_reason reason = SKIP_NONE;
     struct passwd pw;
@@ -152,6 +153,8 @@ enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *u
     }
     if (canonical)
         memcpy(canonical, name, strlen(name) + 1);
+    if (uid)
+        *uid = pw.pw_uid;
     if (pw.pw_uid == 0)
         reason = SKIP_ROOT;
     else if ((long)pw.pw_uid < cfg->min_uid)

@@ -17,11 +17,13 @@ enum skip_reason {
 /* Why user is not to be checked under cfg, or SKIP_NONE. The account's own name from the
  * lookup (pw_name, which a case-insensitive directory may spell differently from what was
  * typed) goes to canonical (canonlen bytes; NULL: not wanted): it is the name to check,
- * ask the API about and cache under. SKIP_LOOKUP_FAILED when the lookup itself failed
+ * ask the API about and cache under; its uid to *uid (NULL: not wanted), which names the
+ * user's record. SKIP_LOOKUP_FAILED when the lookup itself failed
  * rather than finding no such user; err (NULL: not wanted) then says why. "root" is
  * never checked, even when the lookup fails. */
 enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *user,
-                                   char *canonical, size_t canonlen, char *err, size_t errlen);
+                                   char *canonical, size_t canonlen, uid_t *uid, char *err,
+                                   size_t errlen);
 
 /* A short word for logs: "root", "min_uid", "skip_users", "skip_groups", "unknown_user",
  * "lookup_failed". */

@@ -584,11 +584,10 @@ static bool read_record_at(int dirfd, const char *name, uid_t owner, struct user
     return ok;
 }
 
-bool user_record_read_trusted(const struct scnet_config *cfg, const char *user,
-                              struct user_record *rec, bool *missing, char *err, size_t errlen)
+bool user_record_read_trusted(const struct scnet_config *cfg, uid_t uid, struct user_record *rec,
+                              bool *missing, char *err, size_t errlen)
 {
-    char dir[4200], name[32], pwbuf[4096];
-    struct passwd pw, *found = NULL;
+    char dir[4200], name[32];
     struct stat st;
     bool ok = false;
     int dirfd = -1;
@@ -600,10 +599,6 @@ bool user_record_read_trusted(const struct scnet_config *cfg, const char *user,
         snprintf(err, errlen, "record folder: path too long");
         return false;
     }
-    if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found) != 0 || !found) {
-        snprintf(err, errlen, "record of %s: user not found", user);
-        return false;
-    }
     dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd < 0) {
         *missing = errno == ENOENT;
@@ -612,7 +607,7 @@ bool user_record_read_trusted(const struct scnet_config *cfg, const char *user,
     }
     if (!safe_file_check_fd(dirfd, dir, S_IFDIR, SAFE_FILE_CONFIG, cfg->owner, &st, err, errlen))
         goto out;
-    snprintf(name, sizeof(name), "%lu", (unsigned long)pw.pw_uid);
+    snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
     ok = read_record_at(dirfd, name, cfg->owner, rec, missing, err, errlen);
 out:
     close(dirfd);

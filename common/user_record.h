@@ -47,12 +47,12 @@ bool user_record_store(const struct scnet_config *cfg, const char *user,
 bool user_record_read(const char *dir, uid_t uid, struct user_record *rec, bool *missing, char *err,
                       size_t errlen);
 
-/* Read user's record as the module does for a decision (warn_days) and the trend line of a
+/* Read uid's record as the module does for a decision (warn_days) and the trend line of a
  * warning: "<cfg->cache_dir>-users" and the file in it must be cfg->owner's and writable by
  * no one else, neither a link. False with *missing true when there is none; otherwise err
  * says why. */
-bool user_record_read_trusted(const struct scnet_config *cfg, const char *user,
-                              struct user_record *rec, bool *missing, char *err, size_t errlen);
+bool user_record_read_trusted(const struct scnet_config *cfg, uid_t uid, struct user_record *rec,
+                              bool *missing, char *err, size_t errlen);
 
 /* When entry i of rec->reply is full at the recent rate (its history, then the record's own
  * figure): trend_full_in_days, -1 for nothing to say. */

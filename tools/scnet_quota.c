@@ -783,7 +783,7 @@ static int check_config(const struct options *opt, const char *user)
         status = check_token_only(&cfg, &log);
         goto out;
     }
-    skip = user_filter_check(&cfg, user, NULL, 0, lookup_err, sizeof(lookup_err));
+    skip = user_filter_check(&cfg, user, NULL, 0, NULL, lookup_err, sizeof(lookup_err));
     /* The request below still checks the token and the API; the user's logins are not. */
     if (skip == SKIP_LOOKUP_FAILED)
         printf("user %s: lookup failed (%s): the module lets `fail` decide\n", user, lookup_err);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,7 +55,7 @@ static void set_list(char **field, const char *value)
 
 static void assert_reason(const struct scnet_config *cfg, const char *user, enum skip_reason want)
 {
-    enum skip_reason got = user_filter_check(cfg, user, NULL, 0, NULL, 0);
+    enum skip_reason got = user_filter_check(cfg, user, NULL, 0, NULL, NULL, 0);
     if (got != want)
         fail_msg("user '%s': got %s, want %s", user, skip_reason_name(got), skip_reason_name(want));
 }
@@ -63,21 +64,26 @@ static void test_root_is_skipped(void **state)
 {
     struct scnet_config *cfg = *state;
     assert_reason(cfg, "root", SKIP_ROOT);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "root", NULL, 0, NULL, 0)), "root");
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "root", NULL, 0, NULL, NULL, 0)),
+                        "root");
 }
 
-/* The account's name from the lookup comes back for the caller to use; a buffer too small
- * for it is a failed lookup (never a cut name), with the reason. */
+/* The account's name and uid from the lookup come back for the caller to use; a buffer too
+ * small for the name is a failed lookup (never a cut name), with the reason. */
 static void test_canonical_name_returned(void **state)
 {
     struct scnet_config *cfg = *state;
     char canonical[64] = "untouched", small[3] = "xx", err[128] = "";
+    struct passwd *pw = getpwnam("nobody");
+    uid_t uid = 12345;
 
     assert_int_equal(
-        user_filter_check(cfg, "nobody", canonical, sizeof(canonical), err, sizeof(err)),
+        user_filter_check(cfg, "nobody", canonical, sizeof(canonical), &uid, err, sizeof(err)),
         SKIP_NONE);
     assert_string_equal(canonical, "nobody");
-    assert_int_equal(user_filter_check(cfg, "nobody", small, sizeof(small), err, sizeof(err)),
+    assert_non_null(pw);
+    assert_int_equal(uid, pw->pw_uid);
+    assert_int_equal(user_filter_check(cfg, "nobody", small, sizeof(small), NULL, err, sizeof(err)),
                      SKIP_LOOKUP_FAILED);
     assert_string_equal(small, "");
     assert_string_equal(err, "getpwnam_r: account name of 6 bytes is too long");
@@ -96,7 +102,7 @@ static void test_system_user_below_min_uid(void **state)
     struct scnet_config *cfg = *state;
     assert_int_equal(cfg->min_uid, 1000);
     assert_reason(cfg, "daemon", SKIP_LOW_UID);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, 0)),
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, NULL, 0)),
                         "min_uid");
 }
 
@@ -130,7 +136,7 @@ static void test_unknown_user(void **state)
     struct scnet_config *cfg = *state;
     assert_reason(cfg, "scnet-no-such-user-x", SKIP_UNKNOWN_USER);
     assert_string_equal(
-        skip_reason_name(user_filter_check(cfg, "scnet-no-such-user-x", NULL, 0, NULL, 0)),
+        skip_reason_name(user_filter_check(cfg, "scnet-no-such-user-x", NULL, 0, NULL, NULL, 0)),
         "unknown_user");
 }
 
@@ -139,7 +145,7 @@ static void test_skip_users_list(void **state)
     struct scnet_config *cfg = *state;
     set_list(&cfg->skip_users, "alice, nobody ,bob");
     assert_reason(cfg, "nobody", SKIP_USER_LIST);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "nobody", NULL, 0, NULL, 0)),
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "nobody", NULL, 0, NULL, NULL, 0)),
                         "skip_users");
 }
 
@@ -166,7 +172,7 @@ static void test_skip_groups_primary_group(void **state)
     cfg->min_uid = 0;
     set_list(&cfg->skip_groups, "daemon");
     assert_reason(cfg, "daemon", SKIP_GROUP_LIST);
-    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, 0)),
+    assert_string_equal(skip_reason_name(user_filter_check(cfg, "daemon", NULL, 0, NULL, NULL, 0)),
                         "skip_groups");
 }
 
@@ -249,14 +255,14 @@ static int nss_child_main(void)
     int code;
 
     config_defaults(&cfg);
-    code = (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, 0); /* exists: SKIP_NONE */
-    code = code * 10 +
-           (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, 0); /* huge entry: SKIP_NONE */
+    code = (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, NULL, 0); /* exists: SKIP_NONE */
+    code = code * 10 + (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, NULL,
+                                              0); /* huge entry: SKIP_NONE */
     cfg.skip_groups = strdup("smallgroup, biggroup");
     code = code * 10 +
-           (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, 0); /* SKIP_GROUP_LIST */
-    code = code * 10 +
-           (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, 0); /* in neither: SKIP_NONE */
+           (int)user_filter_check(&cfg, "bigalice", NULL, 0, NULL, NULL, 0); /* SKIP_GROUP_LIST */
+    code = code * 10 + (int)user_filter_check(&cfg, "biggecos", NULL, 0, NULL, NULL,
+                                              0); /* in neither: SKIP_NONE */
     config_free(&cfg);
     fprintf(stderr, "nss_wrapper child: results %04d\n", code);
     /* The expected 0040 fits an exit status; anything over 255 is a failure anyway. */

@@ -320,18 +320,22 @@ static void test_trusted_read(void **state)
     struct user_record rec;
     bool missing;
 
-    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(
+        user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_true(missing);
     assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
-    assert_true(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.reply.count, 2);
     user_record_free(&rec);
     f->cfg.owner = getuid() + 1;
-    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(
+        user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_false(missing);
     f->cfg.owner = getuid();
     assert_int_equal(chmod(f->records, 0777), 0);
-    assert_false(user_record_read_trusted(&f->cfg, f->me, &rec, &missing, f->err, sizeof(f->err)));
+    assert_false(
+        user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_false(missing);
     assert_int_equal(chmod(f->records, 0711), 0);
 }
