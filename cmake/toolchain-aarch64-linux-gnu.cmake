@@ -9,7 +9,11 @@
 # SCNET_SYSROOT may also come from the environment. When qemu-user is there, it is the
 # emulator: ctest runs the test programs through it, and the timing-bound tests scale
 # their limits (SCNET_TEST_TIME_FACTOR, tests/CMakeLists.txt). Programs that the tests start
-# in turn (the network helper) need binfmt_misc (scripts/ci-aarch64.sh registers it).
+# in turn (the network helper) need binfmt_misc (scripts/ci-aarch64.sh registers it). The
+# emulated programs find the arm64 loader and libraries where an arm64 node has them
+# (/usr/lib/aarch64-linux-gnu): scripts/ci-aarch64.sh runs ctest in a mount namespace that
+# shows the sysroot's there. Not qemu's -L prefix: with it, qemu answers an open of "/" with
+# the sysroot, and the module's trusted walk from "/" fails on every path outside it.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 # Debian's multiarch triplet: where the libraries and the PAM modules are in the sysroot.
@@ -42,5 +46,5 @@ set(ENV{PKG_CONFIG_LIBDIR}
 
 find_program(SCNET_QEMU_AARCH64 NAMES qemu-aarch64-static qemu-aarch64)
 if(SCNET_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR "${SCNET_QEMU_AARCH64};-L;${CMAKE_SYSROOT}")
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${SCNET_QEMU_AARCH64}")
 endif()
