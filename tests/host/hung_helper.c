@@ -1,23 +1,24 @@
 /* A network helper that never answers and never exits, for test_host_hung_helper: writes its
  * pid to "hung.pid" beside its own executable (the module starts helpers with an empty
- * environment, so the place is derived from /proc/self/exe), reads whatever it is sent, and
- * then sleeps until it is killed. */
+ * environment, so the place is derived from argv[0], the configured helper path the module
+ * passes; not /proc/self/exe, which qemu-user answers with the /proc/self/fd name the module
+ * executed when the kernel has no execveat), reads whatever it is sent, and then sleeps
+ * until it is killed. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
     char exe[PATH_MAX], path[PATH_MAX + 16], buf[4096], pid[32];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     char *slash;
     int fd;
 
-    if (len <= 0)
+    if (argc < 1 || argv[0][0] != '/' || strlen(argv[0]) >= sizeof(exe))
         return 1;
-    exe[len] = '\0';
+    strcpy(exe, argv[0]);
     slash = strrchr(exe, '/');
     if (!slash)
         return 1;

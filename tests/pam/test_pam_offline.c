@@ -363,7 +363,7 @@ static void test_a_stopped_prober_is_outlived(void **state)
 
     clear_state();
     sim_http(&sim, "POST", "/_sim/reset", "{}");
-    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    set_latency_ms(1500 * factor);
     forget("offb");
     login("offb", "", &run); /* the timeout: offline */
     wait_out_window();
@@ -372,13 +372,14 @@ static void test_a_stopped_prober_is_outlived(void **state)
     assert_true(held >= 0);
     assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
     assert_int_equal(futimens(held, NULL), 0);
-    sim_http(&sim, "POST", "/_sim/latency?ms=0", "{}");
+    set_latency_ms(0);
     requests = api_requests();
     /* Within the holder's lease: it is probing, this login does not. */
     login("offb", "", &run);
     assert_int_equal(api_requests(), requests);
-    /* The lease (timeout = 0.5 s) is over: this login probes, and the node is online. */
-    usleep(700 * 1000);
+    /* The lease (the timeout: 0.5 s times the factor) is over: this login probes, and the
+     * node is online. */
+    usleep(700 * 1000 * factor);
     login("offb", "", &run);
     assert_int_equal(api_requests(), requests + 1);
     {
@@ -398,7 +399,7 @@ static void test_offline_without_a_cache(void **state)
 
     clear_state();
     sim_http(&sim, "POST", "/_sim/reset", "{}");
-    sim_http(&sim, "POST", "/_sim/latency?ms=1500", "{}");
+    set_latency_ms(1500 * factor);
     set_conf_prefix("cache_ttl = 0\nstale_ttl = 0\n");
     login("offb", "", &run);
     assert_int_equal(run.rc, PAM_SUCCESS);

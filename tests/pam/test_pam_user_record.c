@@ -64,7 +64,9 @@ static void fresh_login(const char *user, unsigned uid, const char *extra, struc
     run_pam("scnet", user, PAMTEST_OPEN_SESSION, 0, run);
 }
 
-/* scnet-quota run as uid (an ordinary user), stdout and stderr together. */
+/* scnet-quota run as uid (an ordinary user), stdout and stderr together. Without the test
+ * NSS module (for names the directory spells differently; the tool does not look them up):
+ * in a cross build it is the target's, which the build host's setpriv cannot load. */
 static void tool_as(unsigned uid, const char *args, struct tool_run *run)
 {
     char cmd[2000];
@@ -72,8 +74,9 @@ static void tool_as(unsigned uid, const char *args, struct tool_run *run)
     FILE *p;
 
     snprintf(cmd, sizeof(cmd),
-             "setpriv --reuid=%u --regid=%d --clear-groups '%s' --records '%s' %s 2>&1", uid,
-             USERS_GID, getenv("SCNET_QUOTA_TOOL"), record_dir, args);
+             "env -u NSS_WRAPPER_MODULE_SO_PATH -u NSS_WRAPPER_MODULE_FN_PREFIX "
+             "setpriv --reuid=%u --regid=%d --clear-groups '%s' --records '%s' %s 2>&1",
+             uid, USERS_GID, getenv("SCNET_QUOTA_TOOL"), record_dir, args);
     p = popen(cmd, "r");
     assert_non_null(p);
     len = fread(run->out, 1, sizeof(run->out) - 1, p);
