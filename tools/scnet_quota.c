@@ -1270,7 +1270,7 @@ static int serve_now(struct options *opt)
     }
     if (!opt->lang && cfg.lang != SCNET_LANG_AUTO)
         opt->lang = cfg.lang == SCNET_LANG_ZH ? "zh" : "en";
-    skip = user_filter_check(&cfg, name, NULL, 0, err, sizeof(err));
+    skip = user_filter_check(&cfg, name, NULL, 0, NULL, err, sizeof(err));
     if (skip == SKIP_LOOKUP_FAILED) {
         snprintf(why, sizeof(why), "your account cannot be looked up: %s", err);
         now_reason(opt, name, why);
