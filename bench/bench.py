@@ -285,7 +285,7 @@ class Bench:
         self.login = os.path.abspath(a.login)
 
         burst_users = ["benchb%d" % i for i in range(1, a.burst_users + 1)]
-        users = ["benchbare", "benchhit", "benchhttp", "benchhttps", "benchfloor", "benchexechttp",
+        users = ["benchbare", "benchhit", "benchhitold", "benchhttp", "benchhttps", "benchfloor", "benchexechttp",
                  "benchexechttps", "benchstale", "benchdead", "benchburst", "benchref",
                  "benchcold200", "benchoffline"] + burst_users
         passwd = ["root:x:0:0:root:/root:/bin/sh"]
@@ -428,6 +428,16 @@ exit 0
                  expect("rc=0", "651.0 GB of 700.0 GB  93.0%", forbid=("error:",)),
                  burst=True, reqs="sim"),
         ]
+        if a.before_module:
+            # The same hit through an earlier build of the module (its own user and cache
+            # entry, filled like the hit's): before and after in one run.
+            svc["hit_before"] = service("hit_before", "session required %s conf=%s" % (
+                os.path.abspath(a.before_module), conf("hit_before", https, big, big, 3)))
+            at = next(i for i, c in enumerate(self.cases) if c.key == "hit") + 1
+            self.cases.insert(at, Case("hit_before", "module before, cache hit",
+                                       svc["hit_before"], ["benchhitold"], n,
+                                       expect("rc=0", banner % "benchhitold",
+                                              forbid=("error:", "ago")), reqs="sim"))
         if a.empty_module:
             at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
             self.cases.insert(at, Case("loaded", "loading floor: an empty module",
@@ -518,6 +528,9 @@ exit 0
 
         # Fill the caches the hit and stale cases need, then warm the page cache for all.
         self.run("seq", [(hit.service, "benchhit", hit.check)], 60, "warming the cache")
+        if "hit_before" in self.svc:
+            self.run("seq", [(self.svc["hit_before"], "benchhitold", expect("rc=0"))], 60,
+                     "warming the cache of the earlier module")
         planted = time.monotonic()
         self.run("seq", [(self.svc["stale_plant"], "benchstale",
                           expect("rc=0", "93.0%"))], 60, "planting the stale answer")
@@ -737,6 +750,9 @@ def readings(b, data):
 
     line(r["hit"]["ratio"] <= 1.2, "cache hit %.2f× bare (target ≤ 1.2×; it starts no process)"
          % r["hit"]["ratio"])
+    if "hit_before" in r:
+        out.append("info:   cache hit of the earlier module %.2f× bare, this one %.2f× "
+                   "(issue 18: ≤ 1.12×)" % (r["hit_before"]["ratio"], r["hit"]["ratio"]))
     if "loaded" in r:
         out.append("info:   loading floor (an empty module, same libraries) %.2f× bare; the "
                    "cache hit %.2f× that floor" % (r["loaded"]["ratio"], r["hit"]["median"]
@@ -842,6 +858,8 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
 - **module, cache hit**: the module in front of `pam_permit.so`, with an answer in the cache
   (`cache_ttl` 30 days). No request and no process started (compare the peak RSS with the
   cold cases).
+- **module before, cache hit** (with `OLD_BUILD=DIR`): the same hit through the module of an
+  earlier build, for its own user, in the same run.
 - **module, cold, HTTP / HTTPS**: `cache_ttl = 0`, `stale_ttl = 0`: every login starts the
   network helper `scnet-quota-fetch` (every module config has `helper =` the build's),
   which loads libcurl and asks the API (HTTPS: TLS handshake and certificate check against
@@ -900,6 +918,8 @@ def main():
                    help="bench/empty_module.so, built: adds the loading floor case")
     p.add_argument("--floor", default=None,
                    help="bench/client_floor, built: adds the client floor case")
+    p.add_argument("--before-module", default=None,
+                   help="pam_scnet_quota.so of an earlier build: adds its cache hit as a case")
     p.add_argument("--tool", required=True, help="scnet-quota, built")
     p.add_argument("--plant", required=True, help="bench/plant, built")
     p.add_argument("--latency-ms", type=int, default=200,
@@ -945,6 +965,10 @@ def main():
         "machine: %d CPUs (nproc), %s, Linux %s" % (os.cpu_count() or 0, cpu, os.uname().release),
         "libcurl: %s" % curl,
         "module: %s (%s)" % (a.module, build_flags(os.path.abspath(a.module))),
+    ] + ([
+        "module before (its cache hit row): %s (%s)"
+        % (a.before_module, build_flags(os.path.abspath(a.before_module))),
+    ] if a.before_module else []) + [
         "command: %s" % command,
         "runtime: %.0f s; load average (1 min) %.2f at the start, %.2f at the end"
         % (runtime, load_before, os.getloadavg()[0]),

@@ -4,11 +4,13 @@
 # (or $BUILD_DIR) with the network helper, scnet-quota, the client floor and the planter,
 # compiles the benchmark's two small C programs next to it, then runs bench/bench.py: prints
 # the tables and writes bench/RESULTS.md (or --results FILE). Takes about 3-4 minutes.
+# OLD_BUILD=DIR (a build of an earlier commit) adds that module's cache hit to the same run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 command="bench/run-bench.sh${*:+ $*}"
 [ -n "${BUILD_DIR:-}" ] && command="BUILD_DIR=$BUILD_DIR $command"
+[ -n "${OLD_BUILD:-}" ] && command="OLD_BUILD=$OLD_BUILD $command"
 build=${BUILD_DIR:-$root/build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 
@@ -48,4 +50,5 @@ exec python3 "$here/bench.py" \
     --tool "$build/tools/scnet-quota" \
     --plant "$build/bench/bench_plant" \
     --empty-module "$build/bench/empty_module.so" \
+    ${OLD_BUILD:+--before-module "$OLD_BUILD/pam_module/pam_scnet_quota.so"} \
     --command "$command" "$@"
