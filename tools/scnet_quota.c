@@ -729,6 +729,41 @@ static void print_offline_mode(const struct scnet_config *cfg)
     }
 }
 
+/* Whether users can ask for a fresh answer here (scnet-quota --now): the socket unit
+ * installed, enabled, and its socket there. Judged by the files, not by asking systemd (a
+ * node may have none); the socket is not connected to (that would start a check). */
+static void print_now_service(void)
+{
+    static const char *const unit_dirs[] = {"/etc/systemd/system", "/usr/lib/systemd/system",
+                                            "/lib/systemd/system"};
+    static const char unit[] = "pam-scnet-quota-now.socket";
+    char path[256];
+    struct stat st;
+    bool installed = false, enabled, listening;
+
+    for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]) && !installed; i++) {
+        snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], unit);
+        installed = access(path, R_OK) == 0;
+    }
+    snprintf(path, sizeof(path), "/etc/systemd/system/sockets.target.wants/%s", unit);
+    enabled = access(path, F_OK) == 0;
+    listening = stat(NOW_SOCKET_DEFAULT, &st) == 0 && S_ISSOCK(st.st_mode);
+    if (listening && enabled)
+        printf("scnet-quota --now: available (%s enabled, %s there)\n", unit, NOW_SOCKET_DEFAULT);
+    else if (listening)
+        printf("scnet-quota --now: available now (%s there), but %s is not enabled: it stops "
+               "at the next boot\n",
+               NOW_SOCKET_DEFAULT, unit);
+    else if (installed)
+        printf("scnet-quota --now: not available: %s is installed but %s (systemctl enable "
+               "--now %s); users see their last record\n",
+               unit, enabled ? "not listening" : "not enabled", unit);
+    else
+        printf("scnet-quota --now: not available: %s is not installed (no systemd, or not from "
+               "the packages); users see their last record\n",
+               unit);
+}
+
 /* A secret file at a path the policy does not name keeps its folder's type (etc_t): the
  * login programs may not read it, and any domain that reads /etc may. Say how to label it. */
 static void report_secret_label(const char *key, const char *path)
@@ -779,6 +814,7 @@ static int check_config(const struct options *opt, const char *user)
     report_secret_labels(&cfg);
     log.debug = cfg.debug || opt->verbose;
     print_offline_mode(&cfg);
+    print_now_service();
     if (!user) {
         status = check_token_only(&cfg, &log);
         goto out;

@@ -104,6 +104,19 @@ def header_text(value):
         return value
 
 
+def du_gb(folder, gb_per_mb):
+    """The apparent size of the files under folder (links not followed), in MB times
+    gb_per_mb, rounded to 0.1: the usage of a "du" override."""
+    total = 0
+    for top, dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(top, name)).st_size
+            except OSError:
+                pass
+    return round(total / 1e6 * gb_per_mb, 1)
+
+
 def entry(user, path, threshold, usage):
     return {"username": user, "path": path, "threshold": threshold, "usage": usage}
 
@@ -300,7 +313,22 @@ class SimState:
             if "scenario" in spec:
                 ov.pop("usage", None)
                 ov.pop("threshold", None)
+                ov.pop("du", None)
                 ov["scenario"] = str(spec["scenario"])
+            if "du" in spec:
+                # Usage measured from a real folder at each request (du of its files), so a
+                # test that deletes files there sees the figure fall: gb_per_mb scales the
+                # few megabytes a test writes to quota-sized figures.
+                if not isinstance(spec["du"], str) or not os.path.isabs(spec["du"]):
+                    raise ValueError("'du' must be an absolute path")
+                scale = float(spec.get("gb_per_mb", 1.0))
+                if not 0 < scale <= 1e6:
+                    raise ValueError("'gb_per_mb' must be above 0, at most 1e6")
+                ov.pop("scenario", None)
+                ov["du"] = spec["du"]
+                ov["gb_per_mb"] = scale
+                ov["usage"] = 0
+                ov["threshold"] = spec.get("threshold", ov.get("threshold", 700))
 
     def set_token_service(self, spec):
         delay = float(spec.get("delay", 0))
@@ -643,7 +671,7 @@ class Handler(BaseHTTPRequestHandler):
             e = {"username": user, "path": "/public/home/" + user}
             if thr is not None:
                 e["threshold"] = thr
-            e["usage"] = ov["usage"]
+            e["usage"] = du_gb(ov["du"], ov["gb_per_mb"]) if "du" in ov else ov["usage"]
             return self._send(200, ok_reply([e]))
         scn = ov["scenario"] if ov and "scenario" in ov else user
         r = scenario_reply(scn, user)

@@ -259,6 +259,16 @@ check "a connection closed unanswered (systemd's MaxConnections=): one line, the
     '[ "$(rc)" = 0 ] && [ "$(cat "$work/err")" = "scnet-quota: the fresh check service gave no answer (busy, or at its time limit); showing the last record" ] &&
      grep -q "^Storage quota of near (figures from " "$work/out"'
 
+# ---- the admin's report says whether --now is available here ---------------------------
+conf 60
+"$tool" --conf "$work/conf" --check-config >"$work/out" 2>"$work/err"
+if [ -e /etc/systemd/system/sockets.target.wants/pam-scnet-quota-now.socket ] || [ -S /run/pam_scnet_quota/now.sock ]; then
+    check "--check-config: a line says whether --now is available" 'grep -q "^scnet-quota --now: " "$work/out"'
+else
+    check "--check-config: --now is not available on this host (no socket unit enabled, no socket), said in one line" \
+        '[ "$(grep -c "^scnet-quota --now: not available: pam-scnet-quota-now.socket is " "$work/out")" = 1 ]'
+fi
+
 # ---- the token: in no output, no record, no log --------------------------------------------
 check "the token is in no reply, record, pace file or service log" \
     '! grep -rqF "$token" "$work/burst" "$records" "$work/service.log" "$work/out" "$work/err"'
