@@ -478,51 +478,48 @@ static bool parse_line(char *line, struct user_record *rec, size_t *values)
     return false;
 }
 
-/* Read the record open at fd (path names it in errors). */
-static bool read_record_fd(int fd, const char *path, struct user_record *rec, char *err,
-                           size_t errlen)
+bool user_record_parse(const char *text, size_t len, const char *name, struct user_record *rec,
+                       char *err, size_t errlen)
 {
     char *buf = NULL, *line, *save = NULL;
     size_t values[TREND_MAX_POINTS] = {0};
-    struct stat st;
-    ssize_t n = 0;
     bool ok = false;
 
     memset(rec, 0, sizeof(*rec));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > RECORD_FILE_MAX) {
-        snprintf(err, errlen, "%s: not a record (type or size)", path);
+    if (len > RECORD_FILE_MAX) {
+        snprintf(err, errlen, "%s: not a record (type or size)", name);
         goto out;
     }
-    buf = malloc((size_t)st.st_size + 1);
+    /* A copy to cut into lines; the caller's bytes may hold a NUL anywhere. */
+    buf = malloc(len + 1);
     rec->reply.entries = calloc(QUOTA_MAX_ENTRIES, sizeof(*rec->reply.entries));
     if (!buf || !rec->reply.entries) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    n = read(fd, buf, (size_t)st.st_size);
-    if (n >= 0)
-        buf[n] = '\0';
-    if (n != (ssize_t)st.st_size || strncmp(buf, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0 ||
-        strlen(buf) != (size_t)n) {
-        snprintf(err, errlen, "%s: not a record (header)", path);
+    if (len > 0)
+        memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (strncmp(buf, RECORD_MAGIC, strlen(RECORD_MAGIC)) != 0 || strlen(buf) != len) {
+        snprintf(err, errlen, "%s: not a record (header)", name);
         goto out;
     }
     rec->deny = -1;
     for (line = strtok_r(buf + strlen(RECORD_MAGIC), "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         if (!parse_line(line, rec, values)) {
-            snprintf(err, errlen, "%s: corrupt line", path);
+            snprintf(err, errlen, "%s: corrupt line", name);
             goto out;
         }
     }
     if (!rec->user) {
-        snprintf(err, errlen, "%s: no user line", path);
+        snprintf(err, errlen, "%s: no user line", name);
         goto out;
     }
     /* A history line has one usage per entry: anything else belongs to other entries. */
     for (size_t i = 0; i < rec->history_count; i++)
         if (values[i] != rec->reply.count || rec->history[i].at >= rec->fetched_at) {
-            snprintf(err, errlen, "%s: corrupt history", path);
+            snprintf(err, errlen, "%s: corrupt history", name);
             goto out;
         }
     /* The record holds only its user's entries: each is theirs. */
@@ -536,6 +533,36 @@ out:
     free(buf);
     if (!ok)
         user_record_free(rec);
+    return ok;
+}
+
+/* Read the record open at fd (path names it in errors). */
+static bool read_record_fd(int fd, const char *path, struct user_record *rec, char *err,
+                           size_t errlen)
+{
+    char *buf = NULL;
+    struct stat st;
+    ssize_t n;
+    bool ok;
+
+    memset(rec, 0, sizeof(*rec));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > RECORD_FILE_MAX) {
+        snprintf(err, errlen, "%s: not a record (type or size)", path);
+        return false;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    n = read(fd, buf, (size_t)st.st_size);
+    if (n != (ssize_t)st.st_size) {
+        snprintf(err, errlen, "%s: not a record (header)", path);
+        free(buf);
+        return false;
+    }
+    ok = user_record_parse(buf, (size_t)n, path, rec, err, errlen);
+    free(buf);
     return ok;
 }
 

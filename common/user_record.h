@@ -41,6 +41,12 @@ bool user_record_store(const struct scnet_config *cfg, const char *user,
                        const struct quota_reply *reply, int64_t fetched_at, char *err,
                        size_t errlen);
 
+/* Parse a record's text: the len bytes at text (a NUL among them is corrupt), name naming
+ * it in errors. What user_record_read does with the file's bytes; no file, no checks of who
+ * wrote it. False with the reason in err. Free with user_record_free. */
+bool user_record_parse(const char *text, size_t len, const char *name, struct user_record *rec,
+                       char *err, size_t errlen);
+
 /* Read the record of uid from folder dir: a regular file, not a link. False
  * with *missing true when there is none yet; otherwise err says why. Free with
  * user_record_free. */

@@ -22,6 +22,7 @@ harnesses=(
     fuzz_credentials:credentials:config.dict
     fuzz_cache:cache:json.dict
     fuzz_fetch_wire:fetch_wire:fetch_wire.dict
+    fuzz_user_record:user_record:user_record.dict
 )
 # Every harness in fuzz/ runs: the list above names each fuzz/fuzz_*.c exactly once.
 listed=$(printf '%s\n' "${harnesses[@]%%:*}" | sort)

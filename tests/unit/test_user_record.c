@@ -259,6 +259,31 @@ static void test_record_without_history_reads(void **state)
     assert_false(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
 }
 
+/* user_record_parse (what the reads and fuzz_user_record use) reads exactly len bytes: the
+ * text need not end in a NUL, and a NUL within it is refused, not a shorter record. */
+static void test_parse_from_buffer(void **state)
+{
+    static const char text[] = "scnet-user-record 1\nuser me\nfetched_at 1700000000\n"
+                               "next warning\nwarn 90000\ndeny -1\n"
+                               "entry 651000 700000 /public/home/me\nhistory 1699900000 600000\n";
+    struct fixture *f = *state;
+    struct user_record rec;
+    char *copy = malloc(sizeof(text) - 1);
+
+    (void)f;
+    assert_non_null(copy);
+    memcpy(copy, text, sizeof(text) - 1); /* no NUL at the end */
+    assert_true(user_record_parse(copy, sizeof(text) - 1, "t", &rec, f->err, sizeof(f->err)));
+    assert_int_equal(rec.reply.count, 1);
+    assert_int_equal(rec.history_count, 1);
+    user_record_free(&rec);
+    copy[strlen("scnet-user-record 1\nuser me")] = '\0';
+    assert_false(user_record_parse(copy, sizeof(text) - 1, "t", &rec, f->err, sizeof(f->err)));
+    assert_non_null(strstr(f->err, "not a record"));
+    assert_null(rec.user);
+    free(copy);
+}
+
 /* One answer a day for a week, 10 GB a day: each store carries the earlier answers, the
  * record says full in about 4 days; answers within an hour of the newest kept one add no
  * point; warn_days makes the next login a warning below warn, never a refusal. */
@@ -353,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record_without_history_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_across_stores_and_warn_days, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trusted_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_from_buffer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
