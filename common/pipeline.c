@@ -438,40 +438,55 @@ static void fail_decides(const struct scnet_config *cfg, const struct scnet_requ
     }
 }
 
-/* The trend of each of the user's paths from their record (earlier answers) and this
- * answer: policy decided again with it (warn_days). Reads the record, so only called when it
- * can change something: a warning (its trend lines) or warn_days set. */
-static void apply_trend(const struct scnet_config *cfg, const struct scnet_request *req,
-                        const struct scnet_log *log, struct scnet_outcome *out)
+bool scnet_trend_days(const struct scnet_config *cfg, const char *user,
+                      const struct scnet_outcome *out, long days[QUOTA_MAX_ENTRIES], bool *missing,
+                      char *why, size_t whylen)
 {
     struct user_record *rec = calloc(1, sizeof(*rec)); /* off the stack: 4 KiB of history */
-    long days[QUOTA_MAX_ENTRIES] = {0};
     int64_t fetched_at = out->stored_at > 0          ? out->stored_at
                          : out->source == SOURCE_API ? (int64_t)time(NULL)
                                                      : (int64_t)time(NULL) - out->stale_age_s;
-    char why[512];
-    bool missing = false;
 
-    if (!rec)
-        return;
+    memset(days, 0, QUOTA_MAX_ENTRIES * sizeof(days[0]));
+    *missing = false;
+    if (!rec) {
+        snprintf(why, whylen, "out of memory");
+        return false;
+    }
     /* By the uid the skip rules looked up: no second NSS lookup (LDAP) on a hit. */
-    if (!user_record_read_trusted(cfg, out->uid, rec, &missing, why, sizeof(why))) {
-        if (!missing)
-            scnet_debug(log, "user=%s step=no-trend reason=\"%s\"", req->user, why);
+    if (!user_record_read_trusted(cfg, out->uid, rec, missing, why, whylen)) {
         free(rec);
-        return;
+        return false;
     }
     for (size_t i = 0; i < out->reply.count && i < QUOTA_MAX_ENTRIES; i++) {
         const struct quota_entry *e = &out->reply.entries[i];
-        if (e->username && strcmp(e->username, req->user) == 0) {
+        if (e->username && strcmp(e->username, user) == 0) {
             long d = user_record_full_in_days_of(rec, e, fetched_at);
             days[i] = d > 0 ? d : 0;
         }
     }
-    policy_decide_trend(&out->reply, req->user, cfg->warn, cfg->deny, days, cfg->warn_days,
-                        &out->policy);
     user_record_free(rec);
     free(rec);
+    return true;
+}
+
+/* The trend of each of the user's paths: policy decided again with it (warn_days). Reads the
+ * record, so only called when it can change something: a warning (its trend lines) or
+ * warn_days set. */
+static void apply_trend(const struct scnet_config *cfg, const struct scnet_request *req,
+                        const struct scnet_log *log, struct scnet_outcome *out)
+{
+    long days[QUOTA_MAX_ENTRIES];
+    char why[512];
+    bool missing;
+
+    if (!scnet_trend_days(cfg, req->user, out, days, &missing, why, sizeof(why))) {
+        if (!missing)
+            scnet_debug(log, "user=%s step=no-trend reason=\"%s\"", req->user, why);
+        return;
+    }
+    policy_decide_trend(&out->reply, req->user, cfg->warn, cfg->deny, days, cfg->warn_days,
+                        &out->policy);
 }
 
 static void decide(const struct scnet_config *cfg, const struct scnet_request *req,

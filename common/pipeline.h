@@ -62,6 +62,15 @@ struct scnet_outcome {
 void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req,
                  const struct scnet_log *log, struct scnet_outcome *out);
 
+/* The trend of user's entries of out (a decided check: out->uid names the record): days[i]
+ * until entry i is full at the recent rate, from the user's record read as root reads it
+ * (user_record_read_trusted: its history) and out's own figures, fetched when out says; 0
+ * where there is nothing to say (another user's entry, a path without history). False when
+ * no record could be read: why says why, *missing when there is none yet. */
+bool scnet_trend_days(const struct scnet_config *cfg, const char *user,
+                      const struct scnet_outcome *out, long days[QUOTA_MAX_ENTRIES], bool *missing,
+                      char *why, size_t whylen);
+
 /* One request for user straight to the API (no skip rules, no cache), as
  * `scnet-quota --check-config` makes it: true when a valid reply came back; otherwise
  * out->error says what went wrong. out->reply holds the reply on success. */

@@ -587,11 +587,23 @@ static cJSON *entry_json(const struct quota_entry *e, bool with_username)
     return item;
 }
 
+/* The trend on an entry of --json: days until full at the recent rate, null when there is
+ * nothing to say. */
+static void add_full_in_days(cJSON *item, long days)
+{
+    if (days > 0)
+        cJSON_AddNumberToObject(item, "full_in_days", (double)days);
+    else
+        cJSON_AddNullToObject(item, "full_in_days");
+}
+
 static void print_json(const char *user, const struct scnet_outcome *out,
                        const struct scnet_config *cfg, const struct offline_state *offline)
 {
     cJSON *obj = cJSON_CreateObject(), *entries = cJSON_AddArrayToObject(obj, "entries");
-    char *text;
+    long days[QUOTA_MAX_ENTRIES];
+    char *text, why[512];
+    bool missing;
 
     cJSON_AddStringToObject(obj, "user", user);
     cJSON_AddStringToObject(obj, "decision", decision_name(out->decision));
@@ -607,8 +619,16 @@ static void print_json(const char *user, const struct scnet_outcome *out,
         cJSON_AddStringToObject(obj, "error", out->error);
     else
         cJSON_AddNullToObject(obj, "error");
-    for (size_t i = 0; i < out->reply.count; i++)
-        cJSON_AddItemToArray(entries, entry_json(&out->reply.entries[i], true));
+    /* The user's paths get the trend as their own --json shows it: their record's history
+     * (root reads it as a login does) and this answer. Skipped users have no record to name. */
+    if (out->decision == DECISION_SKIP || out->reply.count == 0 ||
+        !scnet_trend_days(cfg, user, out, days, &missing, why, sizeof(why)))
+        memset(days, 0, sizeof(days));
+    for (size_t i = 0; i < out->reply.count; i++) {
+        cJSON *item = entry_json(&out->reply.entries[i], true);
+        add_full_in_days(item, i < QUOTA_MAX_ENTRIES ? days[i] : 0);
+        cJSON_AddItemToArray(entries, item);
+    }
     if (out->message)
         cJSON_AddStringToObject(obj, "message", out->message);
     else
@@ -1116,12 +1136,7 @@ static void print_own_json(const char *name, const struct user_record *rec, long
     entries = cJSON_AddArrayToObject(obj, "entries");
     for (size_t i = 0; rec && i < rec->reply.count; i++) {
         cJSON *item = entry_json(&rec->reply.entries[i], false);
-        long days = user_record_full_in_days(rec, i);
-        /* The trend: days until full at the recent rate, null when there is nothing to say. */
-        if (days > 0)
-            cJSON_AddNumberToObject(item, "full_in_days", (double)days);
-        else
-            cJSON_AddNullToObject(item, "full_in_days");
+        add_full_in_days(item, user_record_full_in_days(rec, i));
         cJSON_AddItemToArray(entries, item);
     }
     text = cJSON_PrintUnformatted(obj);

@@ -57,8 +57,24 @@ a, b = (json.loads(l) for l in lines)
 assert len(lines) == 2
 assert a["user"] == "near" and a["decision"] == "warn" and a["allowed"] is True and a["error"] is None
 assert abs(a["percent"] - 93.0) < 1e-9 and a["source"] in ("api", "cache")
-assert a["entries"] == [{"username": "near", "path": "/public/home/near", "usage": 651.0, "threshold": 700.0, "percent": 93.0}]
+assert a["entries"] == [{"username": "near", "path": "/public/home/near", "usage": 651.0, "threshold": 700.0, "percent": 93.0, "full_in_days": None}]
 assert b["decision"] == "deny" and b["allowed"] is False and b["message"].startswith("Login refused")
+PY'
+# The trend in the admin's --json, as in the user's own: near's record (written by the checks
+# above, root's as the module's) replaced by one with a week of growth, 10 GB a day up to the
+# cached 651 of 700 GB: full in about 5 days. low's record has no history: null.
+near_uid=$(id -u near)
+now=$(date +%s)
+printf 'scnet-user-record 1\nuser near\nfetched_at %s\nnext warning\nwarn 90000\ndeny 100000\nentry 651000 700000 /public/home/near\nhistory %s 591000\nhistory %s 621000\n' \
+    "$((now - 60))" "$((now - 6 * 86400))" "$((now - 3 * 86400))" >"$work/cache-users/new"
+chmod 600 "$work/cache-users/new" && mv "$work/cache-users/new" "$work/cache-users/$near_uid"
+runtool --conf "$work/conf" --json near low
+check "--json: each of the user's entries has full_in_days from their record's history (root's view)" \
+    'python3 - "$work/out" <<PY
+import json, sys
+near, low = (json.loads(l) for l in open(sys.argv[1]).read().splitlines())
+assert near["source"] == "cache" and near["entries"][0]["full_in_days"] == 5, near
+assert low["entries"][0]["full_in_days"] is None, low
 PY'
 runtool --conf "$work/conf" apierr-10008
 check "API error: exit 2 with the documented meaning" '[ "$(rc)" = 2 ] && grep -q "API code 10008" "$work/out"'
