@@ -19,7 +19,7 @@
 #      libcurl 7.29.0 only: each version costs about two minutes emulated) and docs;
 #   6. builds the .deb and checks its Architecture (arm64) and that `file` calls every ELF file
 #      in it ARM aarch64.
-# Not run emulated: e2e, su, package and pam.exec_context (the build host's x86_64 sshd, su
+# Not run emulated: e2e, su, package, pam.exec_context and pam.hit_path (the build host's x86_64 sshd, su
 # and pamtester cannot load an aarch64 module), tools.refresh_unit (strace of an emulated
 # program sees qemu), gate and scripts (shell only, nothing built for the target: the native
 # suite runs them), host.test_host_caller_gone (qemu-user refuses PR_SET_CHILD_SUBREAPER);
@@ -136,14 +136,14 @@ say "built for aarch64 in $((SECONDS - t)) s"
 # ---- 5. the tests, emulated --------------------------------------------------------------
 t=$SECONDS
 labels='^(unit|pam|tools|compat|docs)$'
-# In those labels, but not for an emulator: pam.exec_context loads the module into the host's
-# x86_64 pamtester; tools.refresh_unit traces the system calls of --refresh against the
+# In those labels, but not for an emulator: pam.exec_context and pam.hit_path load the module
+# into the host's x86_64 pamtester; tools.refresh_unit traces the system calls of --refresh against the
 # unit's filters, and under qemu-user strace sees qemu's own calls (its code generator maps
 # memory writable and executable, which MemoryDenyWriteExecute forbids);
 # host.test_host_caller_gone needs prctl(PR_SET_CHILD_SUBREAPER), which qemu-user 7.2 refuses
 # (EINVAL). Left out for time: compat.curl7.29.0.tools (about 4 minutes emulated; the same
 # scnet-quota suite runs emulated as tools.scnet_quota, and natively with 7.29.0's stand-in).
-not_emulated='^(pam\.exec_context|tools\.refresh_unit|host\.test_host_caller_gone|compat\.curl7\.29\.0\.tools)$'
+not_emulated='^(pam\.exec_context|pam\.hit_path|tools\.refresh_unit|host\.test_host_caller_gone|compat\.curl7\.29\.0\.tools)$'
 tests_rc=0
 ctest_log=$PWD/$build/ctest-emulated.log
 # One test at a time, as ./run-tests.sh runs them: some programs count the shared
@@ -157,7 +157,7 @@ if [ "$tests_rc" = 0 ]; then
 else
     say "tests ($labels) FAILED under qemu after $((SECONDS - t)) s; the .deb is still checked"
 fi
-say "not run emulated: e2e, su, package and pam.exec_context (the host's x86_64 sshd, su and pamtester cannot load an aarch64 module); tools.refresh_unit (strace sees qemu's own system calls); host.test_host_caller_gone (qemu-user refuses PR_SET_CHILD_SUBREAPER); compat.curl7.29.0.tools (time); gate, scripts (nothing built for the target)"
+say "not run emulated: e2e, su, package, pam.exec_context and pam.hit_path (the host's x86_64 sshd, su and pamtester cannot load an aarch64 module); tools.refresh_unit (strace sees qemu's own system calls); host.test_host_caller_gone (qemu-user refuses PR_SET_CHILD_SUBREAPER); compat.curl7.29.0.tools (time); gate, scripts (nothing built for the target)"
 
 # ---- 6. the .deb -------------------------------------------------------------------------
 rm -rf "$build/deb"
