@@ -16,7 +16,8 @@
 #   6. policy coverage (tests/selinux/, README.md there): the whole Debian policy (every module
 #      of selinux-policy-default plus this one) built in a private store (semodule -p), real
 #      logins through the module traced with strace (tests/selinux/trace-logins.sh: cold and
-#      warm cache, auth = token and aksk, the deadline kill, scnet-quota --refresh, DNS), and
+#      warm cache, auth = token and aksk, the deadline kill, scnet-quota --refresh, the
+#      service of scnet-quota --now answering a connection, DNS), and
 #      every access mapped to (domain, type, class, permission) with that policy's own file
 #      contexts and asked of it (tests/selinux/policy_coverage.py): any access it would deny
 #      or audit fails the run, listed. Needs root (the traces run in unshare -mn).
@@ -284,7 +285,7 @@ echo "private store: ${#debian_modules[@]} Debian modules + $mod in $((SECONDS -
 build="build-selinux"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >"$work/cmake.log" 2>&1 ||
     { cat "$work/cmake.log" >&2; fail "cmake"; }
-cmake --build "$build" -j2 --target pam_scnet_quota scnet-quota-fetch scnet-quota >"$work/build.log" 2>&1 ||
+cmake --build "$build" -j2 --target pam_scnet_quota scnet-quota-fetch scnet-quota scnet-quota-now >"$work/build.log" 2>&1 ||
     { tail -30 "$work/build.log" >&2; fail "build"; }
 tests/selinux/trace-logins.sh "$build" "$work/traces" || fail "tracing the logins"
 while read -r run rc; do

@@ -41,6 +41,8 @@ TABLE = {
     build + "/pam_module/pam_scnet_quota.so": module_dir + "/pam_scnet_quota.so",
     build + "/fetch_helper/scnet-quota-fetch": "/usr/libexec/pam_scnet_quota/scnet-quota-fetch",
     build + "/tools/scnet-quota": "/usr/bin/scnet-quota",
+    build + "/tools/scnet-quota-now": "/usr/libexec/pam_scnet_quota/scnet-quota-now",
+    ns + "/now.conf": "/etc/security/pam_scnet_quota.conf",
     ns + "/scnet.conf": "/etc/security/pam_scnet_quota.conf",
     ns + "/refresh.conf": "/etc/security/pam_scnet_quota.conf",
     ns + "/passwd": "/etc/passwd",
@@ -300,7 +302,7 @@ def trace_file(run, path):
 
 def step(run, pid, text):
     if not run.started:
-        if re.match(r'execve\("[^"]*/(pamtester|scnet-quota)", .* = 0$', text):
+        if re.match(r'execve\("[^"]*/(pamtester|scnet-quota|scnet-quota-now)", .* = 0$', text):
             run.started = True
             run.domain[pid] = run.root
             run.fds[pid] = {}
@@ -527,9 +529,14 @@ failures = []
 helper_exec = "pam_scnet_quota_fetch_exec_t"
 su_domains = sorted(t for t in types if t.endswith("_su_t"))
 login_domains = ["sshd_t", "local_login_t"] + su_domains
-label_paths(["/usr/bin/scnet-quota", "/usr/libexec/pam_scnet_quota/scnet-quota-fetch"])
+label_paths(["/usr/bin/scnet-quota", "/usr/libexec/pam_scnet_quota/scnet-quota-fetch",
+             "/usr/libexec/pam_scnet_quota/scnet-quota-now"])
 assert _label_cache["/usr/libexec/pam_scnet_quota/scnet-quota-fetch"] == helper_exec, _label_cache
 refresh_unit = type_transition("init_t", _label_cache["/usr/bin/scnet-quota"]) or "init_t"
+# scnet-quota --now's service: the domain systemd (init_t) starts scnet-quota-now in.
+NOW_DOMAIN = "pam_scnet_quota_now_t"
+if type_transition("init_t", _label_cache["/usr/libexec/pam_scnet_quota/scnet-quota-now"]) != NOW_DOMAIN:
+    failures.append("init_t: no type_transition to %s for scnet-quota-now" % NOW_DOMAIN)
 for d in login_domains:
     if type_transition(d, helper_exec) != HELPER_DOMAIN:
         failures.append("%s: no type_transition %s %s:process %s" % (d, d, helper_exec, HELPER_DOMAIN))
@@ -538,7 +545,7 @@ runs = []
 for root in login_domains:
     for name in LOGINS:
         runs.append((name, root))
-runs += [("refresh", refresh_unit), ("refresh", "unconfined_t")]
+runs += [("refresh", refresh_unit), ("refresh", "unconfined_t"), ("now", NOW_DOMAIN)]
 all_access = {}
 harness = 0
 for name, root in runs:
@@ -551,7 +558,7 @@ for name, root in runs:
     trace_file(run, os.path.join(TRACES, name + ".trace"))
     if not run.started:
         failures.append("%s: the trace never started the program under test" % name)
-    if name in ("token-cold", "aksk-cold", "deadline") and root in login_domains and \
+    if name in ("token-cold", "aksk-cold", "deadline", "now") and (root in login_domains or name == "now") and \
             not any(src == HELPER_DOMAIN for src, *_ in run.access):
         failures.append("%s (%s): the helper never ran in %s" % (name, root, HELPER_DOMAIN))
     harness += run.harness
@@ -584,6 +591,12 @@ for login in login_domains:
                  (login, "pam_scnet_quota_record_t", "file", "rename")]:
         if want not in seen:
             failures.append("not in the traces (the test lost its coverage): %s %s:%s %s" % want)
+N = NOW_DOMAIN
+for want in [(N, H, "process", "transition"), (N, "pam_scnet_quota_secret_t", "file", "read"),
+             (N, "pam_scnet_quota_cache_t", "file", "create"), (N, "pam_scnet_quota_record_t", "file", "create"),
+             (N, "pam_scnet_quota_record_t", "file", "lock"), (N, "pam_scnet_quota_record_t", "file", "rename")]:
+    if want not in seen:
+        failures.append("not in the traces (the test lost its coverage): %s %s:%s %s" % want)
 
 rules = load_rules({src for (src, _, _, _) in all_access})
 checked = 0
@@ -602,9 +615,9 @@ for (src, target, cls, perm), whys in sorted(all_access.items()):
         failures.append("allowed but audited (auditallow): " + what)
 
 print("policy coverage: %d runs (%s) in %d domains, %d distinct accesses checked, %d harness accesses left out"
-      % (len(runs), ", ".join(LOGINS + ["refresh"]), len(login_domains) + 3, checked, harness))
-print("  login domains: %s; helper: %s; refresh: %s and unconfined_t"
-      % (" ".join(login_domains), HELPER_DOMAIN, refresh_unit))
+      % (len(runs), ", ".join(LOGINS + ["refresh", "now"]), len(login_domains) + 4, checked, harness))
+print("  login domains: %s; helper: %s; refresh: %s and unconfined_t; --now service: %s"
+      % (" ".join(login_domains), HELPER_DOMAIN, refresh_unit, NOW_DOMAIN))
 if failures:
     print("policy coverage: %d accesses the policy would deny or audit:" % len(failures))
     for f in failures:

@@ -10,6 +10,8 @@
 #   aksk-cold   aksk-warm    auth = aksk (credentials_file, the token endpoint, token cache)
 #   deadline                 the API answers after 30 s, timeout = 1: the helper is killed
 #   refresh                  scnet-quota --refresh renews the answers left by the logins
+#   now                      scnet-quota --now's service (scnet-quota-now) answers near, whose
+#                            connection is its standard input and output, as systemd hands it
 # Writes OUT_DIR/NAME.trace and OUT_DIR/paths (the test paths, for the mapping table).
 # Root (namespaces); exits 77 otherwise.
 #   usage: tests/selinux/trace-logins.sh BUILD_DIR OUT_DIR
@@ -101,6 +103,45 @@ PY
     sleep 0.6
     trace refresh env LD_PRELOAD="$(sed -n 's/^nss=//p' "$ns/env")" NSS_WRAPPER_PASSWD="$ns/passwd" \
         NSS_WRAPPER_GROUP="$ns/group" "$build/tools/scnet-quota" --refresh --conf "$ns/refresh.conf"
+    # The --now service: the harness (Python) listens, a child of it connects as near
+    # (uid 4201) and reads the reply, and the parent execs the service with the accepted
+    # connection as standard input and output, as systemd does for an Accept=yes socket.
+    # self_check_interval = 0: the service asks the API whatever the logins left.
+    conf "$ns/now.conf" token 10 $'self_check_interval = 0\n'
+    # The socket in a folder near can reach (the trace folder is root's alone).
+    sockdir=$(mktemp -d /tmp/scnet-now-trace.XXXXXX)
+    chmod 0711 "$sockdir"
+    trace now env LD_PRELOAD="$(sed -n 's/^nss=//p' "$ns/env")" NSS_WRAPPER_PASSWD="$ns/passwd" \
+        NSS_WRAPPER_GROUP="$ns/group" /usr/bin/python3 -c '
+import os, socket, sys
+path = sys.argv[1] + "/now.sock"
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(path)
+os.chmod(path, 0o666)
+listener.listen(1)
+listener.settimeout(30)  # a client that failed must not leave the harness waiting
+if os.fork() == 0:
+    listener.close()
+    os.setgid(4201)
+    os.setuid(4201)
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    c.sendall(b"text\n")
+    reply = b""
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        reply += b
+    os.write(1, reply)
+    os._exit(0 if reply.endswith(b"scnet-quota-now status 0\n") else 1)
+conn, _ = listener.accept()
+conn.setblocking(True)
+os.dup2(conn.fileno(), 0)
+os.dup2(conn.fileno(), 1)
+os.execv(sys.argv[2], [sys.argv[2], "--conf", sys.argv[3]])
+' "$sockdir" "$build/tools/scnet-quota-now" "$ns/now.conf"
+    rm -rf "$sockdir"
     exit 0
 fi
 
