@@ -26,7 +26,8 @@
 # of CPU; step 6 about 70 s on 2 cores (the store 35 s, the build of build-selinux/ 20 s when
 # it is not there yet, the traces 6 s, the analysis 10 s).
 #
-#   usage: scripts/ci-selinux.sh          (packages: scripts/install-deps.sh)
+#   usage: scripts/ci-selinux.sh          (packages: scripts/install-deps.sh; KEEP=1 keeps
+#                                          the work folder under /tmp for a look)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD/packaging/selinux
