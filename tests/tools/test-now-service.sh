@@ -57,8 +57,12 @@ conf() { # self_check_interval, extra lines
 start_service() {
     rm -f "$sock"
     # Then 0666, as SocketMode=0666 makes it: for everyone.
-    (exec systemd-socket-activate --accept --inetd -l "$sock" -E LD_PRELOAD \
-        -E NSS_WRAPPER_PASSWD -E NSS_WRAPPER_GROUP "$service" --conf "$work/conf") \
+    # The sanitizer runs' options too (scripts/ci-sanitizers.sh): without them an ASan build
+    # of the service refuses the test's LD_PRELOAD (nss_wrapper before its runtime).
+    local pass=(-E LD_PRELOAD -E NSS_WRAPPER_PASSWD -E NSS_WRAPPER_GROUP) v
+    for v in ASAN_OPTIONS UBSAN_OPTIONS; do [ -z "${!v:-}" ] || pass+=(-E "$v"); done
+    (exec systemd-socket-activate --accept --inetd -l "$sock" "${pass[@]}" "$service" \
+        --conf "$work/conf") \
         >>"$work/service.log" 2>&1 &
     service_pid=$!
     for _ in $(seq 50); do [ -S "$sock" ] && chmod 0666 "$sock" && return 0; sleep 0.1; done
