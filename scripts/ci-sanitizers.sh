@@ -49,10 +49,10 @@ export UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
 # harmless here (the wrapper defines no allocator) but would abort the child otherwise.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:verify_asan_link_order=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# By label (ctest adds the simulator fixture the pam and tools tests require). Two tests run
+# By label (ctest adds the simulator fixture the pam and tools tests require). Three tests run
 # only in the main suite: tools.refresh_unit traces --refresh with strace (LeakSanitizer
-# cannot run under ptrace) and pam.exec_context runs pamtester through pam_wrapper's
-# RTLD_DEEPBIND (which the sanitizer runtime refuses).
+# cannot run under ptrace), pam.exec_context runs pamtester through pam_wrapper's
+# RTLD_DEEPBIND (which the sanitizer runtime refuses), and pam.hit_path does both.
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" -L '^(unit|pam|tools)$' \
-    -E '^(tools[.]refresh_unit|pam[.]exec_context)$' --timeout 600)
+    -E '^(tools[.]refresh_unit|pam[.]exec_context|pam[.]hit_path)$' --timeout 600)
 echo "ci-sanitizers: total $((SECONDS - t0)) s"
