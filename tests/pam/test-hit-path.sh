@@ -19,6 +19,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$run/ready.json")
 preload=$LD_PRELOAD
+# Only pamtester gets the wrappers (login passes them): the script's own grep, awk and
+# python3 would each start pam_wrapper too, and two of them at once (a pipeline) race for
+# its /tmp/pam.X folder (pam_wrapper 1.1.3: "Failed to create pam_wrapper config dir ...
+# File exists"), failing a check of the trace for no fault of the module.
+unset LD_PRELOAD
 (umask 077 && printf 'url = https://127.0.0.1:%s\ntoken_file = %s/token\ncafile = %s/certs/ca.pem\ncache_dir = %s/cache\nlang = en\ntimeout = 10\noffline_retry = 0\ncache_ttl = 300\nhelper = %s\n' \
     "$https_port" "$run" "$run" "$work" "$helper" >"$run/hitpath.conf")
 
