@@ -1217,27 +1217,35 @@ static int show_own_record(const struct options *opt)
     return show_record(opt, getuid(), opt->records ? opt->records : USER_RECORD_DEFAULT_DIR, NULL);
 }
 
-/* --serve-now: read the one request line from fd (at most NOW_REQUEST_MAX bytes, within
- * NOW_REQUEST_WAIT_MS); its words json, en and zh choose the reply's form. Nothing in it
- * says who asks: that is the socket's peer. */
-static void read_now_request(int fd, struct options *opt)
+/* Read from fd into buf, at most max bytes, until the other end closes, deadline (monotonic
+ * ms) passes, or (at_newline) what was read holds a newline. Returns the bytes read. */
+static size_t read_within(int fd, char *buf, size_t max, int64_t deadline, bool at_newline)
 {
-    char line[NOW_REQUEST_MAX + 1] = "", *word, *save = NULL;
     size_t got = 0;
-    int64_t deadline = monotonic_ms() + NOW_REQUEST_WAIT_MS;
 
-    while (got < NOW_REQUEST_MAX && !memchr(line, '\n', got)) {
+    while (got < max && !(at_newline && memchr(buf, '\n', got))) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         long left = deadline_left_ms(deadline);
         ssize_t n;
 
         if (left == 0 || poll(&p, 1, (int)left) <= 0)
             break;
-        n = read(fd, line + got, NOW_REQUEST_MAX - got);
+        n = read(fd, buf + got, max - got);
         if (n <= 0)
             break;
         got += (size_t)n;
     }
+    return got;
+}
+
+/* --serve-now: read the one request line from fd (at most NOW_REQUEST_MAX bytes, within
+ * NOW_REQUEST_WAIT_MS); its words json, en and zh choose the reply's form. Nothing in it
+ * says who asks: that is the socket's peer. */
+static void read_now_request(int fd, struct options *opt)
+{
+    char line[NOW_REQUEST_MAX + 1] = "", *word, *save = NULL;
+    size_t got = read_within(fd, line, NOW_REQUEST_MAX, monotonic_ms() + NOW_REQUEST_WAIT_MS, true);
+
     line[got] = '\0';
     line[strcspn(line, "\n")] = '\0';
     for (word = strtok_r(line, " \t\r", &save); word; word = strtok_r(NULL, " \t\r", &save)) {
@@ -1451,18 +1459,7 @@ static int now_client(const struct options *opt)
                 strerror(errno));
         goto record;
     }
-    while (got < NOW_REPLY_MAX) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        long left = deadline_left_ms(deadline);
-        ssize_t n;
-
-        if (left == 0 || poll(&p, 1, (int)left) <= 0)
-            break;
-        n = read(fd, buf + got, NOW_REPLY_MAX - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    got = read_within(fd, buf, NOW_REPLY_MAX, deadline, false);
     buf[got] = '\0';
     /* A whole reply ends with the trailer line; anything else was cut off, or refused. */
     trailer = got >= 2 ? memrchr(buf, '\n', got - 1) : NULL;
