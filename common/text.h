@@ -1,4 +1,5 @@
-/* What a user reads: server text made safe for a terminal, and the banners, in en or zh. */
+/* What a user reads: server text made safe for a terminal, the banners, and what scnet-quota
+ * tells an ordinary user, in en or zh. */
 #ifndef SCNET_TEXT_H
 #define SCNET_TEXT_H
 
@@ -50,5 +51,42 @@ char *text_trend_line(enum scnet_lang lang, const char *path, long days);
 /* The text to show (lines separated by '\n', no trailing newline), caller frees. A warning
  * adds the trend line of each listed path that has one (policy_item.full_in_days). */
 char *banner_render(const struct banner_input *in);
+
+/* What scnet-quota tells an ordinary user (their own view, --now), beside the banners' words.
+ * <1> and <2> are the places of text_message's a and b. */
+enum text_message {
+    TEXT_OWN_HEAD,          /* "Storage quota of <1: name> (figures from <2: age> ago):" */
+    TEXT_OWN_NO_FIGURES,    /* no record yet */
+    TEXT_OWN_NO_PATH,       /* a record without entries */
+    TEXT_OWN_NEXT_NOTHING,  /* <1>: the warning line (percent) */
+    TEXT_OWN_NEXT_WARNING,  /* <1>: the warning line */
+    TEXT_OWN_NEXT_REFUSAL,  /* <1>: the deny line */
+    TEXT_OWN_UNREADABLE,    /* <1>: why the record cannot be read */
+    TEXT_ONLY_ROOT,         /* <1>: the configuration file; another user's name was given */
+    TEXT_NOW_SHOWING_LAST,  /* "<1: one of the reasons below>; showing the last record" */
+    TEXT_NOW_NOT_ENABLED,   /* the client: no socket */
+    TEXT_NOW_UNREACHABLE,   /* <1>: "socket: error" */
+    TEXT_NOW_NO_MEMORY,     /* the client */
+    TEXT_NOW_SEND_FAILED,   /* <1>: the error */
+    TEXT_NOW_NO_ANSWER,     /* the service closed without a word (busy, time limit) */
+    TEXT_NOW_CUT_OFF,       /* the reply ended without its trailer */
+    TEXT_NOW_NO_NAME,       /* <1>: the caller's uid */
+    TEXT_NOW_MISCONFIGURED, /* the service cannot load the configuration */
+    TEXT_NOW_LOOKUP_FAILED, /* <1>: why */
+    TEXT_NOW_NOT_CHECKED,   /* <1>: the skip reason's name */
+    TEXT_NOW_BUSY,          /* another check of the same user holds the lock */
+    TEXT_NOW_FAILED,        /* <1>: the check's error */
+    TEXT_NOW_API_DOWN,      /* <1>: why (the answer is the stale or offline one) */
+    TEXT_NOW_PACED,         /* <1>: self_check_interval, <2>: seconds until the next check */
+    TEXT_MESSAGE_COUNT
+};
+
+/* Message id in lang with a and b in its places (NULL: nothing there), one line without a
+ * newline. Caller frees; NULL when out of memory. */
+char *text_message(enum scnet_lang lang, enum text_message id, const char *a, const char *b);
+
+/* How old figures are: "0 seconds", "12 minutes", "3 hours", "5 days" (or the Chinese), as
+ * the banner's stale line counts them. Caller frees; NULL when out of memory. */
+char *text_age(enum scnet_lang lang, long age_s);
 
 #endif

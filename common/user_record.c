@@ -2,6 +2,7 @@
  *     scnet-user-record 1\n
  *     user <name>\n fetched_at <unix s>\n next <nothing|warning|refusal>\n
  *     warn <milli>\n deny <milli, or -1>\n
+ *     lang <en|zh>\n   (only when the node's lang is set: what the user reads follows it)
  *     entry <usage milli> <threshold milli, or -> <path>\n   (0 to QUOTA_MAX_ENTRIES lines)
  *     history <unix s> <usage milli, or -> ...\n   (0 to TREND_MAX_POINTS lines, oldest first)
  * Figures are integers in thousandths (GB, percent): no locale can change how they read.
@@ -271,6 +272,8 @@ static bool render_record(const struct scnet_config *cfg, const char *user,
         strbuf_printf(sb, "deny %lld\n", to_milli(cfg->deny));
     else if (ok)
         strbuf_printf(sb, "deny -1\n");
+    if (ok && cfg->lang != SCNET_LANG_AUTO)
+        strbuf_printf(sb, "lang %s\n", cfg->lang == SCNET_LANG_ZH ? "zh" : "en");
     for (size_t j = 0; ok && j < c->count; j++) {
         const struct quota_entry *e = &reply->entries[c->reply_index[j]];
         if (e->has_limit)
@@ -456,6 +459,10 @@ static bool parse_line(char *line, struct user_record *rec, size_t *values)
         if (!parse_int(&p, &a) || *p)
             return false;
         *(line[0] == 'w' ? &rec->warn : &rec->deny) = a < 0 ? -1 : (double)a / 1000.0;
+        return true;
+    }
+    if (strcmp(line, "lang en") == 0 || strcmp(line, "lang zh") == 0) {
+        rec->lang = line[5] == 'z' ? SCNET_LANG_ZH : SCNET_LANG_EN;
         return true;
     }
     if (strncmp(line, "entry ", 6) == 0 && rec->reply.count < QUOTA_MAX_ENTRIES) {

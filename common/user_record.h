@@ -24,6 +24,7 @@ struct user_record {
     int64_t fetched_at;         /* when the API gave these figures (Unix seconds) */
     enum user_record_next next; /* what the next login gets from them */
     double warn, deny;          /* the node's lines when written (deny < 0: off) */
+    enum scnet_lang lang;       /* the node's lang when written: AUTO when it follows the locale */
     struct quota_reply reply;   /* the user's own entries only (username = the user) */
     /* Earlier answers, oldest first (trend_keep's rules): usage per entry of reply. */
     struct trend_point history[TREND_MAX_POINTS];

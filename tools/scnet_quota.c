@@ -56,6 +56,8 @@ struct options {
     bool now;               /* --now: a fresh answer from the service (the client) */
     bool serve_now;         /* --serve-now: that service, for the peer of standard input */
     const char *now_socket; /* the client's socket (default NOW_SOCKET_DEFAULT) */
+    /* --serve-now: the language of the client's locale (its request's auto-en, auto-zh) */
+    enum scnet_lang locale_lang;
 };
 
 /* Where pam-scnet-quota-now.socket listens (packaging/systemd). */
@@ -63,7 +65,8 @@ struct options {
 /* The service's reply ends with this line and the exit status: the client tells a whole
  * answer from a cut one by it. */
 #define NOW_TRAILER "scnet-quota-now status "
-/* The one request line the service reads ("json", "en", "zh"; the rest is ignored). */
+/* The one request line the service reads ("json"; "en" or "zh": --lang; "auto-en" or "auto-zh":
+ * the client's locale, below the node's lang setting; the rest is ignored). */
 #define NOW_REQUEST_MAX 256
 #define NOW_REQUEST_WAIT_MS 2000
 /* What a reply may hold, and how long the client waits for it: the unit stops the service
@@ -109,7 +112,8 @@ static void usage(FILE *out)
           "  -c, --conf FILE     configuration file (default " SCNET_DEFAULT_CONF ")\n"
           "  -j, --json          one JSON object per user\n"
           "  -n, --no-cache      ask the API even when the cache holds a fresh answer\n"
-          "  -l, --lang LANG     en or zh (default: the lang key)\n"
+          "  -l, --lang LANG     en or zh, for the banners and a user's own view (default:\n"
+          "                      the lang key, else the locale)\n"
           "  -k, --check-config  check the configuration and the token, and with USER one\n"
           "                      API request for USER\n"
           "  -r, --refresh       renew the cached answers of users seen on this node within\n"
@@ -137,6 +141,56 @@ static void usage(FILE *out)
           "check failed (the record is shown).\n"
           "--refresh: 0 done, 1 the API failed for every user due, 2 configuration error.\n",
           out);
+}
+
+/* The caller's message locale: what setlocale found, else the environment's (LC_ALL,
+ * LC_MESSAGES, LANG, in POSIX's order) when that locale is not installed here: a user's
+ * LANG=zh_CN.UTF-8 asks for Chinese on a node that has only C.UTF-8 too. */
+static const char *caller_locale(void)
+{
+    static const char *const names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    const char *value = setlocale(LC_MESSAGES, NULL);
+
+    if (value && strcmp(value, "C") != 0 && strcmp(value, "POSIX") != 0)
+        return value;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if ((value = getenv(names[i])) && *value)
+            return value;
+    return NULL;
+}
+
+/* The language of what a user reads, as the module picks a banner's: --lang (or the --now
+ * request's), else the node's lang setting (site: the configuration's, or as the user's
+ * record carries it), else the locale (for the service, the --now client's). */
+static enum scnet_lang user_lang(const struct options *opt, enum scnet_lang site)
+{
+    if (opt->lang)
+        return strcmp(opt->lang, "zh") == 0 ? SCNET_LANG_ZH : SCNET_LANG_EN;
+    if (site != SCNET_LANG_AUTO)
+        return site;
+    if (opt->locale_lang != SCNET_LANG_AUTO)
+        return opt->locale_lang;
+    return text_pick_lang(SCNET_LANG_AUTO, caller_locale());
+}
+
+/* One line a user reads: prefix, then message id in lang with a and b in its places. */
+static void say(FILE *out, const char *prefix, enum scnet_lang lang, enum text_message id,
+                const char *a, const char *b)
+{
+    char *text = text_message(lang, id, a, b);
+
+    fprintf(out, "%s%s\n", prefix, text ? text : "out of memory");
+    free(text);
+}
+
+/* "scnet-quota: <reason>; showing the last record": a --now without a fresh answer. */
+static void say_showing_last(FILE *out, enum scnet_lang lang, enum text_message reason,
+                             const char *detail)
+{
+    char *text = text_message(lang, reason, detail, NULL);
+
+    say(out, "scnet-quota: ", lang, TEXT_NOW_SHOWING_LAST, text ? text : "?", NULL);
+    free(text);
 }
 
 /* The module's arguments, as the pam.d line gives them (line: the service's line, or NULL),
@@ -652,6 +706,8 @@ static void print_json(const char *user, const struct scnet_outcome *out,
     cJSON_Delete(obj);
 }
 
+static void print_now_service(FILE *out);
+
 static int check_users(const struct options *opt, int count, char **users)
 {
     struct scnet_config cfg;
@@ -659,7 +715,7 @@ static int check_users(const struct options *opt, int count, char **users)
     char config_error[1024] = "";
     int status = EXIT_ALLOWED;
     struct scnet_request req = {
-        .locale = setlocale(LC_MESSAGES, NULL),
+        .locale = caller_locale(),
         .no_cache = opt->no_cache,
         .config_error = config_error,
     };
@@ -668,6 +724,9 @@ static int check_users(const struct options *opt, int count, char **users)
 
     if (!read_service(opt, &svc, &line))
         return EXIT_ERROR;
+    /* The service's report (on stderr, beside its lines): can its users ask for --now? */
+    if (opt->service)
+        print_now_service(stderr);
     req.config_ok = load_config(opt, line, &cfg, config_error, sizeof(config_error));
     warn_about_control(line, opt->service, &cfg);
     /* --verbose shows the steps whether or not debug is set in the file. */
@@ -752,7 +811,7 @@ static void print_offline_mode(const struct scnet_config *cfg)
 /* Whether users can ask for a fresh answer here (scnet-quota --now): the socket unit
  * installed, enabled, and its socket there. Judged by the files, not by asking systemd (a
  * node may have none); the socket is not connected to (that would start a check). */
-static void print_now_service(void)
+static void print_now_service(FILE *out)
 {
     static const char *const unit_dirs[] = {"/etc/systemd/system", "/usr/lib/systemd/system",
                                             "/lib/systemd/system"};
@@ -769,19 +828,23 @@ static void print_now_service(void)
     enabled = access(path, F_OK) == 0;
     listening = stat(NOW_SOCKET_DEFAULT, &st) == 0 && S_ISSOCK(st.st_mode);
     if (listening && enabled)
-        printf("scnet-quota --now: available (%s enabled, %s there)\n", unit, NOW_SOCKET_DEFAULT);
+        fprintf(out, "scnet-quota --now: available (%s enabled, %s there)\n", unit,
+                NOW_SOCKET_DEFAULT);
     else if (listening)
-        printf("scnet-quota --now: available now (%s there), but %s is not enabled: it stops "
-               "at the next boot\n",
-               NOW_SOCKET_DEFAULT, unit);
+        fprintf(out,
+                "scnet-quota --now: available now (%s there), but %s is not enabled: it stops "
+                "at the next boot\n",
+                NOW_SOCKET_DEFAULT, unit);
     else if (installed)
-        printf("scnet-quota --now: not available: %s is installed but %s (systemctl enable "
-               "--now %s); users see their last record\n",
-               unit, enabled ? "not listening" : "not enabled", unit);
+        fprintf(out,
+                "scnet-quota --now: not available: %s is installed but %s (systemctl enable "
+                "--now %s); users see their last record\n",
+                unit, enabled ? "not listening" : "not enabled", unit);
     else
-        printf("scnet-quota --now: not available: %s is not installed (no systemd, or not from "
-               "the packages); users see their last record\n",
-               unit);
+        fprintf(out,
+                "scnet-quota --now: not available: %s is not installed (no systemd, or not "
+                "from the packages); users see their last record\n",
+                unit);
 }
 
 /* A secret file at a path the policy does not name keeps its folder's type (etc_t): the
@@ -834,7 +897,7 @@ static int check_config(const struct options *opt, const char *user)
     report_secret_labels(&cfg);
     log.debug = cfg.debug || opt->verbose;
     print_offline_mode(&cfg);
-    print_now_service();
+    print_now_service(stdout);
     if (!user) {
         status = check_token_only(&cfg, &log);
         goto out;
@@ -1101,19 +1164,6 @@ out:
     return status;
 }
 
-/* "12 minutes": how old figures are. */
-static void format_age(long age_s, char *out, size_t outlen)
-{
-    if (age_s < 60)
-        snprintf(out, outlen, "%ld second%s", age_s, age_s == 1 ? "" : "s");
-    else if (age_s < 2 * 3600)
-        snprintf(out, outlen, "%ld minute%s", age_s / 60, age_s / 60 == 1 ? "" : "s");
-    else if (age_s < 2 * 86400)
-        snprintf(out, outlen, "%ld hours", age_s / 3600);
-    else
-        snprintf(out, outlen, "%ld days", age_s / 86400);
-}
-
 static void print_own_json(const char *name, const struct user_record *rec, long age_s,
                            const char *error)
 {
@@ -1150,29 +1200,33 @@ static void print_own_json(const char *name, const struct user_record *rec, long
  * no configuration, no token, no request. error: with --json, why the figures are not fresh. */
 static int show_record(const struct options *opt, uid_t uid, const char *dir, const char *error)
 {
-    enum scnet_lang lang = text_pick_lang(!opt->lang                     ? SCNET_LANG_AUTO
-                                          : strcmp(opt->lang, "zh") == 0 ? SCNET_LANG_ZH
-                                                                         : SCNET_LANG_EN,
-                                          setlocale(LC_MESSAGES, NULL));
+    static const enum text_message next_line[] = {
+        [RECORD_NEXT_NOTHING] = TEXT_OWN_NEXT_NOTHING,
+        [RECORD_NEXT_WARNING] = TEXT_OWN_NEXT_WARNING,
+        [RECORD_NEXT_REFUSAL] = TEXT_OWN_NEXT_REFUSAL,
+    };
+    enum scnet_lang lang;
     struct passwd pwd, *pw = NULL;
     struct user_record rec;
-    char name[64], err[600], age[64], pwbuf[4096];
-    bool missing;
+    char name[64], err[600], pwbuf[4096], line_pct[32], *age;
+    bool missing, ok;
     long age_s;
     int status;
 
     if (getpwuid_r(uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
         pw = NULL;
     snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
-    if (!user_record_read(dir, uid, &rec, &missing, err, sizeof(err))) {
+    ok = user_record_read(dir, uid, &rec, &missing, err, sizeof(err));
+    lang = user_lang(opt, ok ? rec.lang : SCNET_LANG_AUTO);
+    if (!ok) {
         if (!missing) {
-            fprintf(stderr, "scnet-quota: your quota record cannot be read: %s\n", err);
+            say(stderr, "scnet-quota: ", lang, TEXT_OWN_UNREADABLE, err, NULL);
             return EXIT_ERROR;
         }
         if (opt->json)
             print_own_json(name, NULL, 0, error);
         else
-            printf("no figures yet: they are recorded at your next login\n");
+            say(stdout, "", lang, TEXT_OWN_NO_FIGURES, NULL, NULL);
         return EXIT_ALLOWED;
     }
     age_s = (long)(time(NULL) - rec.fetched_at);
@@ -1181,15 +1235,16 @@ static int show_record(const struct options *opt, uid_t uid, const char *dir, co
     if (opt->json) {
         print_own_json(name, &rec, age_s, error);
     } else {
-        format_age(age_s, age, sizeof(age));
-        printf("Storage quota of %s (figures from %s ago):\n", name, age);
+        age = text_age(lang, age_s);
+        say(stdout, "", lang, TEXT_OWN_HEAD, name, age ? age : "?");
+        free(age);
         for (size_t i = 0; i < rec.reply.count; i++) {
             char *line = text_quota_line(lang, &rec.reply.entries[i]);
             printf("%s\n", line ? line : "  ?");
             free(line);
         }
         if (rec.reply.count == 0)
-            printf("  no path with your name in the answer\n");
+            say(stdout, "", lang, TEXT_OWN_NO_PATH, NULL, NULL);
         for (size_t i = 0; i < rec.reply.count; i++) {
             long days = user_record_full_in_days(&rec, i);
             char *line = days > 0 ? text_trend_line(lang, rec.reply.entries[i].path, days) : NULL;
@@ -1197,14 +1252,9 @@ static int show_record(const struct options *opt, uid_t uid, const char *dir, co
                 printf("%s\n", line);
             free(line);
         }
-        if (rec.next == RECORD_NEXT_REFUSAL)
-            printf("Your next login: refused (over the line of %.0f%%), unless you free space "
-                   "first.\n",
-                   rec.deny);
-        else if (rec.next == RECORD_NEXT_WARNING)
-            printf("Your next login: a warning (the warning line is %.0f%%).\n", rec.warn);
-        else
-            printf("Your next login: nothing shown (the warning line is %.0f%%).\n", rec.warn);
+        snprintf(line_pct, sizeof(line_pct), "%.0f",
+                 rec.next == RECORD_NEXT_REFUSAL ? rec.deny : rec.warn);
+        say(stdout, "", lang, next_line[rec.next], line_pct, NULL);
     }
     status = rec.next == RECORD_NEXT_REFUSAL ? EXIT_REFUSED : EXIT_ALLOWED;
     user_record_free(&rec);
@@ -1255,28 +1305,35 @@ static void read_now_request(int fd, struct options *opt)
             opt->lang = "en";
         else if (strcmp(word, "zh") == 0)
             opt->lang = "zh";
+        else if (strcmp(word, "auto-en") == 0)
+            opt->locale_lang = SCNET_LANG_EN;
+        else if (strcmp(word, "auto-zh") == 0)
+            opt->locale_lang = SCNET_LANG_ZH;
     }
 }
 
-/* --serve-now: a reply that is only a reason (no figures to show). */
-static void now_reason(const struct options *opt, const char *name, const char *reason)
+/* --serve-now: a reply that is only a reason (no figures to show): in lang, or with --json
+ * in English (what --json shows is the same in every language). */
+static void now_reason(const struct options *opt, enum scnet_lang lang, const char *name,
+                       enum text_message reason, const char *detail)
 {
     if (opt->json) {
         cJSON *obj = cJSON_CreateObject();
-        char *text;
+        char *text, *error = text_message(SCNET_LANG_EN, reason, detail, NULL);
 
         if (name)
             cJSON_AddStringToObject(obj, "user", name);
         else
             cJSON_AddNullToObject(obj, "user");
-        cJSON_AddStringToObject(obj, "error", reason);
+        cJSON_AddStringToObject(obj, "error", error ? error : "out of memory");
         text = cJSON_PrintUnformatted(obj);
         if (text)
             printf("%s\n", text);
         free(text);
+        free(error);
         cJSON_Delete(obj);
     } else {
-        printf("scnet-quota: %s\n", reason);
+        say(stdout, "scnet-quota: ", lang, reason, detail, NULL);
     }
 }
 
@@ -1294,8 +1351,12 @@ static int serve_now(struct options *opt)
     socklen_t len = sizeof(peer), selflen = sizeof(self);
     struct passwd pwd, *pw = NULL;
     struct user_record rec;
-    char err[1024] = "", why[700] = "", name[256], pwbuf[4096], dir[4200];
-    const char *error = NULL;
+    char err[1024] = "", why[700] = "", name[256], pwbuf[4096], dir[4200], *error_en = NULL;
+    char a[32], b[32];
+    /* Why the figures are not fresh: TEXT_MESSAGE_COUNT when they are (or not due), else one
+     * of TEXT_NOW_BUSY, _FAILED, _API_DOWN with why. */
+    enum text_message error = TEXT_MESSAGE_COUNT;
+    enum scnet_lang lang;
     bool missing, paced = false;
     int status = EXIT_ERROR, lockfd = -1;
     int64_t now = 0, last_at = 0, since = 0;
@@ -1312,34 +1373,29 @@ static int serve_now(struct options *opt)
     }
     openlog("scnet-quota", LOG_PID, LOG_AUTHPRIV);
     read_now_request(STDIN_FILENO, opt);
+    lang = user_lang(opt, SCNET_LANG_AUTO);
     if (getpwuid_r(peer.uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0 || !pw) {
-        snprintf(why, sizeof(why), "uid %lu has no account name on this node: no quota to show",
-                 (unsigned long)peer.uid);
-        now_reason(opt, NULL, why);
+        snprintf(a, sizeof(a), "%lu", (unsigned long)peer.uid);
+        now_reason(opt, lang, NULL, TEXT_NOW_NO_NAME, a);
         goto reply;
     }
     snprintf(name, sizeof(name), "%s", pw->pw_name);
     config_free(&cfg);
     if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
         scnet_log(&log, LOG_ERR, "now: user=%s configuration: %s", name, err);
-        now_reason(opt, name,
-                   "the quota check of this node is not configured correctly (the "
-                   "administrator's log says why)");
+        now_reason(opt, lang, name, TEXT_NOW_MISCONFIGURED, NULL);
         goto reply;
     }
-    if (!opt->lang && cfg.lang != SCNET_LANG_AUTO)
-        opt->lang = cfg.lang == SCNET_LANG_ZH ? "zh" : "en";
+    /* The node's lang now known: the record below is shown in the same language. */
+    lang = user_lang(opt, cfg.lang);
+    opt->lang = lang == SCNET_LANG_ZH ? "zh" : "en";
     skip = user_filter_check(&cfg, name, NULL, 0, NULL, err, sizeof(err));
     if (skip == SKIP_LOOKUP_FAILED) {
-        snprintf(why, sizeof(why), "your account cannot be looked up: %s", err);
-        now_reason(opt, name, why);
+        now_reason(opt, lang, name, TEXT_NOW_LOOKUP_FAILED, err);
         goto reply;
     }
     if (skip != SKIP_NONE) {
-        snprintf(why, sizeof(why),
-                 "your logins are not checked on this node (%s): no quota to show",
-                 skip_reason_name(skip));
-        now_reason(opt, name, why);
+        now_reason(opt, lang, name, TEXT_NOW_NOT_CHECKED, skip_reason_name(skip));
         status = EXIT_ALLOWED;
         goto reply;
     }
@@ -1349,7 +1405,7 @@ static int serve_now(struct options *opt)
                              &last_at, err, sizeof(err));
     if (lockfd < 0) {
         scnet_log(&log, LOG_WARNING, "now: user=%s %s", name, err);
-        error = "another fresh check of yours is still running";
+        error = TEXT_NOW_BUSY;
     } else {
         now = time(NULL);
         if (user_record_read(dir, peer.uid, &rec, &missing, err, sizeof(err))) {
@@ -1371,35 +1427,56 @@ static int serve_now(struct options *opt)
                       strerror(errno));
         log.debug = cfg.debug;
         scnet_check(&cfg, &req, &log, &out);
-        if (out.decision == DECISION_ERROR_OPEN || out.decision == DECISION_ERROR_DENY) {
-            snprintf(why, sizeof(why), "the fresh check failed: %s", out.error);
-            error = why;
-        } else if (out.source == SOURCE_STALE || out.source == SOURCE_OFFLINE) {
-            snprintf(why, sizeof(why), "the quota API is not answering (%s)", out.error);
-            error = why;
-        }
+        if (out.decision == DECISION_ERROR_OPEN || out.decision == DECISION_ERROR_DENY)
+            error = TEXT_NOW_FAILED;
+        else if (out.source == SOURCE_STALE || out.source == SOURCE_OFFLINE)
+            error = TEXT_NOW_API_DOWN;
+        snprintf(why, sizeof(why), "%s", out.error);
         scnet_outcome_free(&out);
     }
     self_check_unlock(lockfd);
-    if (error && !opt->json)
-        printf("scnet-quota: %s; showing the last record\n", error);
+    if (error != TEXT_MESSAGE_COUNT) {
+        const char *detail = error == TEXT_NOW_BUSY ? NULL : why;
+        /* --json says why in English, as the rest of --json. */
+        error_en = text_message(SCNET_LANG_EN, error, detail, NULL);
+        if (!opt->json)
+            say_showing_last(stdout, lang, error, detail);
+    }
     status = show_record(opt, peer.uid, dir,
-                         error   ? error
+                         error != TEXT_MESSAGE_COUNT ? (error_en ? error_en : "out of memory")
                          : paced ? "not due: one fresh check per self_check_interval"
                                  : NULL);
-    if (paced && !opt->json)
-        printf("(One fresh check per %ld seconds: this answer was not asked again; ask again "
-               "in %ld seconds.)\n",
-               cfg.self_check_interval, (long)(cfg.self_check_interval - (now - since)));
-    if (error)
+    if (paced && !opt->json) {
+        snprintf(a, sizeof(a), "%ld", cfg.self_check_interval);
+        snprintf(b, sizeof(b), "%ld", (long)(cfg.self_check_interval - (now - since)));
+        say(stdout, "", lang, TEXT_NOW_PACED, a, b);
+    }
+    if (error != TEXT_MESSAGE_COUNT)
         status = EXIT_ERROR;
 reply:
     fflush(stdout);
     printf(NOW_TRAILER "%d\n", status);
     fflush(stdout);
+    free(error_en);
     config_free(&cfg);
     closelog();
     return status;
+}
+
+/* user_lang for the caller, with the node's lang as their record carries it. */
+static enum scnet_lang own_lang(const struct options *opt)
+{
+    struct user_record rec;
+    enum scnet_lang site = SCNET_LANG_AUTO;
+    char err[600];
+    bool missing;
+
+    if (!opt->lang && user_record_read(opt->records ? opt->records : USER_RECORD_DEFAULT_DIR,
+                                       getuid(), &rec, &missing, err, sizeof(err))) {
+        site = rec.lang;
+        user_record_free(&rec);
+    }
+    return user_lang(opt, site);
 }
 
 /* --now: ask the node's service for a fresh answer and print it; without the service (not
@@ -1408,8 +1485,9 @@ static int now_client(const struct options *opt)
 {
     const char *path = opt->now_socket ? opt->now_socket : NOW_SOCKET_DEFAULT;
     struct sockaddr_un sa;
-    char request[32], *buf = NULL, *trailer;
-    const char *lang = opt->lang;
+    char request[32], *buf = NULL, *trailer, detail[4400] = "";
+    enum text_message why = TEXT_NOW_NOT_ENABLED;
+    enum scnet_lang lang;
     size_t got = 0;
     int fd = -1, status = -1;
     int64_t deadline = monotonic_ms() + NOW_CLIENT_WAIT_MS;
@@ -1426,37 +1504,32 @@ static int now_client(const struct options *opt)
         return EXIT_ERROR;
     }
     memcpy(sa.sun_path, path, strlen(path) + 1);
+    lang = own_lang(opt); /* for the lines said here */
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         int e = errno;
-        if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR)
-            fprintf(stderr, "scnet-quota: the fresh check service is not enabled on this node; "
-                            "showing the last record\n");
-        else
-            fprintf(stderr,
-                    "scnet-quota: cannot reach the fresh check service (%s: %s); "
-                    "showing the last record\n",
-                    path, strerror(e));
+        if (e != ENOENT && e != ECONNREFUSED && e != ENOTDIR) {
+            why = TEXT_NOW_UNREACHABLE;
+            snprintf(detail, sizeof(detail), "%s: %s", path, strerror(e));
+        }
         goto record;
     }
-    if (!lang)
-        lang = text_pick_lang(SCNET_LANG_AUTO, setlocale(LC_MESSAGES, NULL)) == SCNET_LANG_ZH
-                   ? "zh"
-                   : "en";
-    snprintf(request, sizeof(request), "%s %s\n", opt->json ? "json" : "text", lang);
+    /* --lang as asked; else the caller's locale, below the node's lang setting, which the
+     * service reads (the record's may be older). */
+    snprintf(request, sizeof(request), "%s %s%s\n", opt->json ? "json" : "text",
+             opt->lang ? "" : "auto-",
+             user_lang(opt, SCNET_LANG_AUTO) == SCNET_LANG_ZH ? "zh" : "en");
     buf = malloc(NOW_REPLY_MAX + 1);
     if (!buf) {
-        fprintf(stderr, "scnet-quota: out of memory; showing the last record\n");
+        why = TEXT_NOW_NO_MEMORY;
         goto record;
     }
     /* A service that closes at once (systemd beyond MaxConnections=) may do so before the
      * request is out: the empty reply then says so below. */
     if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 && errno != EPIPE &&
         errno != ECONNRESET) {
-        fprintf(stderr,
-                "scnet-quota: cannot ask the fresh check service: %s; showing the last "
-                "record\n",
-                strerror(errno));
+        why = TEXT_NOW_SEND_FAILED;
+        snprintf(detail, sizeof(detail), "%s", strerror(errno));
         goto record;
     }
     got = read_within(fd, buf, NOW_REPLY_MAX, deadline, false);
@@ -1472,10 +1545,9 @@ static int now_client(const struct options *opt)
         fwrite(buf, 1, (size_t)(trailer - buf), stdout);
         goto out;
     }
-    fprintf(stderr, "scnet-quota: %s; showing the last record\n",
-            got == 0 ? "the fresh check service gave no answer (busy, or at its time limit)"
-                     : "the fresh check service's answer was cut off");
+    why = got == 0 ? TEXT_NOW_NO_ANSWER : TEXT_NOW_CUT_OFF;
 record:
+    say_showing_last(stderr, lang, why, detail[0] ? detail : NULL);
     status = show_own_record(opt);
 out:
     free(buf);
@@ -1512,10 +1584,7 @@ static bool refuse_ordinary_user(const struct options *opt)
 
     if (!is_ordinary_user(opt))
         return false;
-    fprintf(stderr,
-            "scnet-quota: only root can check users and the setup (%s, the token and the cache "
-            "are root's); run scnet-quota without a name to see your own quota\n",
-            conf);
+    say(stderr, "scnet-quota: ", own_lang(opt), TEXT_ONLY_ROOT, conf, NULL);
     return true;
 }
 

@@ -48,9 +48,10 @@ records=$work/cache-users
 sock=$work/now.sock
 declare -A uid=([low]=2001 [near]=2002 [over]=2003 [multi]=2005)
 
-conf() { # self_check_interval, extra lines
+lang_setting="lang = en"
+conf() { # self_check_interval, extra lines (the node's lang: $lang_setting)
     (umask 077 && printf '%s\n' "url = https://127.0.0.1:$https_port" "token_file = $run/token" \
-        "cafile = $run/certs/ca.pem" "cache_dir = $work/cache" "lang = en" "timeout = 5" \
+        "cafile = $run/certs/ca.pem" "cache_dir = $work/cache" "$lang_setting" "timeout = 5" \
         "deny = 100" "offline_retry = 0" "helper = ${SCNET_TEST_HELPER:?set by CMake}" \
         "self_check_interval = $1" "${2:-}" >"$work/conf")
 }
@@ -122,6 +123,31 @@ assert [{k: e[k] for k in ("path", "usage", "threshold", "percent")} for e in o[
     [{"path": "/public/home/near", "usage": 651.0, "threshold": 700.0, "percent": 93.0}], o
 assert o["error"].startswith("not due"), o
 PY'
+
+# ---- in Chinese: --lang zh, or the client's locale below the node's lang --------------------
+now near --lang zh
+check "--now --lang zh: near's answer in Chinese, the pace line too (the request carries zh)" \
+    '[ "$(rc)" = 0 ] && [ ! -s "$work/err" ] && grep -q "^near 的存储配额（[0-9]* 秒前的数据）：$" "$work/out" &&
+     grep -q "^  /public/home/near  已用 651.0 GB，配额 700.0 GB  93.0%" "$work/out" &&
+     grep -q "^下次登录：显示警告（警告线为 90%）。$" "$work/out" &&
+     grep -q "^（每 60 秒最多即时查询一次：本次没有重新查询，请 [0-9]* 秒后再试。）$" "$work/out"'
+LC_ALL='' LC_MESSAGES='' LANG=zh_CN.UTF-8 now near
+check "--now, a Chinese locale on a node with lang = en: English, as the node's banners" \
+    '[ "$(rc)" = 0 ] && grep -q "^Storage quota of near (figures from " "$work/out" && grep -q "^(One fresh check per 60 seconds" "$work/out"'
+lang_setting="lang = auto"
+conf 60
+LC_ALL='' LC_MESSAGES='' LANG=zh_CN.UTF-8 now near
+check "--now, a Chinese locale (not installed here) on a node with lang = auto: Chinese" \
+    '[ "$(rc)" = 0 ] && grep -q "^near 的存储配额（" "$work/out" && grep -q "^（每 60 秒最多即时查询一次" "$work/out"'
+LC_ALL='' LC_MESSAGES='' LANG=zh_CN.UTF-8 now near --json
+check "--now --json under a Chinese locale: English values (not due), as any --json" \
+    'python3 - "$work/out" <<PY
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["user"] == "near" and o["next_login"] == "warning" and o["error"].startswith("not due: "), o
+PY'
+lang_setting="lang = en"
+conf 60
 
 # ---- the caller is the socket's peer, whatever it sends ---------------------------------
 cat >"$work/client.py" <<'PY'
@@ -232,8 +258,19 @@ conf 60 "skip_users = low"
 now low
 check "a user the module skips: one clear line, exit 0" \
     '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "scnet-quota: your logins are not checked on this node (skip_users): no quota to show" ]'
+now low --lang zh
+check "a user the module skips, --lang zh: the same line in Chinese" \
+    '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "scnet-quota: 本节点不检查您的登录（skip_users）：没有可显示的配额" ]'
 conf 60
 sed -i "s|^url = .*|url = https://127.0.0.1:1|" "$work/conf"
+forget low over
+now low --lang zh
+check "the API unreachable, --lang zh: the failure in Chinese, the last record (none yet), exit 2" \
+    '[ "$(rc)" = 2 ] && grep -q "^scnet-quota: 即时查询失败：.*；以下是上次记录的数据$" "$work/out" &&
+     grep -q "^暂无数据：将在您下次登录时记录。$" "$work/out"'
+now over --lang zh --json
+check "the API unreachable, --lang zh --json: the reason in English" \
+    '[ "$(rc)" = 2 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"error\"].startswith(\"the fresh check failed: \"), o" "$work/out"'
 forget multi
 now multi
 check "the API unreachable: the failure in one line, the last record, exit 2" \
@@ -250,6 +287,11 @@ now near
 check "no socket: --now says the service is not enabled, in one line, and shows the record" \
     '[ "$(rc)" = 0 ] && [ "$(cat "$work/err")" = "scnet-quota: the fresh check service is not enabled on this node; showing the last record" ] &&
      grep -q "^Storage quota of near (figures from " "$work/out"'
+
+now near --lang zh
+check "no socket, --lang zh: said in Chinese, in one line, and the record in Chinese" \
+    '[ "$(rc)" = 0 ] && [ "$(cat "$work/err")" = "scnet-quota: 本节点未启用即时查询服务；以下是上次记录的数据" ] &&
+     grep -q "^near 的存储配额（" "$work/out"'
 
 # systemd refuses a connection beyond MaxConnections= by closing it at once: so does this
 # stand-in service.

@@ -312,6 +312,11 @@ check "--service sshd: warn=10 from the included pam.d line applies (what that l
 check "--service sshd: names the line it used" \
     'grep -q "^scnet-quota: service sshd: $work/pam.d/common-session-test:2: session required pam_scnet_quota.so conf=$work/conf warn=10$" "$work/err"'
 check "--service sshd: no control warning under required" '! grep -q "warning" "$work/err"'
+check "--service sshd: the report says in one line whether users can ask for --now here" \
+    '[ "$(grep -c "^scnet-quota --now: \(available\|not available: pam-scnet-quota-now.socket is \)" "$work/err")" = 1 ]'
+runtool --service sshd --pam-dir "$work/pam.d" --json low
+check "--service sshd --json: that line on stderr, stdout one JSON object" \
+    'grep -q "^scnet-quota --now: " "$work/err" && python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$work/out"'
 runtool --service su-test --pam-dir "$work/pam.d" over
 check "--service through substack with -session optional and deny: warns the refusal is not enforced" \
     '[ "$(rc)" = 1 ] && grep -q "^over: refused" "$work/out" && grep -q "warning: deny = 100.0 is set but $work/pam.d/su-sessions:1 uses '"'"'optional'"'"': the refusal is shown and the login continues" "$work/err"'
@@ -506,6 +511,51 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     echo $? >"$work/rc"
     check "as uid 65534, scnet-quota alone: their own figures, none yet: exit 0, one line" \
         '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "no figures yet: they are recorded at your next login" ] && [ ! -s "$work/err" ]'
+    # In Chinese (issue 18): what an ordinary user reads follows --lang, else the node's lang
+    # as their record carries it, else their locale, read from LANG when the node has no
+    # such locale installed (this one has none). Near's uid, a record of near's readable by
+    # them (planted: no lang line, as a node with lang = auto writes it).
+    as_near() { # env settings, then options: scnet-quota as near, near's record folder
+        env -u LANG -u LC_ALL -u LC_MESSAGES "$@" >"$work/out" 2>"$work/err"
+        echo $? >"$work/rc"
+    }
+    near_tool=(setpriv --reuid="$near_uid" --regid=65534 --clear-groups "$tool" --conf "$shared/conf" --records "$shared/records")
+    mkdir -m 0755 "$shared/records"
+    as_near "${near_tool[@]}" --lang zh
+    check "as near, --lang zh, no record: no figures yet, in Chinese" \
+        '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "暂无数据：将在您下次登录时记录。" ] && [ ! -s "$work/err" ]'
+    now=$(date +%s)
+    record='scnet-user-record 1\nuser near\nfetched_at %s\nnext warning\nwarn 90000\ndeny 100000\n%bentry 651000 700000 /public/home/near\nhistory %s 591000\nhistory %s 621000\n'
+    # shellcheck disable=SC2059 # the record's format, kept in one place
+    printf "$record" "$((now - 60))" "" "$((now - 6 * 86400))" "$((now - 3 * 86400))" >"$shared/records/$near_uid"
+    chmod 0444 "$shared/records/$near_uid"
+    as_near LANG=zh_CN.UTF-8 "${near_tool[@]}"
+    check "as near, LANG=zh_CN.UTF-8 (not installed here), lang = auto: the whole view in Chinese" \
+        '[ "$(rc)" = 0 ] && [ ! -s "$work/err" ] && [ "$(cat "$work/out")" = "near 的存储配额（1 分钟前的数据）：
+  /public/home/near  已用 651.0 GB，配额 700.0 GB  93.0%  [##################--]
+按近期的增长速度，/public/home/near 约 5 天后用满。
+下次登录：显示警告（警告线为 90%）。" ]'
+    as_near LANG=zh_CN.UTF-8 LC_ALL=C "${near_tool[@]}"
+    check "as near, LC_ALL=C over LANG=zh_CN.UTF-8: English, word for word as before" \
+        '[ "$(rc)" = 0 ] && [ "$(cat "$work/out")" = "Storage quota of near (figures from 1 minute ago):
+  /public/home/near  651.0 GB of 700.0 GB  93.0%  [##################--]
+At the recent rate /public/home/near is full in about 5 days.
+Your next login: a warning (the warning line is 90%)." ]'
+    as_near LANG=zh_CN.UTF-8 "${near_tool[@]}" --json
+    check "as near, --json under a Chinese locale: the same keys and English values" \
+        '[ "$(rc)" = 0 ] && grep -q "\"next_login\":\"warning\"" "$work/out" && ! LC_ALL=C grep -q "[^ -~]" "$work/out"'
+    # shellcheck disable=SC2059
+    printf "$record" "$((now - 60))" "lang en\n" "$((now - 6 * 86400))" "$((now - 3 * 86400))" >"$shared/records/$near_uid.new"
+    chmod 0444 "$shared/records/$near_uid.new" && mv -f "$shared/records/$near_uid.new" "$shared/records/$near_uid"
+    as_near LANG=zh_CN.UTF-8 "${near_tool[@]}"
+    check "as near, a node with lang = en (the record says so): English whatever the locale" \
+        '[ "$(rc)" = 0 ] && grep -q "^Storage quota of near (figures from 1 minute ago):$" "$work/out" && grep -q "^Your next login: a warning" "$work/out"'
+    as_near "${near_tool[@]}" --lang zh
+    check "as near, --lang zh over the node's lang = en: Chinese" \
+        '[ "$(rc)" = 0 ] && grep -q "^near 的存储配额（1 分钟前的数据）：$" "$work/out" && grep -q "^下次登录：显示警告（警告线为 90%）。$" "$work/out"'
+    as_near LANG=zh_CN.UTF-8 "${near_tool[@]}" --lang zh over
+    check "as near, asking for another user in Chinese: only root can, one line, exit 2" \
+        '[ "$(rc)" = 2 ] && [ ! -s "$work/out" ] && [ "$(cat "$work/err")" = "scnet-quota: 只有 root 可以查询其他用户和检查配置（$shared/conf、令牌和缓存都属于 root）；不带用户名运行 scnet-quota 即可查看您自己的配额" ]'
     setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --version >"$work/out" 2>"$work/err"
     echo $? >"$work/rc"
     check "as uid 65534, --version still works" '[ "$(rc)" = 0 ] && grep -q "^scnet-quota [0-9]" "$work/out"'

@@ -377,6 +377,54 @@ static void test_pick_lang(void **state)
     assert_int_equal(text_pick_lang(SCNET_LANG_AUTO, "z"), SCNET_LANG_EN);
 }
 
+/* ---- scnet-quota's own lines ---- */
+
+/* Every message has its English and its Chinese, and they differ (none left untranslated). */
+static void test_every_message_in_both_languages(void **state)
+{
+    for (int id = 0; id < TEXT_MESSAGE_COUNT; id++) {
+        char *en = text_message(SCNET_LANG_EN, (enum text_message)id, "A", "B");
+        char *zh = text_message(SCNET_LANG_ZH, (enum text_message)id, "A", "B");
+        assert_non_null(en);
+        assert_non_null(zh);
+        if (strlen(en) < 8 || strlen(zh) < 8 || strcmp(en, zh) == 0)
+            fail_msg("message %d: \"%s\" / \"%s\"", id, en, zh);
+        free(en);
+        free(zh);
+    }
+}
+
+static void test_messages_and_age(void **state)
+{
+    static const struct {
+        enum scnet_lang lang;
+        long age;
+        const char *text;
+    } ages[] = {
+        {SCNET_LANG_EN, 0, "0 seconds"},  {SCNET_LANG_EN, 1, "1 second"},
+        {SCNET_LANG_EN, 119, "1 minute"}, {SCNET_LANG_EN, 7199, "119 minutes"},
+        {SCNET_LANG_EN, 7200, "2 hours"}, {SCNET_LANG_EN, 172800, "2 days"},
+        {SCNET_LANG_ZH, 5, "5 秒"},       {SCNET_LANG_ZH, 720, "12 分钟"},
+        {SCNET_LANG_ZH, 7200, "2 小时"},  {SCNET_LANG_ZH, 172800, "2 天"},
+    };
+    char *text;
+
+    for (size_t i = 0; i < sizeof(ages) / sizeof(ages[0]); i++) {
+        text = text_age(ages[i].lang, ages[i].age);
+        assert_string_equal(text, ages[i].text);
+        free(text);
+    }
+    text = text_message(SCNET_LANG_EN, TEXT_OWN_HEAD, "near", "12 minutes");
+    assert_string_equal(text, "Storage quota of near (figures from 12 minutes ago):");
+    free(text);
+    text = text_message(SCNET_LANG_ZH, TEXT_OWN_HEAD, "near", "12 分钟");
+    assert_string_equal(text, "near 的存储配额（12 分钟前的数据）：");
+    free(text);
+    text = text_message(SCNET_LANG_EN, TEXT_OWN_NO_FIGURES, NULL, NULL);
+    assert_string_equal(text, "no figures yet: they are recorded at your next login");
+    free(text);
+}
+
 /* ---- banners ---- */
 
 struct fixture {
@@ -858,6 +906,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_text_unchanged),
+        cmocka_unit_test(test_every_message_in_both_languages),
+        cmocka_unit_test(test_messages_and_age),
         cmocka_unit_test(test_chinese_kept_intact),
         cmocka_unit_test(test_csi_removed),
         cmocka_unit_test(test_osc_removed),

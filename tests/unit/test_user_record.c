@@ -98,6 +98,25 @@ static void test_written_and_read_back_with_own_entries_only(void **state)
     user_record_free(&rec);
 }
 
+/* The node's lang goes with the record (scnet-quota, run by the user, reads no configuration):
+ * en or zh when set, nothing when it follows the locale. */
+static void test_lang_is_kept(void **state)
+{
+    static const enum scnet_lang langs[] = {SCNET_LANG_ZH, SCNET_LANG_EN, SCNET_LANG_AUTO};
+    struct fixture *f = *state;
+    struct user_record rec;
+    bool missing;
+
+    for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+        f->cfg.lang = langs[i];
+        assert_true(
+            user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+        assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
+        assert_int_equal(rec.lang, langs[i]);
+        user_record_free(&rec);
+    }
+}
+
 /* Figures are kept in thousandths, rounded half away from zero (as llround did, without
  * libm): 62.5 thousandths is 63, 62.4 is 62. */
 static void test_figures_rounded_to_thousandths(void **state)
@@ -370,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_written_and_read_back_with_own_entries_only, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_lang_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_over_deny_is_a_refusal_and_deny_off_is_kept, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_figures_rounded_to_thousandths, setup, teardown),
