@@ -826,10 +826,11 @@ class SimServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, addr, sim, ssl_ctx, family):
+    def __init__(self, addr, sim, ssl_ctx, family, handshake_timeout=10.0):
         self.address_family = family
         self.sim = sim
         self.ssl_ctx = ssl_ctx
+        self.handshake_timeout = handshake_timeout
         super().__init__(addr, Handler)
 
     def server_bind(self):
@@ -846,8 +847,9 @@ class SimServer(ThreadingHTTPServer):
         if self.ssl_ctx is None:
             self.sim.count_connection(False, False)
             return super().finish_request(request, client_address)
-        # TLS handshake here, in the connection's own thread, not in accept().
-        request.settimeout(10)
+        # TLS handshake here, in the connection's own thread, not in accept(). A client that
+        # says nothing for handshake_timeout seconds is dropped: a connection reset for it.
+        request.settimeout(self.handshake_timeout)
         try:
             conn = self.ssl_ctx.wrap_socket(request, server_side=True)
         except (OSError, ValueError):
@@ -913,6 +915,8 @@ def main(argv=None):
     ap.add_argument("--token-life", type=float, default=3600.0, metavar="SECONDS")
     ap.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
                     help="wait this long before answering each API request")
+    ap.add_argument("--handshake-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="drop a TLS client silent this long during its handshake")
     ap.add_argument("--make-certs", metavar="DIR", help="create the CA and server cert in DIR, then exit")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -929,6 +933,8 @@ def main(argv=None):
 
     if args.http_port is None and args.https_port is None:
         ap.error("give --http-port and/or --https-port")
+    if args.handshake_timeout <= 0:
+        ap.error("--handshake-timeout must be more than 0")
 
     aksk, passwords = {}, {}
     try:
@@ -979,7 +985,8 @@ def main(argv=None):
             ctx.load_cert_chain(os.path.join(os.path.dirname(ca_path), "server.pem"),
                                 os.path.join(os.path.dirname(ca_path), "server.key"))
             ctx.set_alpn_protocols(["http/1.1"])
-            servers.append(SimServer((args.bind, args.https_port), sim, ctx, family))
+            servers.append(SimServer((args.bind, args.https_port), sim, ctx, family,
+                                      args.handshake_timeout))
     except (OSError, RuntimeError, ssl.SSLError) as e:
         print("scnet_sim: cannot start: %s" % e, file=sys.stderr)
         for s in servers:

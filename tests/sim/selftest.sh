@@ -295,6 +295,33 @@ check "quiet stderr" test ! -s "$TMP/main.err"
 kill "$C3" 2>/dev/null   # it still drains socket buffers at 20 kB/s
 wait "$C1" "$C2" "$C3" 2>/dev/null
 
+# ---------------------------------------------------------------- handshake timeout
+# silent NAME PORT: seconds until the simulator drops a client that connects over TCP and
+# never starts its TLS handshake (gives up after 3 s: prints 3.0; the default is 10 s).
+silent() {
+    python3 - "$2" >"$TMP/$1" <<'EOF3'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(3)
+t = time.monotonic()
+try:
+    s.recv(1)
+except socket.timeout:
+    pass
+except OSError:
+    pass
+print("%.1f" % (time.monotonic() - t))
+EOF3
+}
+start_sim hs --https-port 0 --cert-dir "$CERTS" --handshake-timeout 1
+silent silent-1s "$SP"
+check "--handshake-timeout 1: a silent TLS client is dropped after about 1 s" \
+    python3 -c "import sys; sys.exit(not 0.8 <= float(open('$TMP/silent-1s').read()) < 2.5)"
+kill "$SIM_PID"
+wait "$SIM_PID" 2>/dev/null
+python3 "$SIM" --https-port 0 --handshake-timeout 0 >/dev/null 2>"$TMP/hs0.err"
+check "--handshake-timeout 0 refused" grep -q "handshake-timeout must be more than 0" "$TMP/hs0.err"
+
 # ---------------------------------------------------------------- IPv6
 if grep -qs '^0\{31\}1 ' /proc/net/if_inet6; then
     start_sim v6 --bind ::1 --http-port 0 --https-port 0 --cert-dir "$CERTS"
