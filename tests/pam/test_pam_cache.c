@@ -198,17 +198,68 @@ static void test_stale_answer_when_api_is_down(void **state)
  * nobody waited past it. */
 #define BURST_TIMEOUT_S 10 /* times the test time factor (slower under an emulator) */
 
+#define MODULE_TIMEOUT_MAX_S 60 /* the largest timeout the config takes */
+
+static int burst_timeout_s; /* 0 until burst_timeout() has measured */
+static double cold_login_ms; /* what one cold login alone costs here and now */
+
+/* The timeout of a burst: fifty times what one cold login (process, module, helper, TLS)
+ * costs here and now (the median of three alone), at least BURST_TIMEOUT_S times the test
+ * time factor, at most the module's largest. A burst is mostly process start-up, which
+ * qemu-user slows far more than the factor says (it translates each new process's code
+ * afresh), and the fifty share the cores: under qemu on 2 busy cores (scripts/ci-aarch64.sh)
+ * a cold login alone took 0.95 and 1.15 s, and the fifty logins of a burst 27 and 38 s at
+ * most, about 30 times that, against the factor-scaled 40 s. Natively one takes a few tens of
+ * ms and the timeout stays BURST_TIMEOUT_S. */
+static int burst_timeout(void)
+{
+    const char *users[1] = {"bench1"};
+    struct child_result one;
+    double ms[3], sorted[3];
+    int timeout_s;
+
+    if (burst_timeout_s > 0)
+        return burst_timeout_s;
+    write_https_conf(&sim, "warn = 0");
+    for (int i = 0; i < 3; i++) {
+        forget("bench1");
+        sessions_at_once(users, 1, &one);
+        if (one.status != 0 || !strstr(one.out, "42.0 GB of 700.0 GB"))
+            fail_msg("a cold login alone: PAM code %d: %s", one.status, one.out);
+        ms[i] = one.ms;
+    }
+    forget("bench1");
+    memcpy(sorted, ms, sizeof(ms));
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2 - i; j++)
+            if (sorted[j] > sorted[j + 1]) {
+                double t = sorted[j];
+                sorted[j] = sorted[j + 1];
+                sorted[j + 1] = t;
+            }
+    cold_login_ms = sorted[1];
+    timeout_s = (int)(50 * cold_login_ms / 1000.0) + 1;
+    if (timeout_s < BURST_TIMEOUT_S * unit_time_factor())
+        timeout_s = BURST_TIMEOUT_S * unit_time_factor();
+    if (timeout_s > MODULE_TIMEOUT_MAX_S)
+        timeout_s = MODULE_TIMEOUT_MAX_S;
+    burst_timeout_s = timeout_s;
+    print_message("burst timeout %d s (one cold login alone: %.0f, %.0f, %.0f ms)\n",
+                  burst_timeout_s, ms[0], ms[1], ms[2]);
+    return burst_timeout_s;
+}
+
 static void write_burst_conf(const char *extra)
 {
     char conf[256];
 
-    snprintf(conf, sizeof(conf), "timeout = %d\n%s", BURST_TIMEOUT_S * unit_time_factor(), extra);
+    snprintf(conf, sizeof(conf), "timeout = %d\n%s", burst_timeout(), extra);
     write_https_conf(&sim, conf);
 }
 
 static void assert_burst_ok(const struct child_result *results, size_t n, const char *text)
 {
-    double bound_ms = (BURST_TIMEOUT_S * 1000 + 1000) * unit_time_factor();
+    double bound_ms = burst_timeout() * 1000.0 + 1000.0 * unit_time_factor();
 
     for (size_t i = 0; i < n; i++) {
         if (results[i].status != 0)
@@ -297,15 +348,15 @@ static void test_burst_of_fifty_users_makes_fifty_requests(void **state)
     long before[50];
     static struct child_result results[50];
 
-    if (unit_time_factor() > 1) {
-        /* Under qemu-user on 2 cores (scripts/ci-aarch64.sh) it passed when alone (2 runs,
-         * 20 and 32 s), and failed in both runs where other builds shared the cores: some of
-         * the fifty emulated logins ended after 15-23 s of their 40 s, let in without the
-         * banner (fail = open), and the children's log (the real syslog, no pam_wrapper)
-         * does not say why. Not yet understood, so not counted; it runs natively on both
-         * real stacks. */
-        unit_skip(false, "under an emulator: fifty emulated logins at once (see the comment)");
-    }
+    /* Fifty cold logins take about 30 times one alone (burst_timeout): when that is past the
+     * module's largest timeout, the cores are too busy for this test to mean anything. Only
+     * seen under an emulator with other builds on the cores; said, and counted as a skip. */
+    burst_timeout();
+    if (30 * cold_login_ms / 1000.0 > MODULE_TIMEOUT_MAX_S)
+        unit_skip(false,
+                  "one cold login alone took %.0f ms: fifty at once need about %.0f s, past the "
+                  "module's largest timeout (%d s); the cores are too busy",
+                  cold_login_ms, 30 * cold_login_ms / 1000.0, MODULE_TIMEOUT_MAX_S);
     for (size_t i = 0; i < 50; i++) {
         snprintf(names[i], sizeof(names[i]), "bench%zu", i + 1);
         users[i] = names[i];
