@@ -851,7 +851,7 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
 
 - **bare stack**: `session required pam_permit.so` only. The reference for the ratios.
 - **loading floor**: `bench/empty_module.c`, a session module that returns `PAM_SUCCESS`,
-  linked like the module (`-z now`, `-z relro`, libcjson, libpam), in front of
+  linked like the module (`-z now`, `-z relro`, libpam: no libcjson since the helper parses), in front of
   `pam_permit.so`: what loading any such module costs. The cache-served rows (hit,
   returning user, offline window) cost this plus the module's own work: config, user
   lookup, cache read, policy, banner, log line.

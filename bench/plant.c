@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_text.h"
 #include "cache.h"
 
 int main(int argc, char **argv)
@@ -27,6 +28,9 @@ int main(int argc, char **argv)
         return 1;
     }
     for (long i = 1; i <= count; i++) {
+        struct quota_reply reply = {0};
+        struct strbuf text = {0};
+        bool ok;
         int n;
 
         snprintf(user, sizeof(user), "%s%ld", argv[2], i);
@@ -34,9 +38,16 @@ int main(int argc, char **argv)
                      "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":\"%s\","
                      "\"path\":\"/public/home/%s\",\"threshold\":700,\"usage\":42.0}]}",
                      user, user);
-        if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age, err,
-                         sizeof(err)) ||
-            !cache_mark_seen(dirfd, user, geteuid(), 0, err, sizeof(err))) {
+        /* What a login stores: the answer as the helper reads it (answer_text.h). */
+        ok = quota_reply_parse(body, (size_t)n, &reply, err, sizeof(err)) == REPLY_OK &&
+             answer_text_put_quota(&text, REPLY_OK, &reply, NULL);
+        quota_reply_free(&reply);
+        if (!ok)
+            snprintf(err, sizeof(err), "cannot write the answer");
+        ok = ok && cache_write(dirfd, user, text.data, text.len, (int64_t)time(NULL) - age, err,
+                               sizeof(err));
+        strbuf_free(&text);
+        if (!ok || !cache_mark_seen(dirfd, user, geteuid(), 0, err, sizeof(err))) {
             fprintf(stderr, "plant: %s: %s\n", user, err);
             goto out;
         }

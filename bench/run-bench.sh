@@ -37,9 +37,10 @@ cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
 # (bench/client_floor.c) and the planter of the refresh rows (bench/plant.c) are CMake
 # targets: they link the module's own request and cache code.
 cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_child.c" -lpam
-# The loading floor: an empty module with the module's libraries and link flags.
+# The loading floor: an empty module with the module's libraries and link flags (libpam: the
+# module links no libcjson since the helper parses what servers send).
 cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module.so" "$here/empty_module.c" \
-    -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lcjson -lpam
+    -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lpam
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \

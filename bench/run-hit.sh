@@ -17,7 +17,8 @@ cmake -S "$root" -B "$build" >/dev/null
 cmake --build "$build" -j2 --target pam_scnet_quota scnet-quota-fetch >/dev/null
 mkdir -p "$build/bench"
 cc -O2 -Wall -Wextra -o "$build/bench/runner" "$here/runner.c"
-# The loading floor, as run-bench.sh builds it, and the same module without libcjson.
+# The loading floor with libcjson (what the module linked before the helper parsed for it), and
+# without, as run-bench.sh builds it now.
 cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module.so" "$here/empty_module.c" \
     -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lcjson -lpam
 cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module_plain.so" "$here/empty_module.c" \

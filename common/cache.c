@@ -3,8 +3,10 @@
  * at every login and a wrong answer can refuse one.
  *
  * Entry file "<stem>.cache":
- *     scnet-cache 1 <fetched_at> <body_len> <key as lowercase hex>\n<body_len bytes>
- * and nothing after. Numbers are plain decimal (no sign, no leading zeros). */
+ *     scnet-cache 2 <fetched_at> <body_len> <key as lowercase hex>\n<body_len bytes>
+ * and nothing after. Numbers are plain decimal (no sign, no leading zeros). A user's body is
+ * the helper's answer as fixed fields (answer_text.h), a token's the token record (token.c).
+ * Format 1 held the quota API's JSON as received: such a file reads as a miss. */
 #include "cache.h"
 
 #include <dirent.h>
@@ -26,7 +28,8 @@
 #include "log.h"
 #include "safe_file.h"
 
-#define CACHE_MAGIC "scnet-cache 1 "
+#define CACHE_MAGIC "scnet-cache 2 "
+#define CACHE_MAGIC_OLDER "scnet-cache 1 "
 #define CACHE_BODY_MAX 65536
 #define CACHE_FILE_MAX 81920
 /* Bounds the header line; user names and "token:<cluster>" are far shorter. */
@@ -333,6 +336,11 @@ bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *ent
         p = buf + magic_len;
         header_ok = parse_decimal(&p, nl, ' ', INT64_MAX, &fetched_at) &&
                     parse_decimal(&p, nl, ' ', CACHE_BODY_MAX, &body_len) && hex_is_valid(p, nl);
+    }
+    if (!header_ok && nl && (size_t)(nl - buf) >= magic_len &&
+        memcmp(buf, CACHE_MAGIC_OLDER, magic_len) == 0) {
+        entry->older_format = true; /* a miss, like no file: err stays empty */
+        goto out;
     }
     if (!header_ok) {
         snprintf(err, errlen, "%s: corrupt header", what);

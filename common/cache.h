@@ -9,9 +9,10 @@
 #include <sys/types.h>
 
 struct cache_entry {
-    char *body; /* the API reply exactly as received, NUL-terminated */
+    char *body; /* NUL-terminated: a user's answer (answer_text.h) or a token record */
     size_t len;
     int64_t fetched_at; /* wall-clock Unix seconds when it was fetched */
+    bool older_format;  /* set by a failed cache_read: the file is of an older format */
 };
 
 /* Open (creating 0700 if missing) the cache directory; it must be a real directory (no
@@ -26,7 +27,8 @@ void cache_file_name(const char *key, char *name, size_t namelen);
 
 /* Read the entry for key. False (entry zeroed) when there is none or it is unusable:
  * symlink, not regular, wrong owner or mode, corrupt, truncated, or stored for another key;
- * then err says which (empty when simply missing). Caller frees with cache_entry_free. */
+ * then err says which (empty when simply missing, or when the file is of an older format:
+ * then entry->older_format). Caller frees with cache_entry_free. */
 bool cache_read(int dirfd, const char *key, uid_t owner, struct cache_entry *entry, char *err,
                 size_t errlen);
 

@@ -22,6 +22,8 @@ enum {
     REQ_HEADER = 5, /* repeated, at most FETCH_WIRE_MAX_HEADERS */
     REQ_BODY = 6,   /* POST only */
     REQ_PROXY = 7,
+    REQ_ANSWER = 8,  /* one byte: enum http_answer, left out for HTTP_ANSWER_RAW */
+    REQ_CLUSTER = 9, /* HTTP_ANSWER_TOKEN only, left out when NULL or "" */
 };
 
 /* Reply fields, in the order they must come. */
@@ -144,6 +146,13 @@ static bool request_ok(const struct http_request *req, size_t max_body, char *er
         error_set(err, errlen, "unsupported request: proxy holds control characters");
         return false;
     }
+    if ((unsigned)req->answer > HTTP_ANSWER_TOKEN ||
+        (req->cluster != NULL && req->cluster[0] != '\0' &&
+         (req->answer != HTTP_ANSWER_TOKEN || strlen(req->cluster) > FETCH_WIRE_MAX_CLUSTER ||
+          !text_ok(req->cluster, strlen(req->cluster), TEXT_PRINTABLE)))) {
+        error_set(err, errlen, "unsupported request: what to make of the reply, or its cluster");
+        return false;
+    }
     return true;
 }
 
@@ -168,6 +177,10 @@ bool fetch_wire_encode_request(const struct http_request *req, struct strbuf *fr
         put_field(frame, REQ_BODY, req->body, strlen(req->body));
     if (req->proxy != NULL)
         put_field(frame, REQ_PROXY, req->proxy, strlen(req->proxy));
+    if (req->answer != HTTP_ANSWER_RAW)
+        put_field(frame, REQ_ANSWER, (const char[]){(char)req->answer}, 1);
+    if (req->cluster != NULL && req->cluster[0] != '\0')
+        put_field(frame, REQ_CLUSTER, req->cluster, strlen(req->cluster));
     if (frame->failed) {
         error_set(err, errlen, "out of memory for the request");
         return false;
@@ -276,6 +289,9 @@ static size_t string_limit(unsigned type, enum text_rule *rule)
     case REQ_BODY:
         *rule = TEXT_ANY;
         return FETCH_WIRE_MAX_REQUEST_BODY;
+    case REQ_CLUSTER:
+        *rule = TEXT_PRINTABLE;
+        return FETCH_WIRE_MAX_CLUSTER;
     default: /* REQ_PROXY */
         *rule = TEXT_PRINTABLE;
         return FETCH_WIRE_MAX_URL;
@@ -312,13 +328,26 @@ static bool decode_request_fields(struct field_reader *r, struct fetch_wire_requ
                 req->max_body = number;
             continue;
         }
-        if (type < REQ_METHOD || type > REQ_PROXY) {
+        if (type == REQ_ANSWER) {
+            /* Raw is said by leaving the field out. */
+            if (len != 1 || data[0] < HTTP_ANSWER_QUOTA || data[0] > HTTP_ANSWER_TOKEN) {
+                error_set(err, errlen, "unknown answer kind");
+                return false;
+            }
+            req->answer = (enum http_answer)data[0];
+            continue;
+        }
+        if (type < REQ_METHOD || type > REQ_CLUSTER) {
             error_set(err, errlen, "unknown request field %u", type);
             return false;
         }
         if (len > string_limit(type, &rule) || !text_ok(data, len, rule) ||
             (type == REQ_METHOD && !method_ok(data, len))) {
             error_set(err, errlen, "request field %u is not valid", type);
+            return false;
+        }
+        if (len == 0 && type == REQ_CLUSTER) {
+            error_set(err, errlen, "empty cluster");
             return false;
         }
         if (type == REQ_HEADER && n_headers == FETCH_WIRE_MAX_HEADERS) {
@@ -334,8 +363,10 @@ static bool decode_request_fields(struct field_reader *r, struct fetch_wire_requ
             out->headers[n_headers++] = data;
         else if (type == REQ_BODY)
             req->body = data;
-        else
+        else if (type == REQ_PROXY)
             req->proxy = data;
+        else
+            req->cluster = data;
     }
     if (broken)
         return false;
@@ -345,6 +376,10 @@ static bool decode_request_fields(struct field_reader *r, struct fetch_wire_requ
     }
     if (req->body != NULL && strcmp(req->method, "POST") != 0) {
         error_set(err, errlen, "a body with GET");
+        return false;
+    }
+    if (req->cluster != NULL && req->answer != HTTP_ANSWER_TOKEN) {
+        error_set(err, errlen, "a cluster without a token answer");
         return false;
     }
     out->headers[n_headers] = NULL;
@@ -394,7 +429,7 @@ static bool reply_ok(const struct fetch_wire_reply *reply)
     if ((unsigned)reply->result > HTTP_FAILED || reply->status < 0 || reply->status > 999)
         return false;
     if (reply->result == HTTP_OK)
-        return reply->body != NULL && reply->body_len <= FETCH_WIRE_MAX_REPLY_BODY &&
+        return reply->body != NULL && reply->body_len <= 3 * FETCH_WIRE_MAX_REPLY_BODY + 16384 &&
                error_len == 0;
     return error_len <= FETCH_WIRE_MAX_ERROR && text_ok(reply->error, error_len, TEXT_PRINTABLE);
 }
@@ -421,6 +456,14 @@ bool fetch_wire_encode_reply(const struct fetch_wire_reply *reply, struct strbuf
     for (int i = 0; i < 4; i++)
         frame->data[start + 5 + (size_t)i] = (char)(payload >> (24 - 8 * i));
     return true;
+}
+
+size_t fetch_wire_reply_body_max(const struct http_request *req)
+{
+    size_t max_body = req->max_body != 0 ? req->max_body : HTTP_MAX_BODY;
+
+    /* Every byte of the body's strings escaped (%XX), plus each line's fixed part. */
+    return req->answer == HTTP_ANSWER_RAW ? max_body : 3 * max_body + 16384;
 }
 
 size_t fetch_wire_reply_max_payload(size_t max_body)

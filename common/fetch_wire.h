@@ -4,7 +4,8 @@
  * A frame is a 9-byte head, "SQF" + 'Q' (request) or 'R' (reply), the version byte, the
  * payload length (4 bytes, big-endian), then the payload: fields of one type byte, a 4-byte
  * big-endian length and that many bytes, in ascending type order, each at most once (only
- * request headers repeat). Strings carry no NUL. */
+ * request headers repeat). Strings carry no NUL. Version 3 added what the helper makes of the
+ * reply (http_request.answer, with the cluster for a token). */
 #ifndef SCNET_FETCH_WIRE_H
 #define SCNET_FETCH_WIRE_H
 
@@ -14,7 +15,7 @@
 #include "http.h"
 #include "strbuf.h"
 
-#define FETCH_WIRE_VERSION 2
+#define FETCH_WIRE_VERSION 3
 #define FETCH_WIRE_HEAD_LEN 9
 
 #define FETCH_WIRE_MAX_URL 4096
@@ -24,6 +25,7 @@
 #define FETCH_WIRE_MAX_TIMEOUT_MS 600000L
 #define FETCH_WIRE_MAX_REPLY_BODY (8 * 1024 * 1024)
 #define FETCH_WIRE_MAX_ERROR 512
+#define FETCH_WIRE_MAX_CLUSTER 256
 /* Every request field at its largest fits well below this. */
 #define FETCH_WIRE_MAX_REQUEST (FETCH_WIRE_MAX_REQUEST_BODY + 512 * 1024)
 
@@ -86,10 +88,14 @@ void fetch_wire_request_free(struct fetch_wire_request *r);
  * rule the decoder enforces. */
 bool fetch_wire_encode_reply(const struct fetch_wire_reply *reply, struct strbuf *frame);
 
+/* The largest body a reply to req can bring: max_body (0: HTTP_MAX_BODY) when raw; the answer
+ * text of such a body, which escaping can make up to three times as long, when parsed. */
+size_t fetch_wire_reply_body_max(const struct http_request *req);
+
 /* The largest reply payload a request with this max_body can bring. */
 size_t fetch_wire_reply_max_payload(size_t max_body);
 
-/* Decode a reply payload to a request whose max_body was max_body. False, with the reason
+/* Decode a reply payload to a request whose fetch_wire_reply_body_max was max_body. False, with the reason
  * in err and out left empty, on anything the encoder would not write. */
 bool fetch_wire_decode_reply(const unsigned char *payload, size_t len, size_t max_body,
                              struct fetch_wire_reply *out, char *err, size_t errlen);

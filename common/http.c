@@ -448,7 +448,7 @@ static enum http_result exchange_run(struct http_client *c, const struct http_re
                                      int64_t deadline, struct http_response *resp, char *err,
                                      size_t errlen)
 {
-    struct exchange x = {.max_body = req->max_body != 0 ? req->max_body : HTTP_MAX_BODY};
+    struct exchange x = {.max_body = fetch_wire_reply_body_max(req)};
     struct http_request sent = *req;
     struct fetch_wire_reply reply = {0};
     enum http_result rc = HTTP_UNAVAILABLE;

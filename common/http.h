@@ -9,6 +9,15 @@
 
 #define HTTP_MAX_BODY (64 * 1024)
 
+/* What the helper makes of a complete reply's body before it sends it back: the body as
+ * received, or what the JSON parsers find in it, as fixed fields (answer_text.h), so that the
+ * caller parses no network data. */
+enum http_answer {
+    HTTP_ANSWER_RAW,   /* the body as received */
+    HTTP_ANSWER_QUOTA, /* answer_text_get_quota reads the body */
+    HTTP_ANSWER_TOKEN, /* answer_text_get_token reads the body (the pick for cluster) */
+};
+
 struct http_request {
     const char *method;         /* "GET" or "POST" */
     const char *url;            /* already checked with base_url_is_allowed */
@@ -21,6 +30,8 @@ struct http_request {
     const char *proxy;          /* NULL = no proxy at all */
     size_t max_body;            /* 0 = HTTP_MAX_BODY */
     const char *helper;         /* absolute path of scnet-quota-fetch (http_perform only) */
+    enum http_answer answer;    /* what comes back as the body */
+    const char *cluster;        /* HTTP_ANSWER_TOKEN: the region to pick (NULL, "": the first) */
 };
 
 struct http_response {

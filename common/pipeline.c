@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_text.h"
 #include "cache.h"
 #include "deadline.h"
 #include "http.h"
@@ -78,7 +79,7 @@ bool scnet_token_was_refused(long status, const char *body, size_t len)
     bool refused = status == 401;
 
     if (!refused && status == 200 &&
-        quota_reply_parse(body, len, &reply, why, sizeof(why)) == REPLY_API_ERROR)
+        answer_text_get_quota(body, len, &reply, why, sizeof(why)) == REPLY_API_ERROR)
         refused = strcmp(reply.code, "10008") == 0 || strcmp(reply.code, "10009") == 0;
     quota_reply_free(&reply);
     return refused;
@@ -103,6 +104,7 @@ enum http_result scnet_quota_get(const struct scnet_config *cfg, struct http_cli
             .cafile = cfg->cafile,
             .proxy = cfg->proxy,
             .helper = cfg->helper,
+            .answer = HTTP_ANSWER_QUOTA,
         };
         hr = client ? http_client_perform(client, &req, resp, err, errlen)
                     : http_perform(&req, resp, err, errlen);
@@ -141,8 +143,8 @@ static bool request_quota(const struct scnet_config *cfg, const char *url, const
     return hr == HTTP_OK;
 }
 
-/* Ask the API for user's reply: out->reply on success, and the raw body in *body (for the
- * cache; caller frees). A refused token is replaced once and the request retried once.
+/* Ask the API for user's reply: out->reply on success, and the helper's answer text in *body
+ * (for the cache; caller frees). A refused token is replaced once and the request retried once.
  * *contact says what the exchange showed about the service (for offline mode). */
 static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int64_t deadline,
                            const struct scnet_log *log, struct scnet_outcome *out, char **body,
@@ -185,7 +187,7 @@ static bool fetch_from_api(const struct scnet_config *cfg, const char *user, int
         http_status_error(resp.status, url, out->error, sizeof(out->error));
         goto out;
     }
-    rs = quota_reply_parse(resp.body, resp.body_len, &out->reply, why, sizeof(why));
+    rs = answer_text_get_quota(resp.body, resp.body_len, &out->reply, why, sizeof(why));
     if (rs == REPLY_MALFORMED) {
         snprintf(out->error, sizeof(out->error), "bad reply: %s", why);
         goto out;
@@ -212,14 +214,14 @@ out:
     return ok;
 }
 
-/* Parse a cached body into out->reply; a body that no longer parses is simply unusable. */
+/* Read a cached answer into out->reply; one that does not read is simply unusable. */
 static bool use_cached(const struct cache_entry *entry, enum scnet_source source,
                        struct scnet_outcome *out)
 {
     char why[128];
 
     quota_reply_free(&out->reply);
-    if (quota_reply_parse(entry->body, entry->len, &out->reply, why, sizeof(why)) != REPLY_OK) {
+    if (answer_text_get_quota(entry->body, entry->len, &out->reply, why, sizeof(why)) != REPLY_OK) {
         quota_reply_free(&out->reply);
         return false;
     }
@@ -323,9 +325,13 @@ static bool obtain_reply(const struct scnet_config *cfg, const struct scnet_requ
     if (keep_entries && writer &&
         !cache_mark_seen(dirfd, req->user, cfg->owner, seen_every, why, sizeof(why)))
         scnet_debug(log, "user=%s step=mark-seen reason=\"%s\"", req->user, why);
-    if (keep_entries && !cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why)) &&
-        why[0])
-        scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
+    if (keep_entries && !cache_read(dirfd, req->user, cfg->owner, &entry, why, sizeof(why))) {
+        if (entry.older_format)
+            scnet_debug(log, "user=%s step=cache-miss reason=\"cache file of an older format\"",
+                        req->user);
+        else if (why[0])
+            scnet_log(log, LOG_WARNING, "user=%s ignoring cache file: %s", req->user, why);
+    }
     if (use_cache && entry.body && now - entry.fetched_at < cfg->cache_ttl &&
         use_cached(&entry, SOURCE_CACHE, out) && !would_deny(cfg, req->user, &out->reply)) {
         out->stale_age_s = (long)(now - entry.fetched_at);

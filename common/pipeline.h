@@ -79,14 +79,15 @@ bool scnet_probe(const struct scnet_config *cfg, const char *user, const struct 
 
 /* The module's quota request, as every login makes it: GET url with the token and JSON
  * headers, with cfg->cafile and cfg->proxy, within timeout_ms; through client's kept-alive
- * helper (the refresh), or with client NULL a helper of its own (cfg->helper). The token
+ * helper (the refresh), or with client NULL a helper of its own (cfg->helper). The helper
+ * parses the reply: resp->body is its answer text (answer_text_get_quota reads it). The token
  * header is wiped; http_perform's contract otherwise (the bench's client floor calls it too). */
 enum http_result scnet_quota_get(const struct scnet_config *cfg, struct http_client *client,
                                  const char *url, const char *token, long timeout_ms,
                                  struct http_response *resp, char *err, size_t errlen);
 
-/* True when the API's answer (HTTP status and body) means the token itself was refused:
- * worth one new token. */
+/* True when the API's answer (HTTP status, and the helper's answer text as body) means the
+ * token itself was refused: worth one new token. */
 bool scnet_token_was_refused(long status, const char *body, size_t len);
 
 /* Free what scnet_check put in out. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_text.h"
 #include "cache.h"
 #include "deadline.h"
 #include "http.h"
@@ -187,7 +188,7 @@ static void refresh_user(struct worker *w, const char *user)
         http_status_error(resp.status, url, err, sizeof(err));
         goto out;
     }
-    if (quota_reply_parse(resp.body, resp.body_len, &reply, why, sizeof(why)) != REPLY_OK) {
+    if (answer_text_get_quota(resp.body, resp.body_len, &reply, why, sizeof(why)) != REPLY_OK) {
         snprintf(err, sizeof(err), "HTTP status 200, no usable answer");
         goto out;
     }

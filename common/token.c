@@ -23,11 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_text.h"
 #include "cache.h"
 #include "compat.h"
 #include "credentials.h"
 #include "deadline.h"
-#include "jwt.h"
 #include "safe_file.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -304,17 +304,16 @@ static void format_left(int64_t seconds, char *out, size_t outlen)
         snprintf(out, outlen, "%" PRId64 "s", seconds > 0 ? seconds : 0);
 }
 
-/* When the fresh token expires: its expireTime when it carries a believable one, otherwise
- * token_ttl from now. */
-static int64_t expiry_of(const struct scnet_config *cfg, const char *token, int64_t now,
+/* When the fresh token expires: its expireTime (read by the helper) when it carries a
+ * believable one, otherwise token_ttl from now. */
+static int64_t expiry_of(const struct scnet_config *cfg, const struct token_answer *a, int64_t now,
                          const struct scnet_log *log, bool *from_jwt)
 {
-    int64_t expire_ms;
-    char why[128];
+    int64_t expire_ms = a->expire_ms;
 
     *from_jwt = false;
-    if (!jwt_expire_ms(token, &expire_ms, why, sizeof(why))) {
-        scnet_debug(log, "token: %s; trusting it for token_ttl = %lds", why, cfg->token_ttl);
+    if (!a->has_expire) {
+        scnet_debug(log, "token: %s; trusting it for token_ttl = %lds", a->why, cfg->token_ttl);
         return now + cfg->token_ttl;
     }
     if (expire_ms / 1000 <= now || expire_ms / 1000 > now + TOKEN_EXPIRE_MAX_AHEAD) {
@@ -330,14 +329,14 @@ static int64_t expiry_of(const struct scnet_config *cfg, const char *token, int6
 
 /* Fetch a token: load the credentials (wiped right after), ask the service. */
 static bool fetch(const struct scnet_config *cfg, int64_t deadline_ms, const struct scnet_log *log,
-                  char **token, char *region, size_t regionlen, char *err, size_t errlen)
+                  struct token_answer *answer, char *err, size_t errlen)
 {
     struct credentials creds;
     bool ok;
 
     if (!credentials_load(cfg->credentials_file, cfg->owner, cfg->auth, &creds, err, errlen))
         return false;
-    ok = token_service_fetch(cfg, &creds, deadline_ms, log, token, region, regionlen, err, errlen);
+    ok = token_service_fetch(cfg, &creds, deadline_ms, log, answer, err, errlen);
     credentials_wipe(&creds);
     return ok;
 }
@@ -373,7 +372,8 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
                                char *err, size_t errlen)
 {
     struct cached_token ct = {0};
-    char stamp[STAMP_MAX], left[32], region[320] = "", why[512] = "";
+    struct token_answer answer = {0};
+    char stamp[STAMP_MAX], left[32], why[512] = "";
     char *key = NULL, *fresh = NULL;
     int dirfd = -1, lockfd = -1;
     int64_t now = (int64_t)time(NULL), expires;
@@ -469,7 +469,7 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
     if (!fetch(cfg,
                is_fallback(&ct, rejected, now) ? deadline_share(deadline_ms, TOKEN_RENEW_SHARE)
                                                : deadline_ms,
-               log, &fresh, region, sizeof(region), why, sizeof(why))) {
+               log, &answer, why, sizeof(why))) {
         if (is_fallback(&ct, rejected, now)) {
             format_left(ct.expires - now, left, sizeof(left));
             scnet_log(log, LOG_WARNING,
@@ -480,11 +480,13 @@ static bool token_from_service(const struct scnet_config *cfg, int64_t deadline_
         snprintf(err, errlen, "%s", why);
         goto out;
     }
+    fresh = answer.token;
+    answer.token = NULL;
     now = (int64_t)time(NULL);
-    expires = expiry_of(cfg, fresh, now, log, &from_jwt);
+    expires = expiry_of(cfg, &answer, now, log, &from_jwt);
     format_left(expires - now, left, sizeof(left));
     scnet_debug(log, "token: %s, region %s, %s left (%s)", ct.token ? "renewed" : "obtained",
-                region, left, from_jwt ? "expireTime" : "token_ttl");
+                answer.region, left, from_jwt ? "expireTime" : "token_ttl");
     if (dirfd >= 0 && writer &&
         !write_cached(dirfd, key, fresh, expires, from_jwt, stamp, rejected ? now : 0, now, why,
                       sizeof(why)))

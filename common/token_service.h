@@ -32,7 +32,7 @@ enum token_pick {
     TOKEN_PICK_MALFORMED, /* anything unexpected in the reply */
 };
 
-/* Parse the token service's reply (len bytes) strictly and pick the token for cluster (a
+/* Parse the token service's reply (len bytes) strictly (scnet_parsers: the helper runs it) and pick the token for cluster (a
  * clusterId or clusterName; NULL or "" = the first entry with a token that is not the
  * platform entry, clusterId 0 / clusterName "ac"). On TOKEN_PICK_OK *token is the caller's
  * (free with token_free) and region says which entry it came from ("hefei (11250)",
@@ -41,11 +41,15 @@ enum token_pick {
 enum token_pick token_reply_pick(const char *body, size_t len, const char *cluster, char **token,
                                  char *region, size_t regionlen, char *err, size_t errlen);
 
-/* POST to the token service named by cfg (auth_url, or url) with creds, within deadline_ms,
- * and pick the token as token_reply_pick does. Secrets travel only in request headers, which
- * are wiped afterwards. err never holds a secret. */
+struct token_answer;
+
+/* POST to the token service named by cfg (auth_url, or url) with creds, within deadline_ms;
+ * the network helper picks the token as token_reply_pick does and reads its expiry
+ * (jwt_expire_ms): true with TOKEN_PICK_OK in *answer (free with answer_token_free), else err
+ * says why. Secrets travel only in request headers, which are wiped afterwards. err never
+ * holds a secret. */
 bool token_service_fetch(const struct scnet_config *cfg, const struct credentials *creds,
-                         int64_t deadline_ms, const struct scnet_log *log, char **token,
-                         char *region, size_t regionlen, char *err, size_t errlen);
+                         int64_t deadline_ms, const struct scnet_log *log,
+                         struct token_answer *answer, char *err, size_t errlen);
 
 #endif

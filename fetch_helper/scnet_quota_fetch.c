@@ -7,7 +7,10 @@
  * (common/fetch_wire.h), read one reply frame, and kill it at their deadline. It serves requests
  * until its input ends, so the refresh run reuses one connection. Anything that is not a
  * well-formed request ends it with a non-zero status before anything is sent. Its stderr is
- * /dev/null: every failure it can describe goes back in the reply. */
+ * /dev/null: every failure it can describe goes back in the reply. It is also the process that
+ * parses what servers send (the quota API's and the token service's JSON, the token's expiry):
+ * asked to, it hands back fixed fields (answer_text.h) instead of the body, so the login
+ * process links no JSON parser. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,8 +23,10 @@
 
 #include <curl/curl.h>
 
+#include "answer_text.h"
 #include "compat.h"
 #include "fetch_wire.h"
+#include "jwt.h"
 #include "log.h"
 #include "strbuf.h"
 #include "transfer.h"
@@ -167,6 +172,57 @@ static bool ca_reachable(char *err, size_t errlen)
     return true;
 }
 
+/* What the parsers make of body, as answer text in *text; false when out of memory. */
+static bool answer_of(const struct http_request *req, const char *body, size_t len,
+                      struct strbuf *text)
+{
+    if (req->answer == HTTP_ANSWER_QUOTA) {
+        struct quota_reply reply = {0};
+        char why[ANSWER_WHY_MAX] = "";
+        enum reply_status rs = quota_reply_parse(body, len, &reply, why, sizeof(why));
+        bool ok = answer_text_put_quota(text, rs, &reply, why);
+
+        quota_reply_free(&reply);
+        return ok;
+    }
+    {
+        struct token_answer a = {0};
+        bool ok;
+
+        a.pick = token_reply_pick(body, len, req->cluster, &a.token, a.region, sizeof(a.region),
+                                  a.why, sizeof(a.why));
+        if (a.pick == TOKEN_PICK_OK)
+            a.has_expire = jwt_expire_ms(a.token, &a.expire_ms, a.why, sizeof(a.why));
+        ok = answer_text_put_token(text, &a);
+        answer_token_free(&a);
+        return ok;
+    }
+}
+
+/* Replace a complete reply's body with what the parsers make of it, when the request asks. */
+static void answer_in_place(const struct fetch_wire_request *req, struct fetch_wire_reply *reply)
+{
+    struct strbuf text = {0};
+
+    if (reply->result != HTTP_OK || req->req.answer == HTTP_ANSWER_RAW)
+        return;
+    if (!answer_of(&req->req, reply->body, reply->body_len, &text) || text.len == 0 ||
+        text.len > fetch_wire_reply_body_max(&req->req)) {
+        strbuf_wipe(&text);
+        explicit_bzero(reply->body, reply->body_len);
+        free(reply->body);
+        reply->body = NULL;
+        reply->body_len = 0;
+        reply->result = HTTP_FAILED;
+        error_set(reply->error, sizeof(reply->error), "the helper could not write its answer");
+        return;
+    }
+    explicit_bzero(reply->body, reply->body_len);
+    free(reply->body);
+    reply->body = strbuf_take(&text);
+    reply->body_len = strlen(reply->body);
+}
+
 /* serve_one's "read the next request" */
 #define SERVE_AGAIN (-1)
 
@@ -213,6 +269,7 @@ static int serve_one(CURL *easy, pid_t caller, bool ca)
     } else {
         reply.result = HTTP_FAILED;
     }
+    answer_in_place(&req, &reply);
     rc = FETCH_EXIT_IO;
     if (!fetch_wire_encode_reply(&reply, &frame) ||
         !write_all(STDOUT_FILENO, frame.data, frame.len))

@@ -33,6 +33,12 @@ static void check_request(const struct fetch_wire_request *r)
     FUZZ_ASSERT(req->cafile == NULL); /* a descriptor, never a name on the wire */
     if (req->proxy != NULL)
         fuzz_check_no_c0(req->proxy, false);
+    FUZZ_ASSERT(req->answer <= HTTP_ANSWER_TOKEN);
+    if (req->cluster != NULL) {
+        FUZZ_ASSERT(req->answer == HTTP_ANSWER_TOKEN && req->cluster[0] != '\0');
+        FUZZ_ASSERT(strlen(req->cluster) <= FETCH_WIRE_MAX_CLUSTER);
+        fuzz_check_no_c0(req->cluster, false);
+    }
 }
 
 static void round_trip_request(const uint8_t *payload, size_t len)

@@ -23,6 +23,7 @@ harnesses=(
     fuzz_cache:cache:json.dict
     fuzz_fetch_wire:fetch_wire:fetch_wire.dict
     fuzz_user_record:user_record:user_record.dict
+    fuzz_answer_text:answer_text:answer_text.dict
 )
 # Every harness in fuzz/ runs: the list above names each fuzz/fuzz_*.c exactly once.
 listed=$(printf '%s\n' "${harnesses[@]%%:*}" | sort)

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "answer_text.h"
 #include "cache.h"
 #include "config.h"
 #include "offline.h"
@@ -1015,7 +1016,7 @@ static bool list_one(const struct scnet_config *cfg, int dirfd, const char *key,
     /* "token:<cluster>", "offline:api": the node's own state, not a user's. */
     if (strchr(key, ':') || !cache_read(dirfd, key, cfg->owner, &entry, why, sizeof(why)))
         goto out;
-    if (quota_reply_parse(entry.body, entry.len, &reply, why, sizeof(why)) != REPLY_OK)
+    if (answer_text_get_quota(entry.body, entry.len, &reply, why, sizeof(why)) != REPLY_OK)
         goto out;
     policy_decide(&reply, key, cfg->warn, cfg->deny, &policy);
     u->percent = -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "unit_support.h"
 
 double now_ms(void)
 {
@@ -281,8 +282,9 @@ void plant_answer_in(const char *dir, const char *user, double usage, long age_s
                  user, user, usage);
     if (dirfd < 0)
         fail_msg("cache dir: %s", err);
-    if (!cache_write(dirfd, user, body, (size_t)n, (int64_t)time(NULL) - age_s, err, sizeof(err)))
-        fail_msg("cache_write: %s", err);
+    if (n <= 0 || (size_t)n >= sizeof(body))
+        fail_msg("answer of %s too long", user);
+    unit_cache_answer(dirfd, user, body, (int64_t)time(NULL) - age_s);
     close(dirfd);
 }
 

@@ -94,7 +94,7 @@ static void test_cache_files_are_private(void **state)
 
 static void test_corrupt_cache_file_is_replaced(void **state)
 {
-    const char *junk[] = {"", "scnet-cache 1 x", "scnet-cache 1 1 999 00\n{}",
+    const char *junk[] = {"", "scnet-cache 2 x", "scnet-cache 2 1 999 00\n{}",
                           "{\"code\":\"0\",\"data\":[]}"};
     struct pam_run run;
     char path[1000];
@@ -127,6 +127,33 @@ static void test_corrupt_cache_file_is_replaced(void **state)
         login("corrupt", "", &run);
         assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
         assert_non_null(strstr(joined_info(&run), "/public/home/corrupt"));
+    }
+    /* An intact entry of the older format (the API's JSON as received), ten seconds old and
+     * showing 100 GB: a miss, not a hit and not an error; the login asks the API and the
+     * answer replaces it. */
+    {
+        const char *json = "{\"code\":\"0\",\"msg\":\"success\",\"data\":[{\"username\":"
+                           "\"corrupt\",\"path\":\"/public/home/corrupt\",\"threshold\":700,"
+                           "\"usage\":100.0}]}";
+        char old[1200];
+        long before = sim_quota_count(&sim, "corrupt");
+        FILE *fp;
+
+        snprintf(old, sizeof(old), "scnet-cache 1 %lld %zu 636f7272757074\n%s",
+                 (long long)time(NULL) - 10, strlen(json), json);
+        unlink(path);
+        fp = fopen(path, "wx");
+        assert_non_null(fp);
+        assert_int_equal(fputs(old, fp) >= 0, 1);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(chmod(path, 0600), 0);
+        set_usage("corrupt", 651.0);
+        login("corrupt", "", &run);
+        assert_int_equal(run.rc, PAM_SUCCESS);
+        assert_non_null(strstr(joined_info(&run), "/public/home/corrupt  651.0 GB of 700.0 GB"));
+        assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
+        login("corrupt", "", &run);
+        assert_int_equal(sim_quota_count(&sim, "corrupt"), before + 1);
     }
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "unit_support.h"
 #include "http.h"
 
 static struct sim_info sim;
@@ -134,7 +135,7 @@ static void test_cache_hit_starts_nothing_and_miss_keeps_libcurl_out(void **stat
     dirfd = cache_dir_open(dir, geteuid(), err, sizeof(err));
     if (dirfd < 0)
         fail_msg("%s", err);
-    assert_true(cache_write(dirfd, "lazy", body, strlen(body), time(NULL), err, sizeof(err)));
+    unit_cache_answer(dirfd, "lazy", body, time(NULL));
     close(dirfd);
     assert_false(libcurl_is_mapped());
 

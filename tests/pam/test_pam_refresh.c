@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_text.h"
 #include "cache.h"
 #include "deadline.h"
 #include "offline.h"
@@ -184,7 +185,13 @@ static void test_refresh_renews_due_users_and_leaves_the_rest(void **state)
     /* rf1 holds the API's new answer, fetched now. */
     assert_true(cache_read(dirfd_, "rf1", geteuid(), &e, err, sizeof(err)));
     assert_true(e.fetched_at >= time(NULL) - 5);
-    assert_non_null(strstr(e.body, "\"usage\":100"));
+    {
+        struct quota_reply reply;
+        assert_int_equal(answer_text_get_quota(e.body, e.len, &reply, err, sizeof(err)), REPLY_OK);
+        assert_int_equal(reply.count, 1);
+        assert_true(reply.entries[0].usage == 100.0);
+        quota_reply_free(&reply);
+    }
     cache_entry_free(&e);
     assert_int_equal(fetched_at("rf2"), rf2_at);
     assert_int_equal(fetched_at("rf3"), rf3_at);

@@ -524,7 +524,7 @@ static void test_round_trip_keeps_body_and_time(void **state)
 
     /* The format on disk, byte for byte: header line, body, nothing after. */
     raw = get_raw(f->dirfd, "alice.cache", &raw_len);
-    snprintf(want, sizeof(want), "scnet-cache 1 1700000000 %zu 616c696365\n%s", strlen(body), body);
+    snprintf(want, sizeof(want), "scnet-cache 2 1700000000 %zu 616c696365\n%s", strlen(body), body);
     assert_int_equal(raw_len, strlen(want));
     assert_memory_equal(raw, want, raw_len);
     free(raw);
@@ -592,7 +592,7 @@ static void test_written_file_is_0600_whatever_the_umask(void **state)
 static void test_missing_entry_is_quiet(void **state)
 {
     struct fixture *f = *state;
-    struct cache_entry e = {(char *)"junk", 4, 99};
+    struct cache_entry e = {(char *)"junk", 4, 99, true};
 
     strcpy(f->err, "stale text");
     assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
@@ -605,13 +605,35 @@ static void test_missing_entry_is_quiet(void **state)
 
 static void expect_rejected(struct fixture *f, const char *key, const char *why)
 {
-    struct cache_entry e = {(char *)"junk", 4, 99};
+    struct cache_entry e = {(char *)"junk", 4, 99, true};
 
     assert_false(cache_read(f->dirfd, key, geteuid(), &e, f->err, sizeof(f->err)));
     if (!strstr(f->err, why))
         fail_msg("err \"%s\" does not say \"%s\"", f->err, why);
     assert_null(e.body);
     assert_int_equal(e.len, 0);
+    assert_false(e.older_format);
+}
+
+/* A file of format 1 (the quota API's JSON as received) is a miss: no error, and the caller
+ * can tell why (a debug line, never a warning). */
+static void test_older_format_is_a_quiet_miss(void **state)
+{
+    struct fixture *f = *state;
+    struct cache_entry e = {(char *)"junk", 4, 99, false};
+
+    put_raw(f->dirfd, "alice.cache",
+            LIT("scnet-cache 1 1700000000 22 616c696365\n{\"code\":\"0\",\"data\":[]}"), 0600);
+    strcpy(f->err, "stale text");
+    assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_string_equal(f->err, "");
+    assert_true(e.older_format);
+    assert_null(e.body);
+    /* A broken one of format 2 is an error, not an older format. */
+    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 2 1700000000 22 616c696365\n{}"), 0600);
+    assert_false(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
+    assert_false(e.older_format);
+    assert_non_null(strstr(f->err, "body is 2 bytes"));
 }
 
 static void test_corrupt_headers_rejected(void **state)
@@ -621,24 +643,24 @@ static void test_corrupt_headers_rejected(void **state)
         "",
         "\n",
         "garbage\n{}",
-        "scnet-cache 1 1 2 616c696365", /* no end of line */
-        "scnet-cache 2 1 2 616c696365\n{}",
-        "scnet-cache 1 -1 2 616c696365\n{}",
-        "scnet-cache 1 +1 2 616c696365\n{}",
-        "scnet-cache 1 01 2 616c696365\n{}",
-        "scnet-cache 1 1 02 616c696365\n{}",
-        "scnet-cache 1 1  2 616c696365\n{}",
-        "scnet-cache 1 1 2 616C696365\n{}",
-        "scnet-cache 1 1 2 616c69636\n{}",
-        "scnet-cache 1 1 2 616c6963zz\n{}",
-        "scnet-cache 1 1 2 616c696365 \n{}",
-        "scnet-cache 1 1 2 616c696365\r\n{}",
-        "scnet-cache 1 1 2\n{}",
-        "scnet-cache 1 1 65537 616c696365\n{}",
-        "scnet-cache 1 99999999999999999999 2 616c696365\n{}",
-        "scnet-cache 1 9223372036854775808 2 616c696365\n{}",
+        "scnet-cache 2 1 2 616c696365", /* no end of line */
+        "scnet-cache 3 1 2 616c696365\n{}",
+        "scnet-cache 2 -1 2 616c696365\n{}",
+        "scnet-cache 2 +1 2 616c696365\n{}",
+        "scnet-cache 2 01 2 616c696365\n{}",
+        "scnet-cache 2 1 02 616c696365\n{}",
+        "scnet-cache 2 1  2 616c696365\n{}",
+        "scnet-cache 2 1 2 616C696365\n{}",
+        "scnet-cache 2 1 2 616c69636\n{}",
+        "scnet-cache 2 1 2 616c6963zz\n{}",
+        "scnet-cache 2 1 2 616c696365 \n{}",
+        "scnet-cache 2 1 2 616c696365\r\n{}",
+        "scnet-cache 2 1 2\n{}",
+        "scnet-cache 2 1 65537 616c696365\n{}",
+        "scnet-cache 2 99999999999999999999 2 616c696365\n{}",
+        "scnet-cache 2 9223372036854775808 2 616c696365\n{}",
         "SCNET-CACHE 1 1 2 616c696365\n{}",
-        "scnet-cache 1 1 x 616c696365\n{}",
+        "scnet-cache 2 1 x 616c696365\n{}",
     };
     struct cache_entry e;
 
@@ -647,10 +669,10 @@ static void test_corrupt_headers_rejected(void **state)
         expect_rejected(f, "alice", "corrupt header");
     }
     /* A NUL inside the header line. */
-    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 1 1\0 2 616c696365\n{}"), 0600);
+    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 2 1\0 2 616c696365\n{}"), 0600);
     expect_rejected(f, "alice", "corrupt header");
     /* The strict parser still takes a plain "0". */
-    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 1 0 2 616c696365\n{}"), 0600);
+    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 2 0 2 616c696365\n{}"), 0600);
     assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
     assert_int_equal(e.fetched_at, 0);
     assert_string_equal(e.body, "{}");
@@ -660,7 +682,7 @@ static void test_corrupt_headers_rejected(void **state)
 static void test_truncated_body_rejected(void **state)
 {
     struct fixture *f = *state;
-    const char *raw = "scnet-cache 1 1700000000 10 616c696365\n{\"a\":";
+    const char *raw = "scnet-cache 2 1700000000 10 616c696365\n{\"a\":";
 
     put_raw(f->dirfd, "alice.cache", raw, strlen(raw), 0600);
     expect_rejected(f, "alice", "body is 5 bytes, header says 10");
@@ -699,7 +721,7 @@ static void test_foreign_key_rejected(void **state)
     assert_true(cache_read(f->dirfd, "alice", geteuid(), &e, f->err, sizeof(f->err)));
     cache_entry_free(&e);
     /* A prefix of the key is not the key either. */
-    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 1 1 2 616c6963\n{}"), 0600);
+    put_raw(f->dirfd, "alice.cache", LIT("scnet-cache 2 1 2 616c6963\n{}"), 0600);
     expect_rejected(f, "alice", "stored for another key");
 }
 
@@ -730,7 +752,7 @@ static void test_oversized_file_rejected(void **state)
     expect_rejected(f, "alice", "larger than 81920 bytes");
 }
 
-#define OTHER_ENTRY "scnet-cache 1 1 10 616c696365\n{\"used\":1}"
+#define OTHER_ENTRY "scnet-cache 2 1 10 616c696365\n{\"used\":1}"
 
 static void test_symlink_at_entry_not_followed(void **state)
 {
@@ -1231,7 +1253,7 @@ static void test_list_finds_usable_entries_with_their_seen_time(void **state)
     /* Not entries: a copy under another name, junk, a temporary file, a lock alone. */
     entry_name("carol", ".cache", name, sizeof(name));
     assert_int_equal(linkat(f->dirfd, "alice.cache", f->dirfd, name, 0), 0);
-    unit_write_file_at(f->dirfd, "junk.cache", O_EXCL, LIT("scnet-cache 1 x"), 0600);
+    unit_write_file_at(f->dirfd, "junk.cache", O_EXCL, LIT("scnet-cache 2 x"), 0600);
     unit_write_file_at(f->dirfd, "dave.tmp-1-00", O_EXCL, LIT("x"), 0600);
     assert_true(cache_mark_seen(f->dirfd, "erin", geteuid(), 0, f->err, sizeof(f->err)));
 
@@ -1312,6 +1334,7 @@ int main(void)
         T(test_round_trip_any_bytes_up_to_64k, setup_cache),
         T(test_written_file_is_0600_whatever_the_umask, setup_cache),
         T(test_missing_entry_is_quiet, setup_cache),
+        T(test_older_format_is_a_quiet_miss, setup_cache),
         T(test_corrupt_headers_rejected, setup_cache),
         T(test_truncated_body_rejected, setup_cache),
         T(test_extra_trailing_bytes_rejected, setup_cache),

@@ -57,7 +57,7 @@ static void test_request_round_trip(void **state)
     /* A truncated payload, and one byte of it changed into an unknown field type. */
     assert_false(fetch_wire_decode_request((unsigned char *)frame.data + FETCH_WIRE_HEAD_LEN,
                                            len - 1, &out, err, sizeof(err)));
-    frame.data[FETCH_WIRE_HEAD_LEN] = 9;
+    frame.data[FETCH_WIRE_HEAD_LEN] = 10;
     assert_false(fetch_wire_decode_request((unsigned char *)frame.data + FETCH_WIRE_HEAD_LEN, len,
                                            &out, err, sizeof(err)));
     /* Another version, the one that sent the cafile path included. */
@@ -140,12 +140,95 @@ static void test_reply_round_trip_and_limits(void **state)
     strbuf_wipe(&frame);
 }
 
+/* Wire 3: what the helper makes of the reply, and the cluster of a token pick. */
+static struct fetch_wire_request decoded(const struct http_request *req, bool *ok)
+{
+    struct strbuf frame = {0};
+    struct fetch_wire_request out;
+    char err[256];
+
+    assert_true(fetch_wire_encode_request(req, &frame, err, sizeof(err)));
+    *ok = fetch_wire_decode_request((unsigned char *)frame.data + FETCH_WIRE_HEAD_LEN,
+                                    frame.len - FETCH_WIRE_HEAD_LEN, &out, err, sizeof(err));
+    strbuf_wipe(&frame);
+    return out;
+}
+
+static void test_answer_kind_round_trip_and_rules(void **state)
+{
+    struct http_request req = sample();
+    struct fetch_wire_request out;
+    struct strbuf frame = {0};
+    char err[256];
+    bool ok;
+    size_t at;
+
+    out = decoded(&req, &ok);
+    assert_true(ok);
+    assert_int_equal(out.req.answer, HTTP_ANSWER_RAW);
+    assert_null(out.req.cluster);
+    fetch_wire_request_free(&out);
+    req.answer = HTTP_ANSWER_QUOTA;
+    out = decoded(&req, &ok);
+    assert_true(ok);
+    assert_int_equal(out.req.answer, HTTP_ANSWER_QUOTA);
+    fetch_wire_request_free(&out);
+    req.answer = HTTP_ANSWER_TOKEN;
+    req.cluster = "hefei";
+    out = decoded(&req, &ok);
+    assert_true(ok);
+    assert_int_equal(out.req.answer, HTTP_ANSWER_TOKEN);
+    assert_string_equal(out.req.cluster, "hefei");
+    fetch_wire_request_free(&out);
+    req.cluster = ""; /* the first region: no field */
+    out = decoded(&req, &ok);
+    assert_true(ok);
+    assert_null(out.req.cluster);
+    fetch_wire_request_free(&out);
+
+    /* The encoder refuses a cluster without a token pick, a control character, a kind it
+     * does not know. */
+    req.cluster = "hefei";
+    req.answer = HTTP_ANSWER_QUOTA;
+    assert_false(fetch_wire_encode_request(&req, &frame, err, sizeof(err)));
+    req.answer = HTTP_ANSWER_TOKEN;
+    req.cluster = "he\nfei";
+    assert_false(fetch_wire_encode_request(&req, &frame, err, sizeof(err)));
+    req.cluster = NULL;
+    req.answer = (enum http_answer)3;
+    assert_false(fetch_wire_encode_request(&req, &frame, err, sizeof(err)));
+    assert_int_equal(frame.len, 0);
+
+    /* The decoder: a cluster whose kind says quota; a kind byte of 0 (raw is said by leaving
+     * the field out) or 3. The kind byte is the one before the cluster field's head. */
+    req.answer = HTTP_ANSWER_TOKEN;
+    req.cluster = "hefei";
+    assert_true(fetch_wire_encode_request(&req, &frame, err, sizeof(err)));
+    at = frame.len - (5 + strlen("hefei")) - 1;
+    assert_int_equal(frame.data[at], HTTP_ANSWER_TOKEN);
+    for (int kind = 0; kind <= 3; kind++) {
+        frame.data[at] = (char)kind;
+        ok = fetch_wire_decode_request((unsigned char *)frame.data + FETCH_WIRE_HEAD_LEN,
+                                       frame.len - FETCH_WIRE_HEAD_LEN, &out, err, sizeof(err));
+        assert_int_equal(ok, kind == HTTP_ANSWER_TOKEN);
+        fetch_wire_request_free(&out);
+    }
+    strbuf_wipe(&frame);
+
+    /* A parsed answer may be longer than the body it came from (escaping). */
+    req = sample();
+    assert_int_equal(fetch_wire_reply_body_max(&req), HTTP_MAX_BODY);
+    req.answer = HTTP_ANSWER_QUOTA;
+    assert_true(fetch_wire_reply_body_max(&req) >= 3 * HTTP_MAX_BODY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_round_trip),
         cmocka_unit_test(test_encoder_refuses_bad_requests),
         cmocka_unit_test(test_reply_round_trip_and_limits),
+        cmocka_unit_test(test_answer_kind_round_trip_and_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -313,18 +313,18 @@ static void entry_read(struct fixture *f, char *header, size_t hlen, char *body,
 }
 
 /* Replace the entry's body, keeping its key and fetched_at (the cache's own format:
- * "scnet-cache 1 <fetched_at> <len> <hex key>"). */
+ * "scnet-cache 2 <fetched_at> <len> <hex key>"). */
 static void entry_write(struct fixture *f, const char *body)
 {
     char path[PATH_MAX + 300], header[4096], old[16384], fetched[32], keyhex[4096];
     FILE *fp;
 
     entry_read(f, header, sizeof(header), old, sizeof(old));
-    assert_int_equal(sscanf(header, "scnet-cache 1 %31s %*s %4095s", fetched, keyhex), 2);
+    assert_int_equal(sscanf(header, "scnet-cache 2 %31s %*s %4095s", fetched, keyhex), 2);
     entry_path(f, path, sizeof(path));
     fp = fopen(path, "w");
     assert_non_null(fp);
-    fprintf(fp, "scnet-cache 1 %s %zu %s\n%s", fetched, strlen(body), keyhex, body);
+    fprintf(fp, "scnet-cache 2 %s %zu %s\n%s", fetched, strlen(body), keyhex, body);
     assert_int_equal(fclose(fp), 0);
     assert_int_equal(chmod(path, 0600), 0);
 }

@@ -20,6 +20,9 @@
 
 #include "unit_support.h"
 
+#include "answer_text.h"
+#include "cache.h"
+
 char *unit_mkdtemp(char *dir, size_t dirlen, const char *leaf)
 {
     const char *base = getenv("SCNET_TEST_TMP");
@@ -193,4 +196,20 @@ int unit_exit_code(int failed)
     if (failed != 0)
         return failed;
     return skipped_cases > 0 ? 77 : 0;
+}
+
+void unit_cache_answer(int dirfd, const char *user, const char *json, int64_t fetched_at)
+{
+    struct quota_reply reply = {0};
+    struct strbuf text = {0};
+    char err[256] = "";
+
+    if (quota_reply_parse(json, strlen(json), &reply, err, sizeof(err)) != REPLY_OK)
+        fail_msg("not a quota answer: %s: %s", err, json);
+    if (!answer_text_put_quota(&text, REPLY_OK, &reply, NULL))
+        fail_msg("cannot write the answer of %s", json);
+    if (!cache_write(dirfd, user, text.data, text.len, fetched_at, err, sizeof(err)))
+        fail_msg("cache_write: %s", err);
+    quota_reply_free(&reply);
+    strbuf_free(&text);
 }

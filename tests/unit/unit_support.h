@@ -4,6 +4,7 @@
 #ifndef SCNET_UNIT_SUPPORT_H
 #define SCNET_UNIT_SUPPORT_H
 
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -56,6 +57,13 @@ char *unit_b64url(const char *in);
  * ru_RU. When there is none the case is skipped (unit_skip: a failure in CI). The caller sets
  * LC_NUMERIC back to "C". */
 void unit_set_decimal_comma_locale(void);
+
+/* ---- answers ---- */
+
+/* Store the quota API's reply json (it must parse) as user's cache entry in dirfd, fetched at
+ * fetched_at: what a login stores after the helper read that reply (answer_text.h). Fails the
+ * test otherwise. */
+void unit_cache_answer(int dirfd, const char *user, const char *json, int64_t fetched_at);
 
 /* ---- skips ---- */
 
