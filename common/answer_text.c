@@ -68,8 +68,7 @@ bool answer_text_put_quota(struct strbuf *out, enum reply_status rs,
 
     if (ok && rs != REPLY_MALFORMED)
         ok = reply->code != NULL && (strcmp(reply->code, "0") == 0) == (rs == REPLY_OK) &&
-             string_ok(reply->code, QUOTA_MAX_STRING) &&
-             string_ok(reply->msg, QUOTA_MAX_STRING) &&
+             string_ok(reply->code, QUOTA_MAX_STRING) && string_ok(reply->msg, QUOTA_MAX_STRING) &&
              (rs == REPLY_API_ERROR || reply->count <= QUOTA_MAX_ENTRIES);
     for (size_t i = 0; ok && rs == REPLY_OK && i < reply->count; i++)
         ok = entry_ok(&reply->entries[i]) &&
@@ -235,9 +234,9 @@ static bool get_entry(const char *s, size_t n, struct quota_entry *e)
     const char *w;
     size_t wn;
 
-    if (!get_word(&s, &n, &w, &wn) || !get_figure(w, wn, &e->usage) ||
-        !get_word(&s, &n, &w, &wn) || !get_figure(w, wn, &e->threshold) ||
-        !get_word(&s, &n, &w, &wn) || wn != 1 || (w[0] != '0' && w[0] != '1'))
+    if (!get_word(&s, &n, &w, &wn) || !get_figure(w, wn, &e->usage) || !get_word(&s, &n, &w, &wn) ||
+        !get_figure(w, wn, &e->threshold) || !get_word(&s, &n, &w, &wn) || wn != 1 ||
+        (w[0] != '0' && w[0] != '1'))
         return false;
     e->has_limit = w[0] == '1';
     if (!entry_ok(e) || !get_word(&s, &n, &w, &wn) ||

@@ -46,8 +46,8 @@ struct token_answer {
     enum token_pick pick;
     char *token; /* TOKEN_PICK_OK only: the caller's, free with token_free */
     char region[ANSWER_REGION_MAX];
-    bool has_expire;   /* TOKEN_PICK_OK: the token's expireTime could be read */
-    int64_t expire_ms; /* with has_expire (1 to 10^15) */
+    bool has_expire;          /* TOKEN_PICK_OK: the token's expireTime could be read */
+    int64_t expire_ms;        /* with has_expire (1 to 10^15) */
     char why[ANSWER_WHY_MAX]; /* not OK: why; OK without has_expire: why not (never a token) */
 };
 

@@ -95,8 +95,8 @@ size_t fetch_wire_reply_body_max(const struct http_request *req);
 /* The largest reply payload a request with this max_body can bring. */
 size_t fetch_wire_reply_max_payload(size_t max_body);
 
-/* Decode a reply payload to a request whose fetch_wire_reply_body_max was max_body. False, with the reason
- * in err and out left empty, on anything the encoder would not write. */
+/* Decode a reply payload to a request whose fetch_wire_reply_body_max was max_body. False,
+ * with the reason in err and out left empty, on anything the encoder would not write. */
 bool fetch_wire_decode_reply(const unsigned char *payload, size_t len, size_t max_body,
                              struct fetch_wire_reply *out, char *err, size_t errlen);
 

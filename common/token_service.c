@@ -20,7 +20,6 @@
 #include "text.h"
 #include "url.h"
 
-
 char *aksk_signed_message(const char *access_key, const char *timestamp, const char *user)
 {
     struct strbuf sb = {0};
@@ -52,7 +51,6 @@ bool aksk_signature(const char *secret_key, const char *access_key, const char *
     free(message);
     return true;
 }
-
 
 /* "Name: value" into sb (wiped by the caller). */
 static void header(struct strbuf *sb, const char *name, const char *value)

@@ -32,12 +32,13 @@ enum token_pick {
     TOKEN_PICK_MALFORMED, /* anything unexpected in the reply */
 };
 
-/* Parse the token service's reply (len bytes) strictly (scnet_parsers: the helper runs it) and pick the token for cluster (a
+/* Parse the token service's reply (len bytes) strictly and pick the token for cluster (a
  * clusterId or clusterName; NULL or "" = the first entry with a token that is not the
  * platform entry, clusterId 0 / clusterName "ac"). On TOKEN_PICK_OK *token is the caller's
  * (free with token_free) and region says which entry it came from ("hefei (11250)",
  * sanitised). Otherwise err says why: an API code and its meaning, "account suspended: no
- * token for region ...", no such region, or what is malformed; never a token. */
+ * token for region ...", no such region, or what is malformed; never a token. In
+ * scnet_parsers (cJSON): the network helper runs it, the module never does. */
 enum token_pick token_reply_pick(const char *body, size_t len, const char *cluster, char **token,
                                  char *region, size_t regionlen, char *err, size_t errlen);
 

@@ -36,7 +36,8 @@ static void quota(const uint8_t *data, size_t size)
     for (size_t i = 0; i < r.count; i++) {
         const struct quota_entry *e = &r.entries[i];
         FUZZ_ASSERT(isfinite(e->usage) && e->usage >= 0);
-        FUZZ_ASSERT(isfinite(e->threshold) && (e->has_limit ? e->threshold > 0 : e->threshold == 0));
+        FUZZ_ASSERT(isfinite(e->threshold) &&
+                    (e->has_limit ? e->threshold > 0 : e->threshold == 0));
         FUZZ_ASSERT(e->username == NULL || strlen(e->username) <= QUOTA_MAX_STRING);
         FUZZ_ASSERT(e->path == NULL || strlen(e->path) <= QUOTA_MAX_STRING);
     }

@@ -68,15 +68,14 @@ static void test_quota_round_trip(void **state)
     strbuf_free(&text);
 
     /* An API error keeps its code (and no entries); a malformed reply its reason. */
-    assert_int_equal(round_trip("{\"code\":\"10008\",\"msg\":\"expired\"}", &r, why, sizeof(why),
-                                &text),
-                     REPLY_API_ERROR);
+    assert_int_equal(
+        round_trip("{\"code\":\"10008\",\"msg\":\"expired\"}", &r, why, sizeof(why), &text),
+        REPLY_API_ERROR);
     assert_string_equal(r.code, "10008");
     assert_string_equal(r.msg, "expired");
     quota_reply_free(&r);
     strbuf_free(&text);
-    assert_int_equal(round_trip("{\"code\":\"0\"}", &r, why, sizeof(why), &text),
-                     REPLY_MALFORMED);
+    assert_int_equal(round_trip("{\"code\":\"0\"}", &r, why, sizeof(why), &text), REPLY_MALFORMED);
     assert_string_equal(why, "data is missing");
     assert_null(r.code);
     strbuf_free(&text);
@@ -103,23 +102,23 @@ static void test_quota_text_rules(void **state)
     static const char *const bad[] = {
         "",
         "scnet-answer quota ok\n",
-        OK_HEAD,                                        /* no end */
-        OK_HEAD "end",                                  /* no end of line */
-        OK_HEAD "end\nx",                               /* after the end */
+        OK_HEAD,          /* no end */
+        OK_HEAD "end",    /* no end of line */
+        OK_HEAD "end\nx", /* after the end */
         OK_HEAD "end\n\n",
-        "scnet-answer quota okay\ncode =0\nend\n",      /* unknown status */
-        "scnet-answer token ok\ncode =0\nend\n",        /* another kind */
-        "scnet-answer quota ok\ncode -\nend\n",         /* no code */
-        "scnet-answer quota ok\ncode =1\nend\n",        /* an error's code */
-        "scnet-answer quota api-error\ncode =0\nend\n", /* an answer's code */
-        "scnet-answer quota ok\ncode 0\nend\n",         /* not a string */
-        "scnet-answer quota ok\ncode =0 \nend\n",       /* trailing space */
-        "scnet-answer quota ok\nmsg =x\ncode =0\nend\n", /* out of order */
-        OK_HEAD "msg =a b\nend\n",                      /* unescaped space */
-        OK_HEAD "msg =a%2Fb\nend\n",                    /* '/' needs no escape */
-        OK_HEAD "msg =a%0a\nend\n",                     /* lowercase escape */
-        OK_HEAD "msg =a%00\nend\n",                     /* NUL */
-        OK_HEAD "msg =a%2\nend\n",                      /* cut escape */
+        "scnet-answer quota okay\ncode =0\nend\n",                    /* unknown status */
+        "scnet-answer token ok\ncode =0\nend\n",                      /* another kind */
+        "scnet-answer quota ok\ncode -\nend\n",                       /* no code */
+        "scnet-answer quota ok\ncode =1\nend\n",                      /* an error's code */
+        "scnet-answer quota api-error\ncode =0\nend\n",               /* an answer's code */
+        "scnet-answer quota ok\ncode 0\nend\n",                       /* not a string */
+        "scnet-answer quota ok\ncode =0 \nend\n",                     /* trailing space */
+        "scnet-answer quota ok\nmsg =x\ncode =0\nend\n",              /* out of order */
+        OK_HEAD "msg =a b\nend\n",                                    /* unescaped space */
+        OK_HEAD "msg =a%2Fb\nend\n",                                  /* '/' needs no escape */
+        OK_HEAD "msg =a%0a\nend\n",                                   /* lowercase escape */
+        OK_HEAD "msg =a%00\nend\n",                                   /* NUL */
+        OK_HEAD "msg =a%2\nend\n",                                    /* cut escape */
         OK_HEAD "entry " ONE " " SEVEN_HUNDRED " 1 =a\nend\n",        /* no path */
         OK_HEAD "entry " ONE " " SEVEN_HUNDRED " 1 =a =/a =x\nend\n", /* one word more */
         OK_HEAD "entry " ONE " " SEVEN_HUNDRED " 2 =a =/a\nend\n",
@@ -140,19 +139,18 @@ static void test_quota_text_rules(void **state)
     char why[256];
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (answer_text_get_quota(bad[i], strlen(bad[i]), &r, why, sizeof(why)) !=
-            REPLY_MALFORMED)
+        if (answer_text_get_quota(bad[i], strlen(bad[i]), &r, why, sizeof(why)) != REPLY_MALFORMED)
             fail_msg("accepted: %s", bad[i]);
         assert_null(r.code);
         assert_null(r.entries);
     }
     /* A NUL inside. */
-    assert_int_equal(answer_text_get_quota(OK_HEAD "end\n", sizeof(OK_HEAD "end\n") - 2, &r, why,
-                                           sizeof(why)),
-                     REPLY_MALFORMED);
-    assert_int_equal(answer_text_get_quota("scnet-answer quota ok\n\0code =0\nend\n", 32, &r, why,
-                                           sizeof(why)),
-                     REPLY_MALFORMED);
+    assert_int_equal(
+        answer_text_get_quota(OK_HEAD "end\n", sizeof(OK_HEAD "end\n") - 2, &r, why, sizeof(why)),
+        REPLY_MALFORMED);
+    assert_int_equal(
+        answer_text_get_quota("scnet-answer quota ok\n\0code =0\nend\n", 32, &r, why, sizeof(why)),
+        REPLY_MALFORMED);
     assert_non_null(strstr(why, "NUL"));
 
     /* QUOTA_MAX_ENTRIES entries, then one more. */
@@ -184,8 +182,8 @@ static void test_quota_text_rules(void **state)
 
 static void test_quota_writer_refuses_what_the_reader_would(void **state)
 {
-    struct quota_entry e = {.username = "a", .path = "/a", .usage = -1, .threshold = 1,
-                            .has_limit = true};
+    struct quota_entry e = {
+        .username = "a", .path = "/a", .usage = -1, .threshold = 1, .has_limit = true};
     struct quota_reply r = {.code = "0", .entries = &e, .count = 1};
     struct strbuf text = {0};
 
@@ -204,8 +202,11 @@ static void test_quota_writer_refuses_what_the_reader_would(void **state)
 
 static void test_token_round_trip(void **state)
 {
-    struct token_answer a = {.pick = TOKEN_PICK_OK, .token = "eyJ.x y.z", .region = "hefei (11250)",
-                             .has_expire = true, .expire_ms = 1764000000000};
+    struct token_answer a = {.pick = TOKEN_PICK_OK,
+                             .token = "eyJ.x y.z",
+                             .region = "hefei (11250)",
+                             .has_expire = true,
+                             .expire_ms = 1764000000000};
     struct token_answer b;
     struct strbuf text = {0};
 
@@ -245,14 +246,14 @@ static void test_token_text_rules(void **state)
 {
     static const char *const bad[] = {
         "",
-        TOK_HEAD "expire 1\n",                           /* no end */
-        TOK_HEAD "expire 0\nend\n",                      /* before 1 */
-        TOK_HEAD "expire 01\nend\n",                     /* leading zero */
-        TOK_HEAD "expire 1000000000000001\nend\n",       /* after 10^15 */
+        TOK_HEAD "expire 1\n",                     /* no end */
+        TOK_HEAD "expire 0\nend\n",                /* before 1 */
+        TOK_HEAD "expire 01\nend\n",               /* leading zero */
+        TOK_HEAD "expire 1000000000000001\nend\n", /* after 10^15 */
         TOK_HEAD "expire -1\nend\n",
         TOK_HEAD "expire \nend\n",
         TOK_HEAD "expire-unknown -\nend\n",
-        TOK_HEAD "end\n",                                /* no expiry line */
+        TOK_HEAD "end\n",                                             /* no expiry line */
         "scnet-answer token ok\ntoken =\nregion =r\nexpire 1\nend\n", /* empty token */
         "scnet-answer token ok\ntoken -\nregion =r\nexpire 1\nend\n",
         "scnet-answer token ok\nregion =r\ntoken =t\nexpire 1\nend\n",
