@@ -304,7 +304,7 @@ class Bench:
         https = "https://127.0.0.1:%d" % sim.https_port
 
         def conf(name, url, cache_ttl, stale_ttl, timeout, api=None, cache_dir=None,
-                 extra=("offline_retry = 0",)):
+                 extra=("offline_retry = 0",), helper=None):
             # offline_retry = 0 unless a case is about offline mode: the dead-API cases
             # measure what a login costs when it does try the API.
             api = api or sim
@@ -315,7 +315,7 @@ class Bench:
                 lines.append("cafile = %s" % api.ca)
             lines += ["timeout = %s" % timeout, "warn = 90", "fail = open", "lang = en",
                       "cache_dir = %s" % (cache_dir or self.cache_dir),
-                      "helper = %s" % os.path.abspath(self.args.helper),
+                      "helper = %s" % os.path.abspath(helper or self.args.helper),
                       "cache_ttl = %d" % cache_ttl, "stale_ttl = %d" % stale_ttl] + list(extra)
             path = os.path.join(t, "conf", name + ".conf")
             write_private(path, "\n".join(lines) + "\n")
@@ -430,9 +430,13 @@ exit 0
         ]
         if a.before_module:
             # The same hit through an earlier build of the module (its own user and cache
-            # entry, filled like the hit's): before and after in one run.
+            # entry, filled like the hit's, through that build's own network helper: the
+            # pipe format changes between versions): before and after in one run.
+            before_helper = os.path.join(os.path.dirname(os.path.dirname(
+                os.path.abspath(a.before_module))), "fetch_helper", "scnet-quota-fetch")
             svc["hit_before"] = service("hit_before", "session required %s conf=%s" % (
-                os.path.abspath(a.before_module), conf("hit_before", https, big, big, 3)))
+                os.path.abspath(a.before_module),
+                conf("hit_before", https, big, big, 3, helper=before_helper)))
             at = next(i for i, c in enumerate(self.cases) if c.key == "hit") + 1
             self.cases.insert(at, Case("hit_before", "module before, cache hit",
                                        svc["hit_before"], ["benchhitold"], n,
@@ -919,7 +923,9 @@ def main():
     p.add_argument("--floor", default=None,
                    help="bench/client_floor, built: adds the client floor case")
     p.add_argument("--before-module", default=None,
-                   help="pam_scnet_quota.so of an earlier build: adds its cache hit as a case")
+                   help="pam_scnet_quota.so of an earlier build (BUILD/pam_module/; its helper "
+                        "BUILD/fetch_helper/scnet-quota-fetch fills its cache): adds its cache "
+                        "hit as a case")
     p.add_argument("--tool", required=True, help="scnet-quota, built")
     p.add_argument("--plant", required=True, help="bench/plant, built")
     p.add_argument("--latency-ms", type=int, default=200,
