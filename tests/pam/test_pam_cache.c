@@ -227,7 +227,7 @@ static void test_stale_answer_when_api_is_down(void **state)
 
 #define MODULE_TIMEOUT_MAX_S 60 /* the largest timeout the config takes */
 
-static int burst_timeout_s; /* 0 until burst_timeout() has measured */
+static int burst_timeout_s;  /* 0 until burst_timeout() has measured */
 static double cold_login_ms; /* what one cold login alone costs here and now */
 
 /* The timeout of a burst: fifty times what one cold login (process, module, helper, TLS)
