@@ -14,7 +14,7 @@
 /* cJSON decodes "\u0000" into a NUL byte, which would silently cut the C string short
  * ("alice\u0000x" would read as "alice"). In valid JSON a backslash only occurs inside a
  * string and always starts an escape, so walking escape pairs finds every \u0000. */
-static bool has_escaped_nul(const char *body, size_t len)
+bool json_has_escaped_nul(const char *body, size_t len)
 {
     for (size_t i = 0; i + 1 < len; i++) {
         if (body[i] != '\\')
@@ -239,7 +239,7 @@ enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_r
         error_set(err, errlen, "reply holds a NUL byte");
         goto cleanup;
     }
-    if (has_escaped_nul(body, len)) {
+    if (json_has_escaped_nul(body, len)) {
         error_set(err, errlen, "reply holds an escaped NUL (\\u0000)");
         goto cleanup;
     }

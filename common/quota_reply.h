@@ -36,6 +36,10 @@ enum reply_status {
 enum reply_status quota_reply_parse(const char *body, size_t len, struct quota_reply *reply,
                                     char *err, size_t errlen);
 
+/* Whether a JSON text holds the escape \u0000, which cJSON would decode into a NUL that cuts
+ * a C string short. For the parsers of scnet_parsers (the token service's reply too). */
+bool json_has_escaped_nul(const char *body, size_t len);
+
 /* Free a reply (safe on a zeroed one). */
 void quota_reply_free(struct quota_reply *reply);
 

@@ -19,20 +19,6 @@
 #define SERVER_TEXT_SHOWN 120
 #define REGION_ID_MAX 32
 
-/* cJSON turns "\u0000" into a NUL that would silently cut a string short; in valid JSON a
- * backslash only ever starts an escape, so walking escape pairs finds every one. */
-static bool has_escaped_nul(const char *body, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (body[i] != '\\')
-            continue;
-        if (body[i + 1] == 'u' && i + 6 <= len && memcmp(body + i + 2, "0000", 4) == 0)
-            return true;
-        i++;
-    }
-    return false;
-}
-
 /* The code or clusterId as text: a string as is (bounded), an integer printed. */
 static bool id_text(const cJSON *item, char *out, size_t outlen)
 {
@@ -193,7 +179,7 @@ enum token_pick token_reply_pick(const char *body, size_t len, const char *clust
         error_set(err, errlen, "reply is empty");
         goto out;
     }
-    if (memchr(body, '\0', len) || has_escaped_nul(body, len)) {
+    if (memchr(body, '\0', len) || json_has_escaped_nul(body, len)) {
         error_set(err, errlen, "reply holds a NUL byte");
         goto out;
     }
