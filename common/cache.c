@@ -155,14 +155,20 @@ int cache_dir_open(const char *path, uid_t owner, char *err, size_t errlen)
         snprintf(err, errlen, "cache directory: empty path");
         goto out;
     }
-    /* Only the last component: the parents are the administrator's to create and secure. */
-    if (mkdir(path, 0700) == 0) {
-        created = true;
-    } else if (errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create: %s%s", path, strerror(errno), denied_hint(errno));
-        goto out;
-    }
+    /* Opened first: it exists at every login but the first, and a mkdir that fails with
+     * EEXIST is one more system call per login. Only the last component is created: the
+     * parents are the administrator's to create and secure. */
     fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        if (mkdir(path, 0700) == 0) {
+            created = true;
+        } else if (errno != EEXIST) { /* EEXIST: another login made it a moment ago */
+            snprintf(err, errlen, "%s: cannot create: %s%s", path, strerror(errno),
+                     denied_hint(errno));
+            goto out;
+        }
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (fd < 0) {
         int e = errno;
 
