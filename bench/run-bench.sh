@@ -41,6 +41,9 @@ cc -O2 -Wall -Wextra -o "$build/bench/session_child" "$root/tests/pam/session_ch
 # module links no libcjson since the helper parses what servers send).
 cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module.so" "$here/empty_module.c" \
     -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lpam
+# The same, looking the user up: what the process's first NSS lookup costs any module.
+cc -O2 -Wall -Wextra -fPIC -shared -DLOOK_UP_USER -o "$build/bench/lookup_module.so" \
+    "$here/empty_module.c" -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lpam
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \
@@ -51,5 +54,6 @@ exec python3 "$here/bench.py" \
     --tool "$build/tools/scnet-quota" \
     --plant "$build/bench/bench_plant" \
     --empty-module "$build/bench/empty_module.so" \
+    --lookup-module "$build/bench/lookup_module.so" \
     ${OLD_BUILD:+--before-module "$OLD_BUILD/pam_module/pam_scnet_quota.so"} \
     --command "$command" "$@"

@@ -1,7 +1,11 @@
-/* One login for the burst tests: session_child CONFDIR SERVICE USER
+/* One login for the burst tests: session_child [--lookup-first] CONFDIR SERVICE USER
  * Opens a session through the real libpam with pam_start_confdir (no pam_wrapper: its
  * one-character folder names cannot take 50 new processes at once) and prints
- * "rc=<PAM code> ms=<wall time>" followed by the messages the module sent. */
+ * "rc=<PAM code> ms=<wall time>" followed by the messages the module sent.
+ * --lookup-first looks the user up (getpwnam) before pam_start, as sshd's monitor does
+ * before authentication: the process's first NSS lookup is then not the session stage's
+ * (bench/bench.py's "as sshd" rows). */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +40,16 @@ int main(int argc, char **argv)
     double start;
     int rc;
 
+    if (argc == 5 && strcmp(argv[1], "--lookup-first") == 0) {
+        if (!getpwnam(argv[4])) {
+            fprintf(stderr, "session_child: no user %s\n", argv[4]);
+            return 2;
+        }
+        argc--;
+        argv++;
+    }
     if (argc != 4) {
-        fprintf(stderr, "usage: session_child CONFDIR SERVICE USER\n");
+        fprintf(stderr, "usage: session_child [--lookup-first] CONFDIR SERVICE USER\n");
         return 2;
     }
     start = now_ms();
