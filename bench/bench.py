@@ -442,20 +442,18 @@ exit 0
                                        svc["hit_before"], ["benchhitold"], n,
                                        expect("rc=0", banner % "benchhitold",
                                               forbid=("error:", "ago")), reqs="sim"))
-        if a.empty_module:
-            at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
-            self.cases.insert(at, Case("loaded", "loading floor: an empty module",
-                                       service("loaded", "session required %s"
-                                               % os.path.abspath(a.empty_module)),
-                                       ["benchbare"], n,
-                                       expect("rc=0", forbid=("info:", "error:")), reqs="none"))
-        if a.lookup_module:
-            at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
-            self.cases.insert(at, Case("lookup", "loading floor + the user looked up",
-                                       service("lookup", "session required %s"
-                                               % os.path.abspath(a.lookup_module)),
-                                       ["benchbare"], n,
-                                       expect("rc=0", forbid=("info:", "error:")), reqs="none"))
+        # The floors, in this order just before the hit: an empty module, and the same module
+        # looking the user up.
+        for key, label, module in (("loaded", "loading floor: an empty module", a.empty_module),
+                                   ("lookup", "loading floor + the user looked up",
+                                    a.lookup_module)):
+            if module:
+                at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
+                self.cases.insert(at, Case(key, label, service(key, "session required %s"
+                                                               % os.path.abspath(module)),
+                                           ["benchbare"], n,
+                                           expect("rc=0", forbid=("info:", "error:")),
+                                           reqs="none"))
         # sshd looks the account up before authentication, in the process that later opens
         # the session: these two rows' login process does the same (session_child
         # --lookup-first), so the module's lookup is not the process's first.
