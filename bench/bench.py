@@ -442,18 +442,22 @@ exit 0
                                        svc["hit_before"], ["benchhitold"], n,
                                        expect("rc=0", banner % "benchhitold",
                                               forbid=("error:", "ago")), reqs="sim"))
-        # The floors, in this order just before the hit: an empty module, and the same module
-        # looking the user up.
-        for key, label, module in (("loaded", "loading floor: an empty module", a.empty_module),
-                                   ("lookup", "loading floor + the user looked up",
-                                    a.lookup_module)):
+        # The floors, in this order just before the hit: an empty module, the same module
+        # looking the user up, and the least a hit does (the hit's user, config and entry).
+        silent = expect("rc=0", forbid=("info:", "error:"))
+        for key, label, module, args, user, check in (
+                ("loaded", "loading floor: an empty module", a.empty_module, "", "benchbare",
+                 silent),
+                ("lookup", "loading floor + the user looked up", a.lookup_module, "",
+                 "benchbare", silent),
+                ("least", "the least a cache hit does", a.least_hit_module,
+                 " conf=" + os.path.join(t, "conf", "hit.conf"), "benchhit",
+                 expect("rc=0", banner % "benchhit", forbid=("error:",)))):
             if module:
                 at = next(i for i, c in enumerate(self.cases) if c.key == "hit")
-                self.cases.insert(at, Case(key, label, service(key, "session required %s"
-                                                               % os.path.abspath(module)),
-                                           ["benchbare"], n,
-                                           expect("rc=0", forbid=("info:", "error:")),
-                                           reqs="none"))
+                self.cases.insert(at, Case(key, label, service(key, "session required %s%s"
+                                                               % (os.path.abspath(module), args)),
+                                           [user], n, check, reqs="none"))
         # sshd looks the account up before authentication, in the process that later opens
         # the session: these two rows' login process does the same (session_child
         # --lookup-first), so the module's lookup is not the process's first.
@@ -786,6 +790,10 @@ def readings(b, data):
         out.append("info:   loading floor (an empty module, same libraries) %.2f× bare; the "
                    "cache hit %.2f× that floor" % (r["loaded"]["ratio"], r["hit"]["median"]
                                                    / r["loaded"]["median"]))
+    if "least" in r:
+        out.append("info:   the least a cache hit does (look up, read the config and the entry, "
+                   "show the warning, log a line) %.2f× bare; the cache hit %.2f× that"
+                   % (r["least"]["ratio"], r["hit"]["median"] / r["least"]["median"]))
     if "floor" in r:
         f = r["cold_https"]["median"] / r["floor"]["median"]
         line(f <= 1.1, "cold HTTPS login %.2f× the client floor (target ≤ 1.1×)" % f)
@@ -888,6 +896,11 @@ interleaved, one of each per round in a shuffled order; the bursts are spread ov
   `-DLOOK_UP_USER`: it also looks the user up (`getpwnam_r`), as the module does for its skip
   rules. In these login processes that is the first NSS lookup, and nss_wrapper sets itself up
   on it: what any module that reads the account pays here.
+- **the least a cache hit does**: `bench/least_hit_module.c`, a module that looks the user
+  up, reads the hit's config file for `cache_dir`, reads the hit user's cache entry, shows the
+  warning with its figures (`pam_info`) and logs one line (`pam_syslog`): none of the module's
+  checks (owners and modes, skip rules, the other settings, the seen stamp, the trend), one
+  fixed text. The hit over this row is what the module's own design costs.
 - **module, cache hit**: the module in front of `pam_permit.so`, with an answer in the cache
   (`cache_ttl` 30 days). No request and no process started (compare the peak RSS with the
   cold cases).
@@ -956,6 +969,9 @@ def main():
     p.add_argument("--lookup-module", default=None,
                    help="bench/empty_module.c built with -DLOOK_UP_USER: adds the row of an "
                         "empty module that looks the user up")
+    p.add_argument("--least-hit-module", default=None,
+                   help="bench/least_hit_module.c, built: adds the row of the least a cache hit "
+                        "does")
     p.add_argument("--floor", default=None,
                    help="bench/client_floor, built: adds the client floor case")
     p.add_argument("--before-module", default=None,

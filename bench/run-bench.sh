@@ -44,6 +44,9 @@ cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/empty_module.so" "$here/empt
 # The same, looking the user up: what the process's first NSS lookup costs any module.
 cc -O2 -Wall -Wextra -fPIC -shared -DLOOK_UP_USER -o "$build/bench/lookup_module.so" \
     "$here/empty_module.c" -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lpam
+# The least a cache hit does: look up, read the config and the entry, warn, log.
+cc -O2 -Wall -Wextra -fPIC -shared -o "$build/bench/least_hit_module.so" "$here/least_hit_module.c" \
+    -Wl,-z,now -Wl,-z,relro -Wl,--no-as-needed -lpam
 
 exec python3 "$here/bench.py" \
     --module "$build/pam_module/pam_scnet_quota.so" \
@@ -55,5 +58,6 @@ exec python3 "$here/bench.py" \
     --plant "$build/bench/bench_plant" \
     --empty-module "$build/bench/empty_module.so" \
     --lookup-module "$build/bench/lookup_module.so" \
+    --least-hit-module "$build/bench/least_hit_module.so" \
     ${OLD_BUILD:+--before-module "$OLD_BUILD/pam_module/pam_scnet_quota.so"} \
     --command "$command" "$@"
