@@ -653,8 +653,8 @@ void scnet_check(const struct scnet_config *cfg, const struct scnet_request *req
     }
     /* Only with a new answer: a cache hit writes nothing more than before. Before the
      * decision, whose trend reads the history this adds to. */
-    if (out->stored_at > 0 && !user_record_store(cfg, req->user, &out->reply, out->stored_at,
-                                                 record_err, sizeof(record_err)))
+    if (out->stored_at > 0 && !user_record_store(cfg, req->user, out->uid, &out->reply,
+                                                 out->stored_at, record_err, sizeof(record_err)))
         scnet_log(log, LOG_WARNING, "user=%s cannot write the user's record: %s", req->user,
                   record_err);
     decide(cfg, req, log, out);

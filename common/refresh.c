@@ -21,6 +21,7 @@
 #include "quota_reply.h"
 #include "token.h"
 #include "url.h"
+#include "user_filter.h"
 #include "user_record.h"
 
 /* A key holding ':' is the token's or the offline state's: user names cannot hold one. */
@@ -156,6 +157,7 @@ static void refresh_user(struct worker *w, const char *user)
     unsigned generation = 0;
     char *url = NULL, err[256] = "", why[128], record_err[512];
     int64_t fetched_at;
+    uid_t uid;
     bool ok = false;
 
     if (!quota_url_build(run->cfg->url, user, &url, err, sizeof(err)))
@@ -195,8 +197,9 @@ static void refresh_user(struct worker *w, const char *user)
     fetched_at = time(NULL);
     ok = cache_write(run->dirfd, user, resp.body, resp.body_len, fetched_at, err, sizeof(err));
     /* The user's own record follows every new answer; failing it costs the refresh nothing. */
-    if (ok &&
-        !user_record_store(run->cfg, user, &reply, fetched_at, record_err, sizeof(record_err)))
+    if (ok && (!user_lookup_uid(user, &uid, record_err, sizeof(record_err)) ||
+               !user_record_store(run->cfg, user, uid, &reply, fetched_at, record_err,
+                                  sizeof(record_err))))
         scnet_log(run->log, LOG_WARNING, "user=%s cannot write the user's record: %s", user,
                   record_err);
 out:

@@ -168,6 +168,47 @@ out:
     return reason;
 }
 
+bool user_lookup_name(uid_t uid, char *name, size_t namelen)
+{
+    struct passwd pw, *res = NULL;
+    size_t buf_size = NSS_BUF_SIZE;
+    char *buf = malloc(buf_size);
+    bool found = false;
+    int rc;
+
+    while (buf) {
+        errno = 0;
+        rc = getpwuid_r(uid, &pw, buf, buf_size, &res);
+        if (grow_nss_buffer(rc, &buf, &buf_size))
+            continue;
+        found = rc == 0 && res && res->pw_name && strlen(res->pw_name) < namelen;
+        if (found)
+            memcpy(name, res->pw_name, strlen(res->pw_name) + 1);
+        break;
+    }
+    free(buf);
+    return found;
+}
+
+bool user_lookup_uid(const char *user, uid_t *uid, char *err, size_t errlen)
+{
+    struct passwd pw;
+    size_t buf_size = NSS_BUF_SIZE;
+    char *buf = malloc(buf_size);
+    int error = ENOMEM;
+    enum lookup_result found =
+        buf ? lookup_user(user, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED;
+
+    if (found == LOOKUP_FOUND)
+        *uid = pw.pw_uid;
+    else if (found == LOOKUP_NO_SUCH_USER)
+        snprintf(err, errlen, "no such user");
+    else
+        snprintf(err, errlen, "getpwnam_r: %s", strerror(error));
+    free(buf);
+    return found == LOOKUP_FOUND;
+}
+
 const char *skip_reason_name(enum skip_reason reason)
 {
     switch (reason) {

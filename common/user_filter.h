@@ -25,6 +25,15 @@ enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *u
                                    char *canonical, size_t canonlen, uid_t *uid, char *err,
                                    size_t errlen);
 
+/* The account name of uid from NSS into name (namelen bytes), the buffer growing with the
+ * entry as in user_filter_check; false when there is none, the lookup failed, or it does not
+ * fit. */
+bool user_lookup_name(uid_t uid, char *name, size_t namelen);
+
+/* user's uid from NSS, as user_filter_check looks it up (the buffer grows with the entry);
+ * false with err saying why ("no such user", or the lookup's error). */
+bool user_lookup_uid(const char *user, uid_t *uid, char *err, size_t errlen);
+
 /* A short word for logs: "root", "min_uid", "skip_users", "skip_groups", "unknown_user",
  * "lookup_failed". */
 const char *skip_reason_name(enum skip_reason reason);

@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h> /* NAN and isfinite: macros, no libm */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,12 +291,11 @@ static bool render_record(const struct scnet_config *cfg, const char *user,
     return ok && !sb->failed;
 }
 
-bool user_record_store(const struct scnet_config *cfg, const char *user,
+bool user_record_store(const struct scnet_config *cfg, const char *user, uid_t uid,
                        const struct quota_reply *reply, int64_t fetched_at, char *err,
                        size_t errlen)
 {
-    char dir[4200], name[32], tmp[64], pwbuf[4096];
-    struct passwd pw, *found = NULL;
+    char dir[4200], name[32], tmp[64];
     struct strbuf sb = {0};
     struct columns columns = {0};
     struct user_record *old = NULL;
@@ -311,15 +309,11 @@ bool user_record_store(const struct scnet_config *cfg, const char *user,
         snprintf(err, errlen, "record folder: path too long");
         goto out;
     }
-    if (getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found) != 0 || !found) {
-        snprintf(err, errlen, "record of %s: user not found", user);
-        goto out;
-    }
     dirfd = user_record_dir_open(dir, cfg->owner, err, errlen);
     if (dirfd < 0)
         goto out;
     /* Names from the uid: no user name, however odd, becomes a path. */
-    snprintf(name, sizeof(name), "%lu", (unsigned long)pw.pw_uid);
+    snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
     /* Off the stack: a login process may run this on a thread. */
     old = calloc(1, sizeof(*old));
     history = calloc(TREND_MAX_POINTS, sizeof(*history));
@@ -351,9 +345,9 @@ bool user_record_store(const struct scnet_config *cfg, const char *user,
         goto out;
     }
     tmp_exists = true;
-    if (!grant_read(fd, pw.pw_uid)) {
+    if (!grant_read(fd, uid)) {
         snprintf(err, errlen, "%s/%s: cannot give uid %lu read access: %s%s", dir, tmp,
-                 (unsigned long)pw.pw_uid, strerror(errno),
+                 (unsigned long)uid, strerror(errno),
                  errno == EOPNOTSUPP ? " (the file system has no POSIX ACLs)" : "");
         goto out;
     }

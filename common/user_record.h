@@ -35,10 +35,11 @@ struct user_record {
  * with what cfg's warn, deny and warn_days make of it, and the history: the record it
  * replaces (when it is cfg->owner's and reads) joins its earlier answers as trend_keep says: in
  * "<cfg->cache_dir>-users" (created 0711 when missing, checked to be cfg->owner's and not writable
- * by others), as the file named by the user's uid, the writer's, readable by that uid alone (a
- * POSIX ACL; mode 0440, group bits the ACL mask), through a temporary file and a rename, never
- * following a link. False with the reason in err. */
-bool user_record_store(const struct scnet_config *cfg, const char *user,
+ * by others), as the file named by uid (user's, as the caller looked it up: no second NSS lookup
+ * in a login, no buffer an account's entry can outgrow), the writer's, readable by that uid
+ * alone (a POSIX ACL; mode 0440, group bits the ACL mask), through a temporary file and a
+ * rename, never following a link. False with the reason in err. */
+bool user_record_store(const struct scnet_config *cfg, const char *user, uid_t uid,
                        const struct quota_reply *reply, int64_t fetched_at, char *err,
                        size_t errlen);
 

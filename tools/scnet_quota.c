@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1207,16 +1206,14 @@ static int show_record(const struct options *opt, uid_t uid, const char *dir, co
         [RECORD_NEXT_REFUSAL] = TEXT_OWN_NEXT_REFUSAL,
     };
     enum scnet_lang lang;
-    struct passwd pwd, *pw = NULL;
     struct user_record rec;
-    char name[64], err[600], pwbuf[4096], line_pct[32], *age;
+    char name[256], err[600], line_pct[32], *age;
     bool missing, ok;
     long age_s;
     int status;
 
-    if (getpwuid_r(uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0)
-        pw = NULL;
-    snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
+    if (!user_lookup_name(uid, name, sizeof(name)))
+        snprintf(name, sizeof(name), "?");
     ok = user_record_read(dir, uid, &rec, &missing, err, sizeof(err));
     lang = user_lang(opt, ok ? rec.lang : SCNET_LANG_AUTO);
     if (!ok) {
@@ -1350,9 +1347,8 @@ static int serve_now(struct options *opt)
     struct sockaddr_un self = {0};
     struct ucred peer;
     socklen_t len = sizeof(peer), selflen = sizeof(self);
-    struct passwd pwd, *pw = NULL;
     struct user_record rec;
-    char err[1024] = "", why[700] = "", name[256], pwbuf[4096], dir[4200], *error_en = NULL;
+    char err[1024] = "", why[700] = "", name[256], dir[4200], *error_en = NULL;
     char a[32], b[32];
     /* Why the figures are not fresh: TEXT_MESSAGE_COUNT when they are (or not due), else one
      * of TEXT_NOW_BUSY, _FAILED, _API_DOWN with why. */
@@ -1375,12 +1371,11 @@ static int serve_now(struct options *opt)
     openlog("scnet-quota", LOG_PID, LOG_AUTHPRIV);
     read_now_request(STDIN_FILENO, opt);
     lang = user_lang(opt, SCNET_LANG_AUTO);
-    if (getpwuid_r(peer.uid, &pwd, pwbuf, sizeof(pwbuf), &pw) != 0 || !pw) {
+    if (!user_lookup_name(peer.uid, name, sizeof(name))) {
         snprintf(a, sizeof(a), "%lu", (unsigned long)peer.uid);
         now_reason(opt, lang, NULL, TEXT_NOW_NO_NAME, a);
         goto reply;
     }
-    snprintf(name, sizeof(name), "%s", pw->pw_name);
     config_free(&cfg);
     if (!load_config(opt, NULL, &cfg, err, sizeof(err))) {
         scnet_log(&log, LOG_ERR, "now: user=%s configuration: %s", name, err);
@@ -1570,10 +1565,10 @@ static bool is_ordinary_user(const struct options *opt)
 /* Whether name is the caller's own account. */
 static bool is_own_name(const char *name)
 {
-    struct passwd pwd, *pw = NULL;
-    char buf[4096];
+    char err[300];
+    uid_t uid;
 
-    return getpwnam_r(name, &pwd, buf, sizeof(buf), &pw) == 0 && pw && pw->pw_uid == getuid();
+    return user_lookup_uid(name, &uid, err, sizeof(err)) && uid == getuid();
 }
 
 /* An ordinary user and root's configuration: the checks read root's token and cache, so

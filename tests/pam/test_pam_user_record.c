@@ -19,6 +19,7 @@
 #define OVER_UID 2003
 #define MULTI_UID 2005
 #define NOLIMIT_UID 2006
+#define BIG_ENTRY_UID 2034 /* its passwd entry is about 20 KiB (tests/pam/CMakeLists.txt) */
 #define USERS_GID 2000
 
 static struct sim_info sim;
@@ -189,6 +190,33 @@ static void test_only_the_users_own_entries_are_recorded(void **state)
     assert_non_null(strstr(text, "entry 950000 1000000 /work/multi\n"));
     assert_non_null(strstr(text, "entry 12000 - /scratch/multi\n"));
     assert_null(strstr(text, "someoneelse"));
+}
+
+/* An account whose passwd entry outgrows the lookups' first buffer (a long GECOS field, as a
+ * directory may hold) gets its record and reads it like any other: the record is named by the
+ * uid the skip rules looked up, and scnet-quota finds the caller's name with a buffer that
+ * grows. */
+static void test_account_with_a_large_entry_is_recorded(void **state)
+{
+    struct pam_run run;
+    struct tool_run tool;
+    struct stat st;
+    char path[1000];
+
+    fresh_login("bigentry", BIG_ENTRY_UID, "", &run);
+    assert_int_equal(run.rc, PAM_SUCCESS);
+    record_path(BIG_ENTRY_UID, path, sizeof(path));
+    if (lstat(path, &st) != 0)
+        fail_msg("no record for bigentry at %s: %s", path, strerror(errno));
+    assert_true(S_ISREG(st.st_mode));
+    tool_as(BIG_ENTRY_UID, "", &tool);
+    assert_int_equal(tool.status, 0);
+    assert_non_null(strstr(tool.out, "Storage quota of bigentry (figures from "));
+    assert_non_null(strstr(tool.out, "  /public/home/bigentry  42.0 GB of 700.0 GB  6.0%"));
+    /* Their own name, looked up to be theirs. */
+    tool_as(BIG_ENTRY_UID, "bigentry", &tool);
+    assert_int_equal(tool.status, 0);
+    assert_non_null(strstr(tool.out, "42.0 GB of 700.0 GB"));
 }
 
 static void test_cache_hit_does_not_rewrite_the_record(void **state)
@@ -435,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_login_records_what_the_user_then_sees),
         cmocka_unit_test(test_other_users_record_is_closed),
         cmocka_unit_test(test_only_the_users_own_entries_are_recorded),
+        cmocka_unit_test(test_account_with_a_large_entry_is_recorded),
         cmocka_unit_test(test_cache_hit_does_not_rewrite_the_record),
         cmocka_unit_test(test_no_token_in_any_record),
         cmocka_unit_test(test_link_at_the_record_name_is_not_followed),

@@ -46,7 +46,8 @@ https_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ht
 token=$(cat "$run/token")
 records=$work/cache-users
 sock=$work/now.sock
-declare -A uid=([low]=2001 [near]=2002 [over]=2003 [multi]=2005)
+# bigentry: a passwd entry of about 20 KiB (tests/pam/CMakeLists.txt).
+declare -A uid=([low]=2001 [near]=2002 [over]=2003 [multi]=2005 [bigentry]=2034)
 
 lang_setting="lang = en"
 # 5 s, times the test time factor (4 under qemu: scripts/ci-aarch64.sh). With 5 s there, the
@@ -112,6 +113,10 @@ check "near --now: exit 0, near's fresh figures (93%), what the next login gets"
 check "near --now asked the API once for near" '[ "$(asked near)" = $((before + 1)) ]'
 check "the fresh answer went through the login pipeline: near's cached answer and record are there" \
     '[ -f "$work/cache/near.cache" ] && [ -f "$records/${uid[near]}" ]'
+now bigentry
+check "bigentry --now (an entry larger than the first lookup buffer): its own fresh figures" \
+    '[ "$(rc)" = 0 ] && grep -q "^Storage quota of bigentry (figures from " "$work/out" &&
+     grep -q "^  /public/home/bigentry  42.0 GB of 700.0 GB  6.0%" "$work/out"'
 now near
 check "a second --now within self_check_interval asks nothing and says why, with the age" \
     '[ "$(rc)" = 0 ] && [ "$(asked near)" = $((before + 1)) ] &&

@@ -77,7 +77,8 @@ static void test_written_and_read_back_with_own_entries_only(void **state)
     char path[PATH_MAX + 64];
     bool missing;
 
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_int_equal(stat(f->records, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0711);
     snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
@@ -109,8 +110,8 @@ static void test_lang_is_kept(void **state)
 
     for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
         f->cfg.lang = langs[i];
-        assert_true(
-            user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+        assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err,
+                                      sizeof(f->err)));
         assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
         assert_int_equal(rec.lang, langs[i]);
         user_record_free(&rec);
@@ -127,7 +128,8 @@ static void test_figures_rounded_to_thousandths(void **state)
 
     f->entries[0].usage = 0.0625;
     f->entries[0].threshold = 0.0624;
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_true(rec.reply.entries[0].usage == 0.063);
     assert_true(rec.reply.entries[0].threshold == 0.062);
@@ -141,12 +143,14 @@ static void test_over_deny_is_a_refusal_and_deny_off_is_kept(void **state)
     bool missing;
 
     f->entries[0].usage = 735;
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.next, RECORD_NEXT_REFUSAL);
     user_record_free(&rec);
     f->cfg.deny = -1;
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.next, RECORD_NEXT_WARNING);
     assert_true(rec.deny < 0);
@@ -190,7 +194,8 @@ static void test_links_are_not_followed(void **state)
     assert_int_equal(mkdir(f->records, 0711), 0);
     snprintf(path, sizeof(path), "%s/%lu", f->records, (unsigned long)getuid());
     assert_int_equal(symlink(target, path), 0);
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
     io = fopen(target, "r");
@@ -202,7 +207,8 @@ static void test_links_are_not_followed(void **state)
     snprintf(path, sizeof(path), "rm -rf '%s'", f->records);
     assert_int_equal(system(path), 0);
     assert_int_equal(symlink(f->base, f->records), 0);
-    assert_false(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_false(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_non_null(strstr(f->err, "symlink"));
 }
 
@@ -237,8 +243,8 @@ static void test_record_without_history_reads(void **state)
     assert_int_equal(user_record_full_in_days(&rec, 0), -1);
     user_record_free(&rec);
     /* And it is replaced by one that starts the history with its answer. */
-    assert_true(
-        user_record_store(&f->cfg, f->me, &f->reply, 1700000000 + 86400, f->err, sizeof(f->err)));
+    assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000 + 86400, f->err,
+                                  sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.history_count, 1);
     assert_int_equal(rec.history[0].at, 1700000000);
@@ -317,14 +323,14 @@ static void test_history_across_stores_and_warn_days(void **state)
     f->cfg.warn_days = 7;
     for (int day = 0; day <= 6; day++) {
         f->entries[0].usage = 600 + 10 * day;
-        assert_true(
-            user_record_store(&f->cfg, f->me, &f->reply, t + day * 86400, f->err, sizeof(f->err)));
+        assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, t + day * 86400, f->err,
+                                      sizeof(f->err)));
     }
     /* Two more within the hour: no new point, the newest answer is the last one. */
-    assert_true(
-        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 600, f->err, sizeof(f->err)));
-    assert_true(
-        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 1200, f->err, sizeof(f->err)));
+    assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, t + 6 * 86400 + 600, f->err,
+                                  sizeof(f->err)));
+    assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, t + 6 * 86400 + 1200, f->err,
+                                  sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.history_count, 7); /* days 0..5, and day 6's first answer */
     for (size_t i = 1; i < rec.history_count; i++)
@@ -338,8 +344,8 @@ static void test_history_across_stores_and_warn_days(void **state)
 
     /* warn_days 3: 4 days is not within it; the next login shows nothing. */
     f->cfg.warn_days = 3;
-    assert_true(
-        user_record_store(&f->cfg, f->me, &f->reply, t + 6 * 86400 + 1800, f->err, sizeof(f->err)));
+    assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, t + 6 * 86400 + 1800, f->err,
+                                  sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.next, RECORD_NEXT_NOTHING);
     user_record_free(&rec);
@@ -348,8 +354,8 @@ static void test_history_across_stores_and_warn_days(void **state)
      * warning. */
     f->cfg.warn_days = 365;
     f->entries[0].usage = 699;
-    assert_true(
-        user_record_store(&f->cfg, f->me, &f->reply, t + 7 * 86400, f->err, sizeof(f->err)));
+    assert_true(user_record_store(&f->cfg, f->me, getuid(), &f->reply, t + 7 * 86400, f->err,
+                                  sizeof(f->err)));
     assert_true(user_record_read(f->records, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.next, RECORD_NEXT_WARNING);
     /* The answer of 6 days + 1800 s was within the hour of the one kept: still 7 points. */
@@ -367,7 +373,8 @@ static void test_trusted_read(void **state)
     assert_false(
         user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_true(missing);
-    assert_true(user_record_store(&f->cfg, f->me, &f->reply, 1700000000, f->err, sizeof(f->err)));
+    assert_true(
+        user_record_store(&f->cfg, f->me, getuid(), &f->reply, 1700000000, f->err, sizeof(f->err)));
     assert_true(
         user_record_read_trusted(&f->cfg, getuid(), &rec, &missing, f->err, sizeof(f->err)));
     assert_int_equal(rec.reply.count, 2);
