@@ -33,18 +33,20 @@ static bool grow_nss_buffer(int rc, char **buf, size_t *size)
 
 enum lookup_result { LOOKUP_FOUND, LOOKUP_NO_SUCH_USER, LOOKUP_FAILED };
 
-/* getpwnam_r: 0 with no result is "no such user"; so are the codes getpwnam_r(3) lists for
- * it (ENOENT, ESRCH, EBADF, EPERM: some NSS modules and nss_wrapper use them). Anything
- * else (EIO, EAGAIN, EMFILE, ENOMEM, ... from sssd or LDAP) is a failed lookup, in *error. */
-static enum lookup_result lookup_user(const char *user, struct passwd *pw, char **buf, size_t *size,
-                                      int *error)
+/* getpwnam_r of user, or getpwuid_r of uid when user is NULL: 0 with no result is "no such
+ * user"; so are the codes getpwnam_r(3) lists for it (ENOENT, ESRCH, EBADF, EPERM: some NSS
+ * modules and nss_wrapper use them). Anything else (EIO, EAGAIN, EMFILE, ENOMEM, ... from sssd
+ * or LDAP) is a failed lookup, in *error. */
+static enum lookup_result lookup_user(const char *user, uid_t uid, struct passwd *pw, char **buf,
+                                      size_t *size, int *error)
 {
     struct passwd *res = NULL;
     int rc;
 
     do {
         errno = 0;
-        rc = getpwnam_r(user, pw, *buf, *size, &res);
+        rc =
+            user ? getpwnam_r(user, pw, *buf, *size, &res) : getpwuid_r(uid, pw, *buf, *size, &res);
     } while (grow_nss_buffer(rc, buf, size));
     if (rc < 0) /* shims that return -1 and set errno */
         rc = errno != 0 ? errno : EIO;
@@ -130,7 +132,7 @@ enum skip_reason user_filter_check(const struct scnet_config *cfg, const char *u
 
     if (canonical && canonlen > 0)
         canonical[0] = '\0';
-    switch (buf ? lookup_user(user, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED) {
+    switch (buf ? lookup_user(user, 0, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED) {
     case LOOKUP_FOUND:
         break;
     case LOOKUP_NO_SUCH_USER:
@@ -170,22 +172,15 @@ out:
 
 bool user_lookup_name(uid_t uid, char *name, size_t namelen)
 {
-    struct passwd pw, *res = NULL;
+    struct passwd pw;
     size_t buf_size = NSS_BUF_SIZE;
     char *buf = malloc(buf_size);
-    bool found = false;
-    int rc;
+    int error;
+    bool found = buf && lookup_user(NULL, uid, &pw, &buf, &buf_size, &error) == LOOKUP_FOUND &&
+                 pw.pw_name && strlen(pw.pw_name) < namelen;
 
-    while (buf) {
-        errno = 0;
-        rc = getpwuid_r(uid, &pw, buf, buf_size, &res);
-        if (grow_nss_buffer(rc, &buf, &buf_size))
-            continue;
-        found = rc == 0 && res && res->pw_name && strlen(res->pw_name) < namelen;
-        if (found)
-            memcpy(name, res->pw_name, strlen(res->pw_name) + 1);
-        break;
-    }
+    if (found)
+        memcpy(name, pw.pw_name, strlen(pw.pw_name) + 1);
     free(buf);
     return found;
 }
@@ -197,7 +192,7 @@ bool user_lookup_uid(const char *user, uid_t *uid, char *err, size_t errlen)
     char *buf = malloc(buf_size);
     int error = ENOMEM;
     enum lookup_result found =
-        buf ? lookup_user(user, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED;
+        buf ? lookup_user(user, 0, &pw, &buf, &buf_size, &error) : LOOKUP_FAILED;
 
     if (found == LOOKUP_FOUND)
         *uid = pw.pw_uid;
