@@ -174,8 +174,8 @@ static void refresh_user(struct worker *w, const char *user)
     if (offline_failure_is_service(hr)) {
         pthread_mutex_lock(&run->mu);
         run->stop = true;
-        if (!run->service_down)
-            snprintf(run->cause, sizeof(run->cause), "%s", err);
+        if (!run->service_down) /* cut to the offline state's cause, as it would be there */
+            snprintf(run->cause, sizeof(run->cause), "%.*s", (int)sizeof(run->cause) - 1, err);
         run->service_down = true;
         pthread_mutex_unlock(&run->mu);
         goto out;

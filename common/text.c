@@ -463,8 +463,10 @@ static bool add_item_line(struct strbuf *sb, const struct banner_words *w,
 
     if (path == NULL)
         return false;
-    if (p > 0) /* also false for NaN */
-        cells = (int)floor((p > 100 ? 100 : p) / (100.0 / BAR_CELLS));
+    /* Truncation is floor for p > 0 (also false for NaN), and needs no libm: the module links
+     * none, and a build that inlines nothing (-O0, -Os) would call floor. */
+    if (p > 0)
+        cells = (int)((p > 100 ? 100 : p) / (100.0 / BAR_CELLS));
     memset(bar, '#', (size_t)cells);
     memset(bar + cells, '-', (size_t)(BAR_CELLS - cells));
     bar[BAR_CELLS] = '\0';

@@ -6,6 +6,8 @@
 #   - C as gnu99 (-DCMAKE_C_STANDARD=99), -Werror;
 #   - SCNET_FORCE_COMPAT=ON: the project's explicit_bzero and getrandom (common/compat.c)
 #     instead of glibc 2.25's, as on glibc 2.17;
+#   - a Debug build (-O0): the compiler inlines no libm builtin, so a floor() in what the module
+#     links (it links no libm, with --no-undefined) fails here as in a packager's debug build;
 # then the unit, pam and tools tests on that build, and a check of the configure log and the
 # compile commands that each of the three was in effect.
 #
@@ -43,14 +45,15 @@ pkg-config --exists libcjson && fail "libcjson.pc is still visible"
 
 rm -f "$build/CMakeCache.txt"
 cmake -S . -B "$build" -DSCNET_WERROR=ON -DCMAKE_C_STANDARD=99 -DSCNET_FORCE_COMPAT=ON \
-    >"$build/configure.log"
+    -DCMAKE_BUILD_TYPE=Debug >"$build/configure.log"
 grep -q "^-- Linux-PAM: no pam.pc" "$build/configure.log" || fail "libpam was not found without pam.pc: $(cat "$build/configure.log")"
 grep -q "^-- glibc fallbacks in use: explicit_bzero 0, getrandom 0" "$build/configure.log" ||
     fail "SCNET_FORCE_COMPAT did not select the fallbacks"
 cmake --build "$build" -j"$(nproc)"
 grep -q -- '-std=gnu99' "$build/compile_commands.json" || fail "not compiled as gnu99"
 grep -q -- '-std=gnu11' "$build/compile_commands.json" && fail "some files compiled as gnu11"
-echo "ci-compat: configured without pam.pc/libcjson.pc, built as gnu99 with the glibc fallbacks in $((SECONDS - t0)) s"
+grep -q -- '-O2' "$build/compile_commands.json" && fail "some files compiled with -O2, not as a Debug build"
+echo "ci-compat: configured without pam.pc/libcjson.pc, built as gnu99, -O0, with the glibc fallbacks in $((SECONDS - t0)) s"
 
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" -L '^(unit|pam|tools)$')
 echo "ci-compat: total $((SECONDS - t0)) s"
