@@ -1,8 +1,8 @@
-/* What a user reads: server text made safe for a terminal, the banners, and what scnet-quota
- * tells an ordinary user, in en or zh. */
+/* What a user reads: server text made safe for a terminal and the banners, in en or zh (what
+ * scnet-quota tells an ordinary user is in text_message.c). */
 #include "text.h"
 
-#include <math.h>
+#include <math.h> /* isfinite, isnan: macros; no libm function (the module links none) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* What a user reads: server text made safe for a terminal, the banners, and what scnet-quota
- * tells an ordinary user, in en or zh. */
+/* What a user reads: server text made safe for a terminal, the banners (text.c), and what
+ * scnet-quota tells an ordinary user (text_message.c), in en or zh. */
 #ifndef SCNET_TEXT_H
 #define SCNET_TEXT_H
 
